@@ -1,0 +1,1 @@
+"""quotebot: a Slack bot that shares curated quotes."""
