@@ -1,0 +1,138 @@
+"""The in-memory corpus: every quote, its topics, and lookups by topic and by words."""
+
+from __future__ import annotations
+
+import difflib
+import random
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.corpus.model import Quote, Topic
+from bot.corpus.search import SearchIndex
+
+# A bare `quote` tag marks a page as a quote page; it says nothing about the topic.
+_NOT_TOPICS = frozenset({"quote", "quotes"})
+_NON_WORD = re.compile(r"[\W_]+")
+# How alike a query and a topic name must be to count as a typo of it (difflib ratio).
+_TYPO_CUTOFF = 0.8
+
+
+def topic_key(name: str) -> str:
+    """Normalise a topic name so that case, punctuation and plurals do not matter."""
+    return " ".join(_singular(word) for word in _NON_WORD.sub(" ", name.casefold()).split())
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """The answer to a lookup: ranked quotes, and how they were found."""
+
+    query: str
+    quotes: tuple[Quote, ...]
+    topic: str | None = None  # the topic the query named, if it named one
+    kind: Literal["topic", "words", "none"] = "none"
+
+    def __bool__(self) -> bool:
+        return bool(self.quotes)
+
+
+class Corpus:
+    """An immutable collection of quotes, searchable by topic and by words."""
+
+    def __init__(self, quotes: Sequence[Quote]) -> None:
+        self._quotes = tuple(quotes)
+        self._by_id = {quote.id: quote for quote in self._quotes}
+        self._topics: dict[str, list[int]] = {}  # topic key -> quote positions
+        self._topic_names: dict[str, str] = {}  # topic key -> name as first written
+        for position, quote in enumerate(self._quotes):
+            names = [quote.topic] if quote.topic else []
+            names += [tag for tag in quote.tags if tag.casefold() not in _NOT_TOPICS]
+            for name in names:
+                key = topic_key(name)
+                if not key:
+                    continue
+                self._topic_names.setdefault(key, name)
+                positions = self._topics.setdefault(key, [])
+                if not positions or positions[-1] != position:
+                    positions.append(position)
+        self._index = SearchIndex(self._quotes)
+
+    def __len__(self) -> int:
+        return len(self._quotes)
+
+    def __iter__(self) -> Iterator[Quote]:
+        return iter(self._quotes)
+
+    @property
+    def quotes(self) -> tuple[Quote, ...]:
+        return self._quotes
+
+    def get(self, quote_id: str) -> Quote | None:
+        """The quote with this id, or None if it is no longer in the corpus."""
+        return self._by_id.get(quote_id)
+
+    def topics(self) -> list[Topic]:
+        """Every topic with its number of quotes, in alphabetical order."""
+        topics = [Topic(self._topic_names[key], len(p)) for key, p in self._topics.items()]
+        return sorted(topics, key=lambda topic: topic.name.casefold())
+
+    def find_topic(self, text: str) -> str | None:
+        """The topic `text` names, forgiving case, plurals and small typos."""
+        key = topic_key(text)
+        if not key:
+            return None
+        if key not in self._topics:
+            close = difflib.get_close_matches(key, self._topics, n=1, cutoff=_TYPO_CUTOFF)
+            if not close:
+                return None
+            key = close[0]
+        return self._topic_names[key]
+
+    def closest_topics(self, text: str, n: int = 3) -> list[str]:
+        """Topics that look most like `text`, for a "did you mean" answer."""
+        key = topic_key(text)
+        close = difflib.get_close_matches(key, self._topics, n=n, cutoff=0.5)
+        return [self._topic_names[k] for k in close]
+
+    def in_topics(self, names: Sequence[str]) -> tuple[Quote, ...]:
+        """Quotes under any of these topics (all quotes when `names` is empty)."""
+        if not names:
+            return self._quotes
+        positions: set[int] = set()
+        for name in names:
+            positions.update(self._topics.get(topic_key(name), ()))
+        return tuple(self._quotes[position] for position in sorted(positions))
+
+    def lookup(self, text: str, *, limit: int = 50) -> Lookup:
+        """Quotes for free text: the named topic's quotes first, then full-text matches.
+
+        No match is an empty result, never a random quote: the caller decides what
+        to tell the user.
+        """
+        text = text.strip()
+        topic = self.find_topic(text)
+        positions = list(self._topics[topic_key(topic)]) if topic else []
+        seen = set(positions)
+        for position in self._index.search(text, limit=limit):
+            if position not in seen:
+                positions.append(position)
+                seen.add(position)
+        quotes = tuple(self._quotes[position] for position in positions[:limit])
+        kind: Literal["topic", "words", "none"] = (
+            "topic" if topic else "words" if quotes else "none"
+        )
+        return Lookup(query=text, quotes=quotes, topic=topic, kind=kind)
+
+    def random(self, rng: random.Random, within: Sequence[Quote] | None = None) -> Quote | None:
+        """A random quote, from `within` if given; None when there is nothing to choose."""
+        pool = self._quotes if within is None else within
+        return rng.choice(pool) if pool else None

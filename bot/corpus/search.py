@@ -1,0 +1,81 @@
+"""Full-text search over quotes, on SQLite's FTS5 with the Porter stemmer.
+
+FTS5 ships with Python's sqlite3, ranks with BM25 and stems English words, so
+`robot` finds `robots` and `robotics` without a scorer of our own. The index lives
+in an in-memory database built once when the corpus loads; after that it is only read.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable
+
+from bot.corpus.model import Quote
+
+# Words that carry no meaning in a request like "something about small models".
+STOP_WORDS = frozenset(
+    """a about an and any are as at be by for from give has have i in is it me my of on or
+    quote quotes say says some something that the this to was what when where who why with
+    you""".split()
+)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+# Column weights for bm25(): words in a lead-in or topic say more about a quote
+# than the same words somewhere in its text.
+_WEIGHTS = "1.0, 2.0, 3.0, 1.0"
+
+
+def words(text: str) -> list[str]:
+    """The words of a query, lower-cased, without stop words (unless that leaves none)."""
+    tokens = [token for token in _TOKEN.findall(text.casefold()) if token != "_"]
+    meaningful = [token for token in tokens if token not in STOP_WORDS]
+    return meaningful or tokens
+
+
+class SearchIndex:
+    """Ranked full-text lookup of quotes by their position in the corpus."""
+
+    def __init__(self, quotes: Iterable[Quote]) -> None:
+        # check_same_thread=False: the index is written once here and only read after,
+        # so sharing it between the event loop and worker threads is safe.
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db.execute(
+            "CREATE VIRTUAL TABLE quotes USING fts5("
+            "text, lead_in, topic, speaker, tokenize='porter unicode61 remove_diacritics 2')"
+        )
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO quotes (rowid, text, lead_in, topic, speaker) VALUES (?, ?, ?, ?, ?)",
+                (
+                    (position, q.text, q.lead_in or "", q.topic or "", q.speaker or "")
+                    for position, q in enumerate(quotes)
+                ),
+            )
+
+    def search(self, text: str, *, limit: int = 50) -> list[int]:
+        """Positions of the quotes matching `text`, best first.
+
+        Quotes with all the words come first; when there are fewer than `limit` of
+        them, quotes with any of the words follow, so a long request still finds
+        the nearest quote instead of nothing.
+        """
+        terms = ['"' + term + '"' for term in words(text)]
+        if not terms:
+            return []
+        found = self._match(" AND ".join(terms), limit)
+        if len(terms) > 1 and len(found) < limit:
+            seen = set(found)
+            more = self._match(" OR ".join(terms), limit + len(found))
+            found += [position for position in more if position not in seen][: limit - len(found)]
+        return found
+
+    def _match(self, expression: str, limit: int) -> list[int]:
+        rows = self._db.execute(
+            f"SELECT rowid FROM quotes WHERE quotes MATCH ? ORDER BY bm25(quotes, {_WEIGHTS}) "
+            "LIMIT ?",
+            (expression, limit),
+        )
+        return [row[0] for row in rows]
+
+    def close(self) -> None:
+        self._db.close()
