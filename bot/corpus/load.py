@@ -69,8 +69,12 @@ def load_corpus(root: Path) -> LoadResult:
             if earlier is not None:
                 where = f"{earlier.file}:{earlier.line}"
                 problems.append(
-                    Problem(name, quote.line, f"duplicate quote: same text as {where}; skipped",
-                            "warning")
+                    Problem(
+                        name,
+                        quote.line,
+                        f"duplicate quote: same text as {where}; skipped",
+                        "warning",
+                    )
                 )
                 continue
             first_seen[quote.id] = quote

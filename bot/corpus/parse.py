@@ -89,7 +89,8 @@ def parse_page(data: bytes | str, file: str) -> Page:
     if problem:
         return Page(problems=(problem,))
     if not text.strip():
-        return Page(problems=(Problem(file, 1, "empty file: no front matter, no quotes", "warning"),))
+        empty = Problem(file, 1, "empty file: no front matter, no quotes", "warning")
+        return Page(problems=(empty,))
 
     meta, body, body_line, problem = _split_front_matter(text, file)
     if problem:
@@ -125,13 +126,12 @@ def _decode(data: bytes | str, file: str) -> tuple[str, Problem | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        message = f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded; save the file as UTF-8"
+        byte = data[error.start]
+        message = f"not UTF-8: byte 0x{byte:02x} cannot be decoded; save the file as UTF-8"
         return "", Problem(file, line, message)
 
 
-def _split_front_matter(
-    text: str, file: str
-) -> tuple[Mapping[str, Any], str, int, Problem | None]:
+def _split_front_matter(text: str, file: str) -> tuple[Mapping[str, Any], str, int, Problem | None]:
     """Return (metadata, body, line number of the body's first line, problem)."""
     if not _YAML.detect(text):
         return {}, text, 1, None
@@ -202,7 +202,8 @@ def _text_field(
         return None
     if isinstance(value, str | int | float):
         return str(value).strip() or None
-    problems.append(Problem(file, 1, f"front matter '{key}' should be text, got {value!r}; ignored", "warning"))
+    message = f"front matter '{key}' should be text, got {value!r}; ignored"
+    problems.append(Problem(file, 1, message, "warning"))
     return None
 
 
