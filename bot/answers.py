@@ -1,0 +1,62 @@
+"""What the bot answers to a piece of text, whichever way it arrived.
+
+`/quote robotics`, `@quotebot robotics` and a DM saying "robotics" all come here and
+get the same answer. Pure: the corpus and the random source are passed in.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.corpus import Corpus, Quote, Topic
+
+MAX_QUERY = 500  # characters; longer text gets a clear reply, not a search
+HELP_WORDS = frozenset({"help", "?", "-h", "--help", "usage"})
+TOPIC_WORDS = frozenset({"topics", "list", "topic"})
+
+Kind = Literal["quote", "topics", "help", "not_found", "too_long", "empty"]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    kind: Kind
+    query: str = ""
+    quote: Quote | None = None
+    position: int = 0  # which result of the query is shown, for "Another"
+    topics: tuple[Topic, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+
+def answer(
+    corpus: Corpus,
+    text: str,
+    *,
+    rng: random.Random,
+    position: int = 0,
+    exclude: str | None = None,
+) -> Answer:
+    """The answer to `text`: help, the topics, a random quote, or the best match.
+
+    `position` picks a later result of the same query (the "Another" button wraps
+    around at the end); `exclude` keeps a random pick from repeating the quote shown.
+    """
+    query = " ".join(text.split())
+    if len(query) > MAX_QUERY:
+        return Answer("too_long", query=query[:MAX_QUERY])
+    if query.casefold() in HELP_WORDS:
+        return Answer("help", query=query)
+    if query.casefold() in TOPIC_WORDS:
+        return Answer("topics", query=query, topics=tuple(corpus.topics()))
+    if not corpus:
+        return Answer("empty", query=query)
+    if not query:
+        pool = [q for q in corpus.quotes if q.id != exclude] or list(corpus.quotes)
+        return Answer("quote", quote=corpus.random(rng, pool))
+    results = corpus.lookup(query).quotes
+    if not results:
+        suggestions = corpus.closest_topics(query) or [t.name for t in corpus.topics()[:5]]
+        return Answer("not_found", query=query, suggestions=tuple(suggestions))
+    position %= len(results)
+    return Answer("quote", query=query, quote=results[position], position=position)

@@ -1,0 +1,57 @@
+"""Slack's mrkdwn text rules: escaping, links, and splitting long text to fit a block.
+
+Slack reads `<…>` as live syntax (`<!channel>`, `<@U123>`, `<https://x|label>`), so
+every piece of text from users or quote files is escaped exactly once before it is sent.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack treats as markup: &, < and >."""
+    for char, entity in _ESCAPES:
+        text = text.replace(char, entity)
+    return text
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of incoming message text (it arrives escaped once)."""
+    for char, entity in reversed(_ESCAPES):
+        text = text.replace(entity, char)
+    return text
+
+
+def link(url: str | None, label: str) -> str:
+    """A mrkdwn link, or the escaped label alone when there is no http(s) URL."""
+    if not url or not url.startswith(("http://", "https://")):
+        return escape(label)
+    return f"<{escape(url).replace('|', '%7C')}|{escape(label).replace('|', '¦')}>"
+
+
+def mention(user_id: str) -> str:
+    """`<@U123>` for a real user id from a payload; anything else is shown escaped."""
+    return f"<@{user_id}>" if _USER_ID.match(user_id) else escape(user_id)
+
+
+def split(text: str, limit: int) -> list[str]:
+    """Cut text into pieces of at most `limit` characters without losing a character.
+
+    Cuts fall on a paragraph break, else a line break, else a sentence end, else a
+    space; a single word longer than `limit` is cut where it must be.
+    """
+    pieces = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind(sep) + len(sep) for sep in ("\n\n", "\n", ". ", " "))
+        if cut <= len("\n"):  # no separator in the window
+            cut = limit
+        pieces.append(text[:cut])
+        text = text[cut:]
+    if text:
+        pieces.append(text)
+    return pieces

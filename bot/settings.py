@@ -1,0 +1,240 @@
+"""Settings from the environment and the YAML settings file, validated once at start.
+
+Every setting is a row in `ENVIRONMENT` (name, default, help) so the README, the
+"what to set" message and the validation all read from one table. Secrets come only
+from the environment and are never logged or shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from bot.corpus import shipped_corpus
+from bot.daily.schedule import Subscription, check_zone, parse_days, parse_time
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    name: str
+    default: str | None
+    help: str
+    secret: bool = False
+
+
+ENVIRONMENT: tuple[Variable, ...] = (
+    Variable(
+        "SLACK_BOT_TOKEN",
+        None,
+        "Bot token (xoxb-…), from the app's OAuth & Permissions page.",
+        secret=True,
+    ),
+    Variable(
+        "SLACK_SIGNING_SECRET",
+        None,
+        "Signing secret, from the app's Basic Information page.",
+        secret=True,
+    ),
+    Variable(
+        "SLACK_APP_TOKEN",
+        None,
+        "App-level token (xapp-…, scope connections:write): set it for Socket Mode.",
+        secret=True,
+    ),
+    Variable(
+        "PORT",
+        "3000",
+        "HTTP port for /slack/events and /healthz (HTTP mode).",
+    ),
+    Variable(
+        "QUOTEBOT_CORPUS",
+        None,
+        "Folder of quote pages; default: the quotes shipped with quotebot.",
+    ),
+    Variable(
+        "QUOTEBOT_CONFIG",
+        "config/quotebot.yaml",
+        "YAML settings file: daily subscriptions and more.",
+    ),
+    Variable(
+        "SLACK_API_URL",
+        "https://slack.com/api/",
+        "Slack Web API base URL; tests and staging point it elsewhere.",
+    ),
+    Variable(
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy database URL; default: the SQLite file in the settings file.",
+    ),
+    Variable(
+        "QUOTEBOT_LOG_LEVEL",
+        "INFO",
+        "Logging level: DEBUG, INFO, WARNING or ERROR.",
+    ),
+)
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    bot_token: str | None = field(default=None, repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)
+    port: int = 3000
+    corpus_path: Path = field(default_factory=shipped_corpus)
+    config_path: Path = Path("config/quotebot.yaml")
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///quotebot.sqlite3"
+    log_level: str = "INFO"
+    timezone: str = "UTC"
+    catch_up_hours: float = 6.0
+    lease_seconds: float = 300.0
+    subscriptions: tuple[Subscription, ...] = ()
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+    def missing_for_slack(self) -> list[str]:
+        """The variables still needed to connect to Slack in the chosen mode."""
+        needed = [
+            "SLACK_BOT_TOKEN",
+            "SLACK_APP_TOKEN" if self.socket_mode else "SLACK_SIGNING_SECRET",
+        ]
+        values = {
+            "SLACK_BOT_TOKEN": self.bot_token,
+            "SLACK_APP_TOKEN": self.app_token,
+            "SLACK_SIGNING_SECRET": self.signing_secret,
+        }
+        return [name for name in needed if not values[name]]
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Read and check every setting; raise SettingsError naming the first bad one."""
+    env = {var.name: (environ.get(var.name) or "").strip() or var.default for var in ENVIRONMENT}
+    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-")
+    app_token = _token(env, "SLACK_APP_TOKEN", "xapp-")
+    config_path = Path(env["QUOTEBOT_CONFIG"] or "config/quotebot.yaml")
+    config = _read_yaml(config_path, required=environ.get("QUOTEBOT_CONFIG") is not None)
+    timezone = _checked(check_zone, config.get("timezone", "UTC"), f"{config_path}: timezone")
+    database = config.get("database", "quotebot.sqlite3")
+    if not isinstance(database, str) or not database:
+        raise SettingsError(f"{config_path}: database must be a file name, got {database!r}")
+    return Settings(
+        bot_token=bot_token,
+        signing_secret=env["SLACK_SIGNING_SECRET"],
+        app_token=app_token,
+        port=_port(env["PORT"]),
+        corpus_path=Path(env["QUOTEBOT_CORPUS"]) if env["QUOTEBOT_CORPUS"] else shipped_corpus(),
+        config_path=config_path,
+        slack_api_url=_api_url(env["SLACK_API_URL"]),
+        database_url=env["DATABASE_URL"] or f"sqlite:///{database}",
+        log_level=_log_level(env["QUOTEBOT_LOG_LEVEL"]),
+        timezone=timezone,
+        catch_up_hours=_number(config, "catch_up_hours", 6.0, config_path),
+        lease_seconds=_number(config, "lease_seconds", 300.0, config_path),
+        subscriptions=_subscriptions(config.get("daily"), timezone, config_path),
+    )
+
+
+def _token(env: Mapping[str, str | None], name: str, prefix: str) -> str | None:
+    value = env[name]
+    if value and not value.startswith(prefix):
+        raise SettingsError(f"{name} must start with {prefix!r} (is it the right token?)")
+    return value
+
+
+def _port(value: str | None) -> int:
+    if not value or not value.isdigit() or not 0 < int(value) < 65536:
+        raise SettingsError(f"PORT must be a number from 1 to 65535, got {value!r}")
+    return int(value)
+
+
+def _api_url(value: str | None) -> str:
+    parsed = urlparse(value or "")
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"SLACK_API_URL must be an http(s) URL, got {value!r}")
+    return value if value.endswith("/") else value + "/"
+
+
+def _log_level(value: str | None) -> str:
+    level = (value or "INFO").upper()
+    if level not in _LOG_LEVELS:
+        raise SettingsError(f"QUOTEBOT_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
+    return level
+
+
+def _read_yaml(path: Path, *, required: bool) -> Mapping[str, Any]:
+    if not path.exists():
+        if required:
+            raise SettingsError(f"QUOTEBOT_CONFIG: {path} not found")
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise SettingsError(
+            f"{where}: not valid YAML: {getattr(error, 'problem', error)}"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"{path}: cannot be read: {error}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: must be a mapping of settings")
+    return data
+
+
+def _number(config: Mapping[str, Any], key: str, default: float, path: Path) -> float:
+    value = config.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise SettingsError(f"{path}: {key} must be a number of at least 0, got {value!r}")
+    return float(value)
+
+
+def _checked(parse: Callable[[Any], str], value: Any, where: str) -> str:
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise SettingsError(f"{where}: {error}") from None
+
+
+def _subscriptions(raw: Any, default_zone: str, path: Path) -> tuple[Subscription, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise SettingsError(f"{path}: daily must be a list of subscriptions")
+    subscriptions = []
+    for number, item in enumerate(raw, start=1):
+        where = f"{path}: daily[{number}]"
+        if not isinstance(item, dict) or not item.get("channel"):
+            raise SettingsError(
+                f"{where}: each subscription needs a channel (its ID, like C0123ABCD)"
+            )
+        topics = item.get("topics") or ()
+        if isinstance(topics, str):
+            topics = [topics]
+        subscriptions.append(
+            Subscription(
+                channel=str(item["channel"]).strip(),
+                time=_checked(parse_time, item.get("time", "09:00"), f"{where}.time"),
+                timezone=_checked(
+                    check_zone, item.get("timezone", default_zone), f"{where}.timezone"
+                ),
+                days=_checked(parse_days, item.get("days", "mon-fri"), f"{where}.days"),
+                topics=tuple(str(topic) for topic in topics),
+                team_id=str(item.get("team", "") or ""),
+            )
+        )
+    return tuple(subscriptions)

@@ -1,0 +1,811 @@
+"""A stand-in for Slack's Web API and response_urls, for tests and benchmarks.
+
+The real bot (slack-sdk clients with ``base_url=standin.api_url``) talks to this server exactly
+as it talks to Slack, so tests exercise the real HTTP path: auth, Slack's ``ok: false`` errors,
+429s with ``Retry-After``, 5xx, channel membership, history with metadata and OAuth installs.
+
+The server is aiohttp running in a background thread with its own event loop, so synchronous
+tests can use it and a bot under test may run in the same process or in another one. All state
+is guarded by one lock: requests are processed synchronously under it, and the test thread
+reads copies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import binascii
+import copy
+import dataclasses
+import json
+import math
+import secrets
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiohttp import web
+
+JSON = dict[str, Any]
+
+MAX_BLOCKS = 50
+MAX_TEXT_CHARS = 40_000
+RESPONSE_URL_MAX_USES = 5  # Slack: up to 5 posts per response_url
+DEFAULT_SCOPE = "commands,app_mentions:read,chat:write,chat:write.public,channels:join,im:history"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as the stand-in saw and answered it (``at`` is ``time.monotonic()``)."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float
+    status: int
+    response: dict[str, Any]
+
+
+@dataclass
+class Channel:
+    """What the stand-in knows about a conversation, seen from the bot's side."""
+
+    id: str
+    name: str
+    is_private: bool = False
+    is_member: bool = True
+    is_archived: bool = False
+    team: str | None = None
+
+
+class SlackError(Exception):
+    """Raised by method handlers to answer ``{"ok": false, "error": ...}`` with HTTP 200."""
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: JSON
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    delay: float = 0.0
+
+    @classmethod
+    def error(cls, error: str, status: int = 200, **headers: str) -> _Answer:
+        return cls(status, {"ok": False, "error": error}, headers)
+
+
+@dataclass
+class _Fault:
+    method: str
+    error: str
+    status: int
+    retry_after: int | None  # not None: answer 429 with this Retry-After
+    channel: str | None
+    remaining: int | None  # None: forever
+    delay: float
+
+    def matches(self, method: str, args: JSON) -> bool:
+        if self.method != method or self.remaining == 0:
+            return False
+        return self.channel is None or args.get("channel") == self.channel
+
+    @property
+    def slow_success(self) -> bool:
+        """Only a delay: process the call, answer late (a timeout after Slack posted)."""
+        return not self.error and self.status == 200 and self.retry_after is None
+
+    def answer(self) -> _Answer:
+        if self.retry_after is not None:
+            answer = _Answer.error("ratelimited", 429, **{"Retry-After": str(self.retry_after)})
+        else:
+            answer = _Answer.error(self.error, self.status)
+        return dataclasses.replace(answer, delay=self.delay)
+
+
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    args: JSON
+    token: str | None
+    team: str | None
+    basic: tuple[str, str] | None  # HTTP Basic client credentials (oauth.v2.access)
+
+
+class _TokenBucket:
+    """``burst`` posts at once, then one every ``1 / rate`` seconds; starts full."""
+
+    def __init__(self, rate: float, burst: int, now: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.updated = float(burst), now
+
+    def wait(self, now: float) -> float:
+        """Seconds until one token is available (0.0 when one is available now)."""
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+
+class _RateLimits:
+    """chat.postMessage limits: one bucket per (team, channel) and one per team."""
+
+    def __init__(
+        self,
+        channel_rate: float | None,
+        channel_burst: int | None,
+        team_rate: float | None,
+        team_burst: int | None,
+    ) -> None:
+        self.channel_rate, self.team_rate = channel_rate, team_rate
+        self.channel_burst = channel_burst or max(1, math.ceil(channel_rate or 1))
+        self.team_burst = team_burst or max(1, math.ceil(team_rate or 1))
+        self._buckets: dict[tuple[str, ...], _TokenBucket] = {}
+
+    def reset(self) -> None:
+        self._buckets.clear()
+
+    def _bucket(self, key: tuple[str, ...], rate: float, burst: int, now: float) -> _TokenBucket:
+        if key not in self._buckets:
+            self._buckets[key] = _TokenBucket(rate, burst, now)
+        return self._buckets[key]
+
+    def acquire(self, team: str, channel: str, now: float) -> float:
+        """Take a post from every bucket, or none; return 0.0 or the seconds to wait."""
+        buckets = []
+        if self.channel_rate:
+            key = ("channel", team, channel)
+            buckets.append(self._bucket(key, self.channel_rate, self.channel_burst, now))
+        if self.team_rate:
+            buckets.append(self._bucket(("team", team), self.team_rate, self.team_burst, now))
+        wait = max((bucket.wait(now) for bucket in buckets), default=0.0)
+        if wait == 0.0:
+            for bucket in buckets:
+                bucket.tokens -= 1
+        return wait
+
+    def minimum_seconds(self, n_posts: int, n_channels: int) -> float:
+        """Shortest first-to-last-post time the limits allow, starting with full buckets."""
+        if n_posts <= 0:
+            return 0.0
+        seconds = 0.0
+        if self.channel_rate:
+            per_channel = math.ceil(n_posts / max(1, n_channels))
+            seconds = max(seconds, (per_channel - self.channel_burst) / self.channel_rate)
+        if self.team_rate:
+            seconds = max(seconds, (n_posts - self.team_burst) / self.team_rate)
+        return seconds
+
+
+class SlackStandIn:
+    """An HTTP server on 127.0.0.1 that answers like Slack's Web API (see module docstring)."""
+
+    def __init__(
+        self,
+        tokens: dict[str, str] | None = None,
+        *,
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+        strict_channels: bool = False,
+        chat_write_public: bool = False,
+        per_channel_rate: float | None = None,
+        per_channel_burst: int | None = None,
+        workspace_rate: float | None = None,
+        workspace_burst: int | None = None,
+        latency: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.tokens: dict[str, str] = dict(tokens or {})  # token -> team_id
+        self.bot_user_id, self.bot_id = bot_user_id, bot_id
+        self.strict_channels = strict_channels
+        self.chat_write_public = chat_write_public  # the scope lets bots post without joining
+        self.latency = latency
+        self.host, self.port = host, port
+        self.client_id, self.client_secret, self.app_id = "1111.2222", "standin-secret", "ASTANDIN"
+        self.oauth_codes: dict[str, JSON] = {}
+        self.ratelimited_count = 0
+        self.base_url = ""
+        self._limits = None
+        if per_channel_rate or workspace_rate:
+            self._limits = _RateLimits(
+                per_channel_rate, per_channel_burst, workspace_rate, workspace_burst
+            )
+        self._lock = threading.Lock()
+        self._calls: list[Call] = []
+        self._faults: list[_Fault] = []
+        self._channels: dict[str, Channel] = {}
+        self._messages: dict[str, list[JSON]] = {}
+        self._response_urls: dict[str, list[Any]] = {}  # id -> [name, uses]
+        self._bot_users: dict[str, str] = {}  # token -> bot user id, for OAuth installs
+        self._team_names: dict[str, str] = {}
+        self._last_ts_us = 0
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._methods: dict[str, Callable[[_Request], JSON]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "conversations.join": self._conversations_join,
+            "conversations.history": self._conversations_history,
+            "oauth.v2.access": self._oauth_v2_access,
+        }
+
+    # ----- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> SlackStandIn:
+        """Start serving in a background thread; return once the port is bound."""
+        if self._thread is not None:
+            raise RuntimeError("SlackStandIn already started")
+        ready: Future[str] = Future()
+        self._thread = threading.Thread(
+            target=self._run, args=(ready,), name="slack-standin", daemon=True
+        )
+        self._thread.start()
+        try:
+            self.base_url = ready.result(timeout=10)
+        except BaseException:
+            self._thread.join(timeout=10)
+            self._thread = None
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the server, close its connections and join the thread (idempotent)."""
+        if self._thread is None:
+            return
+        if self._thread.is_alive() and self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            raise RuntimeError("SlackStandIn server thread did not stop")
+        self._thread = self._loop = self._stop = None
+
+    def __enter__(self) -> SlackStandIn:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _run(self, ready: Future[str]) -> None:
+        try:
+            asyncio.run(self._serve(ready))
+        except BaseException as exc:  # startup failures go to start(); nothing else raises
+            if not ready.done():
+                ready.set_exception(exc)
+
+    async def _serve(self, ready: Future[str]) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/response/{rid}", self._handle_response_url)
+        app.router.add_get("/_standin/calls", self._handle_dump)
+        # shutdown_timeout bounds how long stop() waits for answers delayed by fail(delay=...).
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, self.port).start()
+            host, port = runner.addresses[0][:2]
+            ready.set_result(f"http://{host}:{port}")
+            await self._stop.wait()
+        finally:
+            await runner.cleanup()
+
+    # ----- public test API -------------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def messages(self, channel: str) -> list[JSON]:
+        """Messages posted to ``channel``, oldest first (copies)."""
+        with self._lock:
+            return copy.deepcopy(self._messages.get(channel, []))
+
+    def wait_for(
+        self, predicate: Callable[[list[Call]], bool], timeout: float = 5.0, interval: float = 0.01
+    ) -> list[Call]:
+        """Poll until ``predicate(calls)`` is true and return the calls; AssertionError if not."""
+        deadline = time.monotonic() + timeout
+        while True:
+            calls = self.calls
+            if predicate(calls):
+                return calls
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"not true within {timeout}s; calls:\n{self.dump_calls()}")
+            time.sleep(interval)
+
+    def dump_calls(self) -> str:
+        """One line per call, for assertion messages."""
+        calls = self.calls
+        t0 = calls[0].at if calls else 0.0
+        lines = [
+            f"{c.at - t0:8.3f}s {c.method} {c.status} "
+            f"{'ok' if c.response.get('ok') else c.response.get('error')} {c.args!r:.200}"
+            for c in calls
+        ]
+        return "\n".join(lines) or "(no calls)"
+
+    def fail(
+        self,
+        method: str,
+        error: str | None = None,
+        *,
+        status: int = 200,
+        ratelimited: bool = False,
+        retry_after: int = 1,
+        channel: str | None = None,
+        times: int | None = 1,
+        delay: float = 0.0,
+    ) -> None:
+        """Make the next ``times`` matching calls fail (``times=None``: all of them).
+
+        ``error`` with status 200 is Slack's usual ``ok: false``; ``status`` >= 500 answers that
+        status (error defaults to ``internal_error``); ``ratelimited`` answers 429 with
+        ``Retry-After``. ``delay`` holds the answer back that long; with no error and status 200
+        the call is then processed normally, which simulates a client timeout after Slack
+        posted. Faults apply after the auth check, in the order they were added.
+        """
+        if error is None and status == 200 and not ratelimited and not delay:
+            raise ValueError("fail() needs error, status, ratelimited or delay")
+        default = "internal_error" if status >= 500 else ""
+        fault = _Fault(
+            method,
+            error or default,
+            status,
+            retry_after if ratelimited else None,
+            channel,
+            times,
+            delay,
+        )
+        with self._lock:
+            self._faults.append(fault)
+
+    def reset(self) -> None:
+        """Forget calls, faults, the 429 count and rate-limit buckets (not channels/messages)."""
+        with self._lock:
+            self._calls.clear()
+            self._faults.clear()
+            self.ratelimited_count = 0
+            if self._limits:
+                self._limits.reset()
+
+    def revoke(self, token: str) -> None:
+        with self._lock:
+            self.tokens.pop(token, None)
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str | None = None,
+        *,
+        is_private: bool = False,
+        is_member: bool = True,
+        is_archived: bool = False,
+        team: str | None = None,
+    ) -> Channel:
+        channel = Channel(
+            channel_id, name or channel_id.lower(), is_private, is_member, is_archived, team
+        )
+        with self._lock:
+            self._channels[channel_id] = channel
+        return channel
+
+    def response_url(self, name: str | None = None) -> str:
+        """A fresh response_url; posts to it are recorded as ``response_url`` calls."""
+        rid = secrets.token_urlsafe(9)
+        with self._lock:
+            self._response_urls[rid] = [name or rid, 0]
+        return f"{self.base_url}/response/{rid}"
+
+    def minimum_seconds(self, n_posts: int, n_channels: int) -> float:
+        """Shortest time the configured limits allow for ``n_posts`` over ``n_channels``.
+
+        Posts are spread evenly (one per channel when equal); measured from the first post
+        to the last one, with full buckets at the start. 0.0 without limits.
+        """
+        return self._limits.minimum_seconds(n_posts, n_channels) if self._limits else 0.0
+
+    # ----- HTTP handlers (server thread) -----------------------------------------------------
+
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        args, body_ok = await _read_args(request)
+        token = _bearer(request) or args.pop("token", None)
+        args.pop("token", None)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        with self._lock:
+            if body_ok:
+                answer = self._answer_api(
+                    _Request(method, args, token, self.tokens.get(token or ""), _basic(request))
+                )
+            else:
+                answer = _Answer.error("invalid_json")
+            self._record(method, args, token, answer)
+        return await _send(answer)
+
+    async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        with self._lock:
+            entry = self._response_urls.get(request.match_info["rid"])
+            args = {**(body if isinstance(body, dict) else {}), "name": entry and entry[0]}
+            fault = self._take_fault("response_url", args)
+            if fault:
+                answer = fault.answer()
+            elif entry is None:
+                answer = _Answer.error("unknown_response_url", 404)
+            elif not isinstance(body, dict):
+                answer = _Answer.error("invalid_payload", 400)
+            elif entry[1] >= RESPONSE_URL_MAX_USES:
+                answer = _Answer.error("used_url", 404)
+            else:
+                entry[1] += 1
+                answer = _Answer(200, {"ok": True})
+            self._record("response_url", args, None, answer)
+        return await _send(answer)
+
+    async def _handle_dump(self, request: web.Request) -> web.StreamResponse:
+        """For benchmarks running the CLI in another process."""
+        calls = [dataclasses.asdict(call) for call in self.calls]
+        return web.json_response({"calls": calls, "ratelimited_count": self.ratelimited_count})
+
+    # ----- request processing (under the lock) -----------------------------------------------
+
+    def _answer_api(self, req: _Request) -> _Answer:
+        if req.method != "oauth.v2.access":
+            if not req.token:
+                return _Answer.error("not_authed")
+            if req.team is None:
+                return _Answer.error("invalid_auth")
+        fault = self._take_fault(req.method, req.args)
+        if fault and fault.slow_success:
+            return dataclasses.replace(self._dispatch(req), delay=fault.delay)
+        if fault:
+            return fault.answer()
+        if req.method == "chat.postMessage" and self._limits and req.team:
+            wait = self._limits.acquire(req.team, str(req.args.get("channel")), time.monotonic())
+            if wait:
+                return _Answer.error("ratelimited", 429, **{"Retry-After": str(math.ceil(wait))})
+        return self._dispatch(req)
+
+    def _dispatch(self, req: _Request) -> _Answer:
+        handler = self._methods.get(req.method)
+        if handler is None:
+            return _Answer.error("unknown_method")
+        try:
+            return _Answer(200, {"ok": True, **handler(req)})
+        except SlackError as exc:
+            return _Answer.error(str(exc))
+
+    def _take_fault(self, method: str, args: JSON) -> _Fault | None:
+        for fault in self._faults:
+            if fault.matches(method, args):
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+                return fault
+        return None
+
+    def _record(self, method: str, args: JSON, token: str | None, answer: _Answer) -> None:
+        if answer.status == 429:
+            self.ratelimited_count += 1
+        call = Call(method, args, token, time.monotonic(), answer.status, answer.body)
+        self._calls.append(call)
+
+    def _next_ts(self) -> str:
+        """Wall-clock based like Slack's, unique and increasing across all channels."""
+        micros = max(time.time_ns() // 1000, self._last_ts_us + 1)
+        self._last_ts_us = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _channel(self, channel_id: Any, team: str | None) -> Channel:
+        """Look a channel up by id (or #name); unknown ids are public member channels."""
+        if not channel_id or not isinstance(channel_id, str):
+            raise SlackError("channel_not_found")
+        channel = self._channels.get(channel_id) or next(
+            (c for c in self._channels.values() if c.name == channel_id.lstrip("#")), None
+        )
+        if channel is None:
+            if self.strict_channels:
+                raise SlackError("channel_not_found")
+            channel = self._channels[channel_id] = Channel(channel_id, channel_id.lower())
+        if channel.team and team and channel.team != team:
+            raise SlackError("channel_not_found")
+        return channel
+
+    def _writable_channel(self, req: _Request) -> Channel:
+        channel = self._channel(req.args.get("channel"), req.team)
+        if channel.is_private and not channel.is_member:
+            raise SlackError("channel_not_found")  # Slack hides private channels
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if not channel.is_member and not self.chat_write_public:
+            raise SlackError("not_in_channel")
+        return channel
+
+    # ----- Web API methods -------------------------------------------------------------------
+
+    def _auth_test(self, req: _Request) -> JSON:
+        team = req.team or ""
+        return {
+            "url": "https://standin.slack.com/",
+            "team": self._team_names.get(team, f"Team {team}"),
+            "user": "quotebot",
+            "team_id": team,
+            "user_id": self._bot_users.get(req.token or "", self.bot_user_id),
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _message_content(self, args: JSON) -> JSON:
+        """Validate text/blocks/metadata like chat.postMessage does; return message fields."""
+        text, blocks = args.get("text") or "", _parse_json_arg(args.get("blocks"), "invalid_blocks")
+        if blocks is not None and (
+            not isinstance(blocks, list)
+            or len(blocks) > MAX_BLOCKS
+            or not all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in blocks)
+        ):
+            raise SlackError("invalid_blocks")
+        if not text and not blocks and not args.get("attachments"):
+            raise SlackError("no_text")
+        if len(str(text)) > MAX_TEXT_CHARS:
+            raise SlackError("msg_too_long")
+        content: JSON = {"text": str(text)}
+        if blocks:
+            content["blocks"] = blocks
+        return content
+
+    def _chat_post_message(self, req: _Request) -> JSON:
+        channel = self._writable_channel(req)
+        content = self._message_content(req.args)
+        metadata = _parse_json_arg(req.args.get("metadata"), "invalid_metadata_format")
+        if metadata is not None and not (
+            isinstance(metadata, dict)
+            and isinstance(metadata.get("event_type"), str)
+            and isinstance(metadata.get("event_payload", {}), dict)
+        ):
+            raise SlackError("invalid_metadata_format")
+        ts = self._next_ts()
+        message: JSON = {"type": "message", **content, "user": self._bot_user(req)}
+        message.update({"bot_id": self.bot_id, "ts": ts, "team": req.team})
+        if req.args.get("thread_ts"):
+            message["thread_ts"] = str(req.args["thread_ts"])
+        if metadata is not None:
+            message["metadata"] = {
+                "event_type": metadata["event_type"],
+                "event_payload": metadata.get("event_payload", {}),
+            }
+        self._messages.setdefault(channel.id, []).append(message)
+        return {"channel": channel.id, "ts": ts, "message": copy.deepcopy(message)}
+
+    def _chat_post_ephemeral(self, req: _Request) -> JSON:
+        self._writable_channel(req)
+        if not req.args.get("user"):
+            raise SlackError("user_not_in_channel")
+        self._message_content(req.args)
+        return {"message_ts": self._next_ts()}
+
+    def _conversations_join(self, req: _Request) -> JSON:
+        channel = self._channel(req.args.get("channel"), req.team)
+        if channel.is_private:
+            raise SlackError("method_not_supported_for_channel_type")
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        channel.is_member = True
+        return {"channel": _channel_json(channel)}
+
+    def _conversations_history(self, req: _Request) -> JSON:
+        """Newest first; ``oldest``/``latest`` exclusive unless ``inclusive`` (Slack's docs)."""
+        channel = self._channel(req.args.get("channel"), req.team)
+        if not channel.is_member:
+            raise SlackError("channel_not_found" if channel.is_private else "not_in_channel")
+        oldest = _ts_arg(req.args.get("oldest"), "invalid_ts_oldest")
+        latest = _ts_arg(req.args.get("latest"), "invalid_ts_latest")
+        start = _ts_arg(_decode_cursor(req.args.get("cursor")), "invalid_cursor")
+        inclusive = _truthy(req.args.get("inclusive"))
+        try:
+            limit = min(max(int(req.args.get("limit") or 100), 1), 999)
+        except (TypeError, ValueError):
+            raise SlackError("invalid_limit") from None
+
+        def wanted(ts: Decimal) -> bool:
+            after = oldest is None or ts > oldest or (inclusive and ts == oldest)
+            before = latest is None or ts < latest or (inclusive and ts == latest)
+            return after and before and (start is None or ts <= start)
+
+        found = [
+            m for m in reversed(self._messages.get(channel.id, [])) if wanted(Decimal(m["ts"]))
+        ]
+        page = copy.deepcopy(found[:limit])
+        if not _truthy(req.args.get("include_all_metadata")):
+            for message in page:
+                message.pop("metadata", None)
+        next_cursor = _encode_cursor(found[limit]["ts"]) if len(found) > limit else ""
+        return {
+            "messages": page,
+            "has_more": bool(next_cursor),
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _oauth_v2_access(self, req: _Request) -> JSON:
+        client_id, secret = req.basic or (req.args.get("client_id"), req.args.get("client_secret"))
+        if client_id != self.client_id:
+            raise SlackError("invalid_client_id")
+        if secret != self.client_secret:
+            raise SlackError("bad_client_secret")
+        grant = self.oauth_codes.get(str(req.args.get("code")))
+        if grant is None:
+            raise SlackError("invalid_code")
+        if grant.get("redirect_uri") and req.args.get("redirect_uri") != grant["redirect_uri"]:
+            raise SlackError("bad_redirect_uri")
+        del self.oauth_codes[str(req.args["code"])]  # codes are single-use
+        self.tokens[grant["bot_token"]] = grant["team_id"]
+        self._bot_users[grant["bot_token"]] = grant.get("bot_user_id", self.bot_user_id)
+        self._team_names[grant["team_id"]] = grant.get("team_name", f"Team {grant['team_id']}")
+        return {
+            "app_id": self.app_id,
+            "authed_user": {"id": grant.get("authed_user_id", "UINSTALLER")},
+            "scope": grant.get("scope", DEFAULT_SCOPE),
+            "token_type": "bot",
+            "access_token": grant["bot_token"],
+            "bot_user_id": self._bot_users[grant["bot_token"]],
+            "team": {"id": grant["team_id"], "name": self._team_names[grant["team_id"]]},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _bot_user(self, req: _Request) -> str:
+        return self._bot_users.get(req.token or "", self.bot_user_id)
+
+
+# ----- helpers -------------------------------------------------------------------------------
+
+
+async def _read_args(request: web.Request) -> tuple[JSON, bool]:
+    """Query string plus a form or JSON body, as slack-sdk sends them; False if bad JSON."""
+    args: JSON = dict(request.query)
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError:
+            return args, False
+        if not isinstance(body, dict):
+            return args, False
+        args.update(body)
+    elif request.body_exists:
+        form = await request.post()
+        args.update({k: v for k, v in form.items() if isinstance(v, str)})
+    return args, True
+
+
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
+
+
+def _basic(request: web.Request) -> tuple[str, str] | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(value).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return client_id, secret
+
+
+async def _send(answer: _Answer) -> web.Response:
+    if answer.delay:
+        await asyncio.sleep(answer.delay)
+    return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+
+
+def _truthy(value: Any) -> bool:
+    """Slack booleans arrive as JSON true, "true" or "1" (slack-sdk turns form bools into 1/0)."""
+    return value is True or str(value).lower() in {"1", "true"}
+
+
+def _parse_json_arg(value: Any, error: str) -> Any:
+    """Structured args arrive as JSON values or, form-encoded, as JSON strings."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise SlackError(error) from None
+
+
+def _ts_arg(value: Any, error: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise SlackError(error) from None
+
+
+def _encode_cursor(ts: str) -> str:
+    return base64.b64encode(f"next_ts:{ts}".encode()).decode()
+
+
+def _decode_cursor(cursor: Any) -> str | None:
+    if not cursor:
+        return None
+    try:
+        kind, _, ts = base64.b64decode(str(cursor), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise SlackError("invalid_cursor") from None
+    if kind != "next_ts":
+        raise SlackError("invalid_cursor")
+    return ts
+
+
+def _channel_json(channel: Channel) -> JSON:
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "is_channel": not channel.is_private,
+        "is_private": channel.is_private,
+        "is_archived": channel.is_archived,
+        "is_member": channel.is_member,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until SIGTERM/SIGINT; print ``{"api_url": ...}`` as one JSON line when ready."""
+    parser = argparse.ArgumentParser(prog="python -m tests.slack_standin")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--token", action="append", default=[], metavar="TOKEN:TEAM_ID")
+    parser.add_argument("--per-channel-rate", type=float)
+    parser.add_argument("--per-channel-burst", type=int)
+    parser.add_argument("--workspace-rate", type=float)
+    parser.add_argument("--workspace-burst", type=int)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--strict-channels", action="store_true")
+    parser.add_argument("--chat-write-public", action="store_true")
+    opts = parser.parse_args(argv)
+    if any(":" not in token for token in opts.token):
+        parser.error("--token takes TOKEN:TEAM_ID")
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)  # the server thread inherits this
+    standin = SlackStandIn(
+        dict(token.rsplit(":", 1) for token in opts.token),
+        strict_channels=opts.strict_channels,
+        chat_write_public=opts.chat_write_public,
+        per_channel_rate=opts.per_channel_rate,
+        per_channel_burst=opts.per_channel_burst,
+        workspace_rate=opts.workspace_rate,
+        workspace_burst=opts.workspace_burst,
+        latency=opts.latency,
+        host=opts.host,
+        port=opts.port,
+    )
+    with standin:
+        print(json.dumps({"api_url": standin.api_url, "base_url": standin.base_url}), flush=True)
+        signal.sigwait(stop_signals)
+
+
+if __name__ == "__main__":
+    main()
