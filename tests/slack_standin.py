@@ -424,8 +424,8 @@ class SlackStandIn:
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         args, body_ok = await _read_args(request)
-        token = _bearer(request) or args.pop("token", None)
-        args.pop("token", None)
+        form_token = args.pop("token", None)  # recorded separately, as Call.token
+        token = _bearer(request) or form_token
         if self.latency:
             await asyncio.sleep(self.latency)
         with self._lock:
@@ -505,6 +505,7 @@ class SlackStandIn:
         return None
 
     def _record(self, method: str, args: JSON, token: str | None, answer: _Answer) -> None:
+        """Record at processing time, so ``calls`` is in ``at`` order even with delays."""
         if answer.status == 429:
             self.ratelimited_count += 1
         call = Call(method, args, token, time.monotonic(), answer.status, answer.body)
@@ -550,13 +551,13 @@ class SlackStandIn:
             "team": self._team_names.get(team, f"Team {team}"),
             "user": "quotebot",
             "team_id": team,
-            "user_id": self._bot_users.get(req.token or "", self.bot_user_id),
+            "user_id": self._bot_user(req),
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
 
     def _message_content(self, args: JSON) -> JSON:
-        """Validate text/blocks/metadata like chat.postMessage does; return message fields."""
+        """Validate text and blocks like chat.postMessage does; return the message fields."""
         text, blocks = args.get("text") or "", _parse_json_arg(args.get("blocks"), "invalid_blocks")
         if blocks is not None and (
             not isinstance(blocks, list)

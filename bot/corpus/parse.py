@@ -122,8 +122,11 @@ def parse_page(data: bytes | str, file: str) -> Page:
 def _decode(data: bytes | str, file: str) -> tuple[str, Problem | None]:
     if isinstance(data, str):
         return data.removeprefix("\ufeff"), None
+    # Strip the byte order mark ourselves: "utf-8-sig" would report error offsets
+    # counted after it, pointing at the wrong byte and, at a line start, the wrong line.
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        return data.decode("utf-8-sig"), None
+        return data.decode("utf-8"), None
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         byte = data[error.start]
@@ -145,7 +148,9 @@ def _split_front_matter(text: str, file: str) -> tuple[Mapping[str, Any], str, i
         meta = _YAML.load(raw_meta)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1  # +1 for 1-based, +1 for the '---'
+        # The YAML text starts with the rest of the opening '---' line (empty), so its
+        # 0-based line numbers are already the file's line numbers minus one.
+        line = mark.line + 1 if mark is not None else 1
         reason = getattr(error, "problem", None) or str(error)
         return {}, "", 1, Problem(file, line, f"front matter is not valid YAML: {reason}")
     if meta is None:
@@ -302,7 +307,9 @@ def _quote_text(paragraphs: list[list[str]]) -> str | None:
 
 
 def _lead_in(paragraph: str | None) -> str | None:
-    if not paragraph:
+    # The intro line ("Quoting NAME from [SOURCE](url)") attributes the page's quotes;
+    # it is not a lead-in even when a quote follows it directly.
+    if not paragraph or _INTRO_NAMED.match(paragraph) or _INTRO_LINKED.match(paragraph):
         return None
     text = html.unescape(paragraph).strip().removesuffix(":").strip()
     return text or None

@@ -1,0 +1,418 @@
+"""The bot's state in SQL, through SQLAlchemy: seen events, subscriptions, daily posts.
+
+SQLite by default, any SQLAlchemy URL (PostgreSQL in production) through
+`DATABASE_URL`. The schema is created, or migrated, when the store opens.
+
+Exactly-once posting rests on one rule: a post is claimed with a single
+`INSERT … ON CONFLICT DO NOTHING` keyed by (subscription, local date) before it is
+sent. Whoever inserts the row posts; everyone else sees the row and does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from bot.daily.schedule import Subscription
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+schema_info = Table(
+    "quotebot_schema",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+seen_events = Table(
+    "seen_events",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("key", String(32), primary_key=True),
+    Column("team_id", String(32), nullable=False, default=""),
+    Column("channel", String(32), nullable=False, index=True),
+    Column("time", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("days", String(64), nullable=False),
+    Column("topics", Text, nullable=False, default="[]"),
+    Column("origin", String(8), nullable=False),  # "config" or "slack"
+    Column("created_by", String(32), nullable=True),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("disabled_reason", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+daily_posts = Table(
+    "daily_posts",
+    metadata,
+    Column("subscription_key", String(32), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("status", String(8), nullable=False),  # pending, sent, failed
+    Column("quote_id", String(32), nullable=False),
+    Column("cycle", Integer, nullable=False, default=0),
+    Column("ts", String(32), nullable=True),
+    Column("claimed_by", String(64), nullable=False),
+    Column("lease_until", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("error", Text, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubscription:
+    subscription: Subscription
+    origin: str
+    enabled: bool
+    disabled_reason: str | None
+    created_by: str | None
+
+    @property
+    def key(self) -> str:
+        return self.subscription.key
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The right to send one day's post; `taken_over` means an earlier sender may have sent it."""
+
+    subscription_key: str
+    local_date: date
+    quote_id: str
+    cycle: int
+    taken_over: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.subscription_key}:{self.local_date.isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord:
+    subscription_key: str
+    local_date: date
+    status: str
+    quote_id: str
+    cycle: int
+    ts: str | None
+    error: str | None
+
+
+class Store:
+    """All reads and writes of the bot's state; one instance per process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _engine(url)
+        self._migrate()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- schema -----------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        """Create missing tables, then apply the migrations newer than the stored version."""
+        metadata.create_all(self.engine)
+        with self.engine.begin() as db:
+            version = db.scalar(select(schema_info.c.version).where(schema_info.c.id == 1))
+            if version is None:
+                self._insert_ignore(db, schema_info, {"id": 1, "version": SCHEMA_VERSION}, ["id"])
+            elif version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"database schema is version {version}, newer than this quotebot "
+                    f"({SCHEMA_VERSION}): upgrade quotebot"
+                )
+            # Migrations from older versions go here, each one step: `if version < 2: …`.
+
+    def _insert_ignore(self, db, table: Table, values: dict, keys: list[str]) -> bool:
+        """INSERT … ON CONFLICT DO NOTHING; True when the row was inserted."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+        )
+        return db.execute(statement).rowcount == 1
+
+    # --- events -----------------------------------------------------------------
+
+    def first_delivery(self, event_id: str, *, now: datetime) -> bool:
+        """Record an event id; False when it was seen before (a retry from Slack)."""
+        with self.engine.begin() as db:
+            fresh = self._insert_ignore(
+                db, seen_events, {"event_id": event_id, "seen_at": now}, ["event_id"]
+            )
+            if fresh and hash(event_id) % 100 == 0:  # now and then, forget old ids
+                db.execute(
+                    delete(seen_events).where(seen_events.c.seen_at < now - timedelta(days=1))
+                )
+        return fresh
+
+    # --- subscriptions ----------------------------------------------------------
+
+    def sync_config(self, configured: Iterable[Subscription], *, now: datetime) -> None:
+        """Make the stored config subscriptions match the settings file.
+
+        New ones are added; ones gone from the file are removed; ones turned off in
+        Slack stay off (the file is the baseline, Slack has the last word).
+        """
+        configured = list(configured)
+        keys = {sub.key for sub in configured}
+        with self.engine.begin() as db:
+            for sub in configured:
+                self._insert_ignore(db, subscriptions, _row(sub, "config", None, now), ["key"])
+            stale = select(subscriptions.c.key).where(subscriptions.c.origin == "config")
+            gone = [key for key in db.scalars(stale) if key not in keys]
+            if gone:
+                db.execute(delete(subscriptions).where(subscriptions.c.key.in_(gone)))
+
+    def subscribe(self, sub: Subscription, *, user: str | None, now: datetime) -> None:
+        """Add a subscription made in Slack, or turn an identical one back on."""
+        with self.engine.begin() as db:
+            if not self._insert_ignore(db, subscriptions, _row(sub, "slack", user, now), ["key"]):
+                db.execute(
+                    update(subscriptions)
+                    .where(subscriptions.c.key == sub.key)
+                    .values(enabled=True, disabled_reason=None)
+                )
+
+    def unsubscribe(self, *, team_id: str, channel: str, reason: str) -> int:
+        """Stop a channel's subscriptions; returns how many were active."""
+        where = (subscriptions.c.team_id == team_id) & (subscriptions.c.channel == channel)
+        with self.engine.begin() as db:
+            active = db.scalar(
+                select(func.count())
+                .select_from(subscriptions)
+                .where(where & subscriptions.c.enabled)
+            )
+            db.execute(delete(subscriptions).where(where & (subscriptions.c.origin == "slack")))
+            # Config ones are kept, switched off, so a restart does not bring them back.
+            db.execute(
+                update(subscriptions).where(where).values(enabled=False, disabled_reason=reason)
+            )
+        return active or 0
+
+    def disable(self, key: str, reason: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                update(subscriptions)
+                .where(subscriptions.c.key == key)
+                .values(enabled=False, disabled_reason=reason)
+            )
+
+    def subscriptions(
+        self, *, team_id: str | None = None, channel: str | None = None, enabled_only: bool = True
+    ) -> list[StoredSubscription]:
+        query = select(subscriptions).order_by(subscriptions.c.channel, subscriptions.c.time)
+        if enabled_only:
+            query = query.where(subscriptions.c.enabled)
+        if team_id is not None:
+            query = query.where(subscriptions.c.team_id == team_id)
+        if channel is not None:
+            query = query.where(subscriptions.c.channel == channel)
+        with self.engine.connect() as db:
+            return [_stored(row) for row in db.execute(query)]
+
+    # --- daily posts ------------------------------------------------------------
+
+    def walk(self, subscription_key: str) -> tuple[int, set[str]]:
+        """The current cycle of a subscription's no-repeat walk and the quotes used in it."""
+        posts = daily_posts.c
+        with self.engine.connect() as db:
+            cycle = db.scalar(
+                select(func.max(posts.cycle)).where(
+                    (posts.subscription_key == subscription_key) & (posts.status != "failed")
+                )
+            )
+            if cycle is None:
+                return 0, set()
+            used = db.scalars(
+                select(posts.quote_id).where(
+                    (posts.subscription_key == subscription_key)
+                    & (posts.cycle == cycle)
+                    & (posts.status != "failed")
+                )
+            )
+            return cycle, set(used)
+
+    def claim(
+        self,
+        *,
+        subscription_key: str,
+        local_date: date,
+        quote_id: str,
+        cycle: int,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+    ) -> Claim | None:
+        """Claim a day's post, or take over one whose sender's lease ran out; else None."""
+        values = {
+            "subscription_key": subscription_key,
+            "local_date": local_date,
+            "status": "pending",
+            "quote_id": quote_id,
+            "cycle": cycle,
+            "claimed_by": owner,
+            "lease_until": now + lease,
+            "attempts": 1,
+            "updated_at": now,
+        }
+        posts = daily_posts.c
+        this = (posts.subscription_key == subscription_key) & (posts.local_date == local_date)
+        with self.engine.begin() as db:
+            if self._insert_ignore(db, daily_posts, values, ["subscription_key", "local_date"]):
+                return Claim(subscription_key, local_date, quote_id, cycle)
+            taken = db.execute(
+                update(daily_posts)
+                .where(this & (posts.status == "pending") & (posts.lease_until < now))
+                .values(
+                    claimed_by=owner,
+                    lease_until=now + lease,
+                    attempts=posts.attempts + 1,
+                    updated_at=now,
+                )
+            )
+            if taken.rowcount != 1:
+                return None
+            row = db.execute(select(posts.quote_id, posts.cycle).where(this)).one()
+            return Claim(subscription_key, local_date, row.quote_id, row.cycle, taken_over=True)
+
+    def mark_sent(self, claim: Claim, *, ts: str, now: datetime) -> None:
+        self._finish(claim, status="sent", ts=ts, error=None, now=now)
+
+    def mark_failed(self, claim: Claim, *, error: str, now: datetime) -> None:
+        """A post that will not be retried today (a private channel the bot is not in, say)."""
+        self._finish(claim, status="failed", ts=None, error=error, now=now)
+
+    def release(self, claim: Claim) -> None:
+        """Give a claim back unsent, so a later run can try again within the grace window."""
+        posts = daily_posts.c
+        with self.engine.begin() as db:
+            db.execute(
+                delete(daily_posts).where(
+                    (posts.subscription_key == claim.subscription_key)
+                    & (posts.local_date == claim.local_date)
+                    & (posts.status == "pending")
+                )
+            )
+
+    def _finish(
+        self, claim: Claim, *, status: str, ts: str | None, error: str | None, now: datetime
+    ) -> None:
+        posts = daily_posts.c
+        with self.engine.begin() as db:
+            db.execute(
+                update(daily_posts)
+                .where(
+                    (posts.subscription_key == claim.subscription_key)
+                    & (posts.local_date == claim.local_date)
+                )
+                .values(status=status, ts=ts, error=error, updated_at=now)
+            )
+
+    def posts(self, *, subscription_key: str | None = None) -> list[PostRecord]:
+        query = select(daily_posts).order_by(daily_posts.c.local_date)
+        if subscription_key is not None:
+            query = query.where(daily_posts.c.subscription_key == subscription_key)
+        with self.engine.connect() as db:
+            return [
+                PostRecord(
+                    row.subscription_key, row.local_date, row.status, row.quote_id, row.cycle,
+                    row.ts, row.error,
+                )
+                for row in db.execute(query)
+            ]  # fmt: skip
+
+    def finished(self, keys: Iterable[tuple[str, date]]) -> set[tuple[str, date]]:
+        """Which of these (subscription, date) posts are already sent or failed for good."""
+        wanted = set(keys)
+        if not wanted:
+            return set()
+        posts = daily_posts.c
+        dates = {day for _, day in wanted}
+        query = select(posts.subscription_key, posts.local_date).where(
+            posts.local_date.in_(dates) & posts.status.in_(("sent", "failed"))
+        )
+        with self.engine.connect() as db:
+            return {(row[0], row[1]) for row in db.execute(query)} & wanted
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        # Several processes may share one SQLite file (a web and a worker process, or
+        # two by mistake): wait for each other's locks instead of failing at once.
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection, _record) -> None:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA busy_timeout=30000")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _row(sub: Subscription, origin: str, user: str | None, now: datetime) -> dict:
+    return {
+        "key": sub.key,
+        "team_id": sub.team_id,
+        "channel": sub.channel,
+        "time": sub.time,
+        "timezone": sub.timezone,
+        "days": sub.days,
+        "topics": json.dumps(list(sub.topics)),
+        "origin": origin,
+        "created_by": user,
+        "enabled": True,
+        "disabled_reason": None,
+        "created_at": now,
+    }
+
+
+def _stored(row) -> StoredSubscription:
+    sub = Subscription(
+        channel=row.channel,
+        time=row.time,
+        timezone=row.timezone,
+        days=row.days,
+        topics=tuple(json.loads(row.topics)),
+        team_id=row.team_id,
+    )
+    return StoredSubscription(sub, row.origin, row.enabled, row.disabled_reason, row.created_by)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
