@@ -790,6 +790,8 @@ def main(argv: list[str] | None = None) -> None:
     if any(":" not in token for token in opts.token):
         parser.error("--token takes TOKEN:TEAM_ID")
     stop_signals = {signal.SIGINT, signal.SIGTERM}
+    for signum in stop_signals:  # a shell starts background jobs with SIGINT ignored
+        signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)  # the server thread inherits this
     standin = SlackStandIn(
         dict(token.rsplit(":", 1) for token in opts.token),

@@ -132,3 +132,39 @@ def next_post(subscription: Subscription, *, now: datetime) -> datetime:
         if day.weekday() in days and post_time(subscription, day) > now:
             return post_time(subscription, day).astimezone(zone)
     raise ValueError(f"no post day in {subscription.days!r}")  # unreachable for valid days
+
+
+def parse_request(text: str, *, channel: str, team_id: str, default_zone: str) -> Subscription:
+    """`09:00 Europe/Berlin mon-fri robotics` as a subscription for `channel`.
+
+    The time comes first; a zone (it has a `/`, or is UTC) and days may follow in
+    either order; every other word is a topic. Raises ValueError saying what is wrong.
+    """
+    words = text.split()
+    if not words:
+        raise ValueError("say when: `/quote daily 09:00 [Europe/Berlin] [mon-fri] [topics]`")
+    time_of_day = parse_time(words[0])
+    zone, days, topics = default_zone, "mon-fri", []
+    for word in words[1:]:
+        if "/" in word or word.upper() in ("UTC", "GMT"):
+            zone = check_zone("UTC" if word.upper() in ("UTC", "GMT") else word)
+        elif _looks_like_days(word):
+            days = parse_days(word)
+        else:
+            topics.append(word)
+    return Subscription(
+        channel=channel,
+        time=time_of_day,
+        timezone=zone,
+        days=days,
+        topics=(" ".join(topics),) if topics else (),
+        team_id=team_id,
+    )
+
+
+def _looks_like_days(word: str) -> bool:
+    try:
+        parse_days(word)
+    except ValueError:
+        return False
+    return True

@@ -89,9 +89,7 @@ BAD_INPUTS = [
         "YAML",
         id="malformed-yaml",
     ),
-    pytest.param(
-        b"---\ntitle: ok\n\tref: x\n---\n> Lost.\n", 3, "error", "YAML", id="tab-in-yaml"
-    ),
+    pytest.param(b"---\ntitle: ok\n\tref: x\n---\n> Lost.\n", 3, "error", "YAML", id="tab-in-yaml"),
     pytest.param(b"---\ntitle: ok\n\n> Lost.\n", 1, "error", "not closed", id="unclosed"),
     pytest.param(b"---\n- a\n- b\n---\n> Lost.\n", 2, "error", "mapping", id="yaml-list"),
 ]

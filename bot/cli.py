@@ -1,0 +1,180 @@
+"""The `quotebot` command: a thin layer that reads arguments, calls the core, prints.
+
+Each command returns an exit code: 0 fine, 1 the command found a problem (a corpus
+error, a failed post), 2 the bot is not set up right (a missing or bad setting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import random
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from bot.answers import answer
+from bot.corpus import Corpus, CorpusError, Quote, load_corpus
+from bot.settings import ENVIRONMENT, Settings, SettingsError, load_settings
+
+log = logging.getLogger("quotebot")
+
+MANIFEST = "config/manifest.yaml"
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Entry point of the `quotebot` console script and `python -m bot`."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    env = _environment(environ)
+    try:
+        settings = load_settings(env)
+    except SettingsError as error:
+        print(f"quotebot: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return args.run(args, settings)
+    except CorpusError as error:
+        print(f"quotebot: {error} (set QUOTEBOT_CORPUS or --corpus)", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `quotebot export | head`: the reader has had enough
+        sys.stderr.close()
+        return 0
+
+
+def _environment(environ: Mapping[str, str] | None) -> dict[str, str]:
+    """The process environment over a `.env` file in the working folder, if there is one."""
+    if environ is not None:
+        return dict(environ)
+    from_file = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+    return {**from_file, **os.environ}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="quotebot", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, run: Callable[..., int]) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=run.__doc__, description=run.__doc__)
+        sub.set_defaults(run=run)
+        return sub
+
+    def corpus_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--corpus", type=Path, help="folder of quote pages (QUOTEBOT_CORPUS)")
+
+    corpus_option(command("serve", serve))
+    check_cmd = command("check", check)
+    check_cmd.add_argument("path", nargs="?", type=Path, help="corpus folder or file")
+    corpus_option(check_cmd)
+    corpus_option(command("topics", topics))
+    quote_cmd = command("quote", quote)
+    quote_cmd.add_argument("text", nargs="*", help="a topic or words; none for a random quote")
+    corpus_option(quote_cmd)
+    corpus_option(command("export", export))
+    return parser
+
+
+def _corpus(args: argparse.Namespace, settings: Settings) -> Corpus:
+    return load_corpus(getattr(args, "corpus", None) or settings.corpus_path).corpus
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)."""
+    corpus = _corpus(args, settings)
+    missing = settings.missing_for_slack()
+    if missing:
+        _explain_setup(missing, corpus, settings)
+        return 2
+    from bot.runtime import run
+
+    return asyncio.run(run(settings, corpus))
+
+
+def check(args: argparse.Namespace, settings: Settings) -> int:
+    """Check a corpus: print each problem as file:line: message; exit 1 on errors."""
+    root = args.path or args.corpus or settings.corpus_path
+    result = load_corpus(root)
+    for problem in result.problems:
+        print(problem)
+    warnings = len(result.problems) - len(result.errors)
+    print(
+        f"{root}: {len(result.corpus)} quotes, {len(result.corpus.topics())} topics, "
+        f"{len(result.errors)} errors, {warnings} warnings"
+    )
+    return 1 if result.errors else 0
+
+
+def topics(args: argparse.Namespace, settings: Settings) -> int:
+    """List the topics with their number of quotes."""
+    for topic in _corpus(args, settings).topics():
+        print(f"{topic.count:5d}  {topic.name}")
+    return 0
+
+
+def quote(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the best quote for TEXT, or a random one."""
+    corpus = _corpus(args, settings)
+    reply = answer(corpus, " ".join(args.text), rng=random.Random())
+    if reply.quote is not None:
+        print(_as_text(reply.quote))
+        return 0
+    if reply.kind == "topics":
+        return topics(args, settings)
+    if reply.kind == "not_found":
+        print(f"No quote matches {reply.query!r}. Try: {', '.join(reply.suggestions)}")
+    else:
+        print("Usage: quotebot quote [TOPIC OR WORDS]")
+    return 1
+
+
+def export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write every quote as JSON Lines to standard output."""
+    for item in _corpus(args, settings):
+        print(json.dumps(item.to_dict(), ensure_ascii=False))
+    return 0
+
+
+def _as_text(item: Quote) -> str:
+    lead = f"{item.lead_in}:\n" if item.lead_in else ""
+    who = ", ".join(part for part in (item.speaker, item.source) if part) or "unknown"
+    where = f" <{item.url}>" if item.url else ""
+    topic = f" [{item.topic}]" if item.topic else ""
+    return f"{lead}“{item.text}”\n  — {who}{where}{topic}"
+
+
+def _explain_setup(missing: list[str], corpus: Corpus, settings: Settings) -> None:
+    """No Slack credentials: say exactly what to set, then show what works offline."""
+    help_by_name = {var.name: var.help for var in ENVIRONMENT}
+    print("quotebot is not connected to Slack yet. Set these environment variables")
+    print("(in the environment, or in a .env file in this folder):\n")
+    for name in missing:
+        print(f"  {name:22} {help_by_name[name]}")
+    if not settings.socket_mode:
+        print(f"  {'(or SLACK_APP_TOKEN)':22} {help_by_name['SLACK_APP_TOKEN']}")
+    print(
+        f"\nTo create the Slack app: open https://api.slack.com/apps, choose Create New App,\n"
+        f"From an app manifest, pick your workspace and paste {MANIFEST}; then install\n"
+        f"it and copy the tokens above. The README walks through it step by step.\n"
+    )
+    names = ", ".join(t.name for t in corpus.topics())
+    print(f"Meanwhile, offline: {len(corpus)} quotes loaded from {settings.corpus_path}")
+    print(f"Topics: {names}\n")
+    reply = answer(corpus, "", rng=random.Random())
+    if reply.quote is not None:
+        print(_as_text(reply.quote))
+    print("\nTry: quotebot quote robotics · quotebot topics · quotebot check")

@@ -1,0 +1,84 @@
+"""Run the bot: an aiohttp server for HTTP mode, or a Socket Mode connection.
+
+aiohttp's server is a production server (bolt's `app.start()` is for development);
+it runs in the same event loop as the scheduler, so one process serves requests
+and posts the quote of the day without a thread pool to starve.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+SHUTDOWN_SECONDS = 8.0  # within the 10 s a platform gives after SIGTERM
+
+Hook = Callable[[], Awaitable[None]]
+
+
+def web_app(app: AsyncApp, services: Services) -> web.Application:
+    """The HTTP routes: Slack's requests, and a health check for the platform."""
+
+    async def slack_events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "quotes": len(services.corpus)})
+
+    application = web.Application(client_max_size=1024 * 1024)
+    application.router.add_post(EVENTS_PATH, slack_events)
+    application.router.add_get("/healthz", healthz)
+    return application
+
+
+async def serve(
+    app: AsyncApp,
+    services: Services,
+    *,
+    on_start: Hook | None = None,
+    on_stop: Hook | None = None,
+) -> None:
+    """Serve until SIGTERM or SIGINT, then stop taking work and finish what is running."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    settings = services.settings
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(app, settings.app_token)
+        await handler.connect_async()
+        log.info("connected to Slack in Socket Mode")
+        close: Hook = handler.close_async
+    else:
+        runner = web.AppRunner(web_app(app, services), shutdown_timeout=SHUTDOWN_SECONDS / 2)
+        await runner.setup()
+        site = web.TCPSite(runner, host="0.0.0.0", port=settings.port)
+        await site.start()
+        log.info("listening on http://0.0.0.0:%d%s (HTTP mode)", settings.port, EVENTS_PATH)
+        close = runner.cleanup
+
+    if on_start:
+        await on_start()
+    await stop.wait()
+    log.info("stopping: no new work taken; finishing what is in flight")
+    try:
+        async with asyncio.timeout(SHUTDOWN_SECONDS):
+            await close()  # no new requests; in-flight ones finish
+            if on_stop:
+                await on_stop()  # no new posts; in-flight ones finish
+    except TimeoutError:
+        log.warning("shutdown took longer than %.0f s; exiting anyway", SHUTDOWN_SECONDS)
+    log.info("stopped")
