@@ -25,8 +25,7 @@ def build_app(services: Services) -> AsyncApp:
     settings = services.settings
     client = AsyncWebClient(token=settings.bot_token, base_url=settings.slack_api_url)
     app = AsyncApp(
-        client=client,
-        token=settings.bot_token,
+        client=client,  # carries the bot token and the Web API URL
         # Socket Mode has no HTTP requests to sign: Slack authenticates the socket.
         signing_secret=settings.signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
