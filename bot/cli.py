@@ -14,12 +14,16 @@ import os
 import random
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dotenv import dotenv_values
 
 from bot.answers import answer
 from bot.corpus import Corpus, CorpusError, Quote, load_corpus
+from bot.daily.schedule import local_date, next_post
+from bot.daily.walk import next_quote
+from bot.services import Services
 from bot.settings import ENVIRONMENT, Settings, SettingsError, load_settings
 
 log = logging.getLogger("quotebot")
@@ -86,7 +90,23 @@ def _parser() -> argparse.ArgumentParser:
     quote_cmd.add_argument("text", nargs="*", help="a topic or words; none for a random quote")
     corpus_option(quote_cmd)
     corpus_option(command("export", export))
+
+    daily = commands.add_parser("daily", help="quote of the day: list, preview, run")
+    daily_commands = daily.add_subparsers(title="daily commands", metavar="COMMAND")
+    for name, run in (("list", daily_list), ("preview", daily_preview), ("run", daily_run)):
+        sub = daily_commands.add_parser(name, help=run.__doc__, description=run.__doc__)
+        sub.set_defaults(run=run)
+        corpus_option(sub)
+        sub.add_argument("--now", type=_instant, help="act as if it were this ISO time")
+        if name != "list":
+            sub.add_argument("--date", type=date.fromisoformat, help="local date YYYY-MM-DD")
     return parser
+
+
+def _instant(text: str) -> datetime:
+    """An ISO time; one without a zone is taken as UTC."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _corpus(args: argparse.Namespace, settings: Settings) -> Corpus:
@@ -178,3 +198,70 @@ def _explain_setup(missing: list[str], corpus: Corpus, settings: Settings) -> No
     if reply.quote is not None:
         print(_as_text(reply.quote))
     print("\nTry: quotebot quote robotics · quotebot topics · quotebot check")
+
+
+def _daily_services(args: argparse.Namespace, settings: Settings) -> Services:
+    from bot.runtime import open_services
+
+    return open_services(settings, _corpus(args, settings))
+
+
+def daily_list(args: argparse.Namespace, settings: Settings) -> int:
+    """List the daily subscriptions with their next post time in their own zone."""
+    services = _daily_services(args, settings)
+    now = args.now or services.clock()
+    subs = services.store.subscriptions(enabled_only=False)
+    if not subs:
+        print("No daily subscriptions. Add them in the settings file or with /quote daily.")
+    for stored in subs:
+        sub = stored.subscription
+        state = (
+            f"next {next_post(sub, now=now):%Y-%m-%d %H:%M %Z}"
+            if stored.enabled
+            else f"off: {stored.disabled_reason}"
+        )
+        print(f"{sub.channel:12} {sub.describe():40} [{stored.origin}] {state}")
+    return 0
+
+
+def daily_preview(args: argparse.Namespace, settings: Settings) -> int:
+    """Show what each subscription would post (on --date), without sending anything."""
+    services = _daily_services(args, settings)
+    now = args.now or services.clock()
+    for stored in services.store.subscriptions():
+        sub = stored.subscription
+        day = args.date or local_date(sub, now)
+        cycle, used = services.store.walk(sub.key)
+        eligible = [q.id for q in services.corpus.in_topics(sub.topics)]
+        chosen = next_quote(eligible, used, seed=sub.key, cycle=cycle)
+        print(f"{sub.channel} {day} {sub.describe()}:")
+        quote_found = services.corpus.get(chosen[0]) if chosen else None
+        print(_as_text(quote_found) if quote_found else "  (no quotes on these topics)")
+    return 0
+
+
+def daily_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Post every due, unposted quote of the day (for --date) now; exit 1 if any failed."""
+    if not settings.bot_token:
+        print("quotebot: SLACK_BOT_TOKEN is needed to post", file=sys.stderr)
+        return 2
+    from bot.runtime import daily_runner
+
+    services = _daily_services(args, settings)
+    runner = daily_runner(services)
+    now = args.now or services.clock()
+    try:
+        report = asyncio.run(runner.run_due(now=now, day=args.date))
+    finally:
+        services.store.close()
+    for claim_id in report.sent:
+        print(f"sent {claim_id}")
+    for line in report.retry_later:
+        print(f"not sent (try again later): {line}")
+    for line in report.failed:
+        print(f"failed: {line}")
+    print(
+        f"{len(report.sent)} sent, {len(report.failed)} failed, "
+        f"{len(report.retry_later)} to retry, {report.skipped} already claimed"
+    )
+    return 1 if report.failed else 0

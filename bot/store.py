@@ -210,7 +210,9 @@ class Store:
 
     def unsubscribe(self, *, team_id: str, channel: str, reason: str) -> int:
         """Stop a channel's subscriptions; returns how many were active."""
-        where = (subscriptions.c.team_id == team_id) & (subscriptions.c.channel == channel)
+        # Subscriptions from the settings file name no workspace (""): they are the
+        # single workspace's, so a command from that channel covers them too.
+        where = subscriptions.c.team_id.in_((team_id, "")) & (subscriptions.c.channel == channel)
         with self.engine.begin() as db:
             active = db.scalar(
                 select(func.count())
@@ -239,7 +241,7 @@ class Store:
         if enabled_only:
             query = query.where(subscriptions.c.enabled)
         if team_id is not None:
-            query = query.where(subscriptions.c.team_id == team_id)
+            query = query.where(subscriptions.c.team_id.in_((team_id, "")))
         if channel is not None:
             query = query.where(subscriptions.c.channel == channel)
         with self.engine.connect() as db:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import random
 import re
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,7 @@ _NON_WORD = re.compile(r"[\W_]+")
 _TYPO_CUTOFF = 0.8
 
 
+@functools.lru_cache(maxsize=4096)  # a corpus has a few hundred names, each seen many times
 def topic_key(name: str) -> str:
     """Normalise a topic name so that case, punctuation and plurals do not matter."""
     return " ".join(_singular(word) for word in _NON_WORD.sub(" ", name.casefold()).split())
@@ -121,11 +123,12 @@ class Corpus:
         text = text.strip()
         topic = self.find_topic(text)
         positions = list(self._topics[topic_key(topic)]) if topic else []
-        seen = set(positions)
-        for position in self._index.search(text, limit=limit):
-            if position not in seen:
-                positions.append(position)
-                seen.add(position)
+        if len(positions) < limit:  # a big topic fills the answer alone: skip the search
+            seen = set(positions)
+            for position in self._index.search(text, limit=limit):
+                if position not in seen:
+                    positions.append(position)
+                    seen.add(position)
         quotes = tuple(self._quotes[position] for position in positions[:limit])
         kind: Literal["topic", "words", "none"] = (
             "topic" if topic else "words" if quotes else "none"

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 _NON_WORD = re.compile(r"[\W_]+")
+# For ASCII text: every byte that is not a letter or a digit becomes a space.
+_ASCII_NON_WORD = bytes(c if c < 128 and chr(c).isalnum() else 0x20 for c in range(256))
 
 
 def quote_id(text: str) -> str:
@@ -16,8 +18,13 @@ def quote_id(text: str) -> str:
     Case, punctuation and white space are ignored, so re-wrapping a quote or fixing a
     comma keeps its id, and the id never depends on where the quote sits in its file.
     """
-    normalised = _NON_WORD.sub(" ", text.casefold()).strip()
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:12]
+    if text.isascii():
+        # The same normal form as the regex below, a few times faster; loading 100,000
+        # quotes makes 100,000 ids, and most quote text is plain ASCII.
+        normalised = b" ".join(text.lower().encode("ascii").translate(_ASCII_NON_WORD).split())
+    else:
+        normalised = _NON_WORD.sub(" ", text.casefold()).strip().encode("utf-8")
+    return hashlib.sha256(normalised).hexdigest()[:12]
 
 
 @dataclass(frozen=True, slots=True)

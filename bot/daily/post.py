@@ -1,0 +1,187 @@
+"""Send one daily post to Slack, within Slack's limits, retrying what can be retried.
+
+One `Poster` per workspace. It paces posts (one per channel per second, a bounded
+number in flight, and a workspace-wide pause whenever Slack answers 429), retries
+5xx answers and connection errors with backoff, joins public channels when Slack
+says `not_in_channel`, and sorts every other answer into a `Delivery` the runner
+can act on.
+
+`chat.postMessage` has no idempotency key: when a send may have gone through (a
+timeout, a 5xx), the channel's history is searched for the post's metadata before
+sending again, so a retry never doubles a post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
+
+METADATA_TYPE = "quotebot_daily"
+AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
+GONE_ERRORS = frozenset({"is_archived", "channel_not_found"})
+
+Status = Literal["sent", "failed", "disabled", "unauthorized", "retry_later"]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How a post ended: sent (with its ts), or why not."""
+
+    status: Status
+    ts: str | None = None
+    error: str | None = None
+
+
+class Poster:
+    """Posts to one workspace's channels, paced and retried."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        in_flight: int = 20,
+        channel_interval: float = 1.0,
+        attempts: int = 5,
+        ratelimit_attempts: int = 30,
+        backoff: float = 1.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self._slots = asyncio.Semaphore(in_flight)
+        self._channel_interval = channel_interval
+        self._attempts = attempts
+        self._ratelimit_attempts = ratelimit_attempts
+        self._backoff = backoff
+        self._sleep = sleep
+        self._resume_at = 0.0  # monotonic time before which nobody posts (after a 429)
+        self._channel_locks: dict[str, asyncio.Lock] = {}
+        self._channel_last: dict[str, float] = {}
+
+    async def deliver(
+        self, channel: str, message: dict[str, Any], *, claim_id: str, oldest: float,
+        check_first: bool = False,
+    ) -> Delivery:  # fmt: skip
+        """Post `message` to `channel` tagged with `claim_id`; never posts it twice.
+
+        `oldest` bounds the history search (a Unix time before any earlier attempt);
+        `check_first` searches before the first send, for a claim taken over from a
+        process that may have sent it already.
+        """
+        metadata = {"event_type": METADATA_TYPE, "event_payload": {"claim": claim_id}}
+        uncertain, joined, failures, ratelimited = check_first, False, 0, 0
+        last_error = ""
+        while failures < self._attempts and ratelimited < self._ratelimit_attempts:
+            if uncertain:
+                ts = await self.find_posted(channel, claim_id=claim_id, oldest=oldest)
+                if ts:
+                    return Delivery("sent", ts=ts)
+            try:
+                async with self._paced(channel):
+                    response = await self.client.chat_postMessage(
+                        channel=channel, metadata=metadata, unfurl_links=False,
+                        unfurl_media=False, **message,
+                    )  # fmt: skip
+                return Delivery("sent", ts=response["ts"])
+            except SlackApiError as error:
+                status = error.response.status_code
+                code = str(error.response.get("error") or f"HTTP {status}")
+                last_error = code
+                if status == 429 or code == "ratelimited":
+                    ratelimited += 1
+                    self._pause(_retry_after(error))
+                    uncertain = False
+                    continue
+                if status >= 500:
+                    failures, uncertain = failures + 1, True
+                    await self._sleep(self._backoff * 2 ** (failures - 1))
+                    continue
+                if code == "not_in_channel" and not joined:
+                    joined = True
+                    joined_error = await self._join(channel)
+                    if joined_error is None:
+                        continue
+                    return _failure(joined_error)
+                return _failure(code)
+            except (aiohttp.ClientError, TimeoutError, OSError) as error:
+                failures, uncertain = failures + 1, True
+                last_error = f"{type(error).__name__}: {error}"
+                await self._sleep(self._backoff * 2 ** (failures - 1))
+        return Delivery("retry_later", error=f"gave up for now after {last_error}")
+
+    async def find_posted(self, channel: str, *, claim_id: str, oldest: float) -> str | None:
+        """The ts of our post for `claim_id` in the channel's recent history, if there is one."""
+        cursor = None
+        for _page in range(5):
+            try:
+                response = await self.client.conversations_history(
+                    channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True,
+                    limit=200, cursor=cursor,
+                )  # fmt: skip
+            except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as error:
+                log.warning("cannot read %s history to check for a sent post: %s", channel, error)
+                return None
+            for message in response.get("messages") or []:
+                meta = message.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == METADATA_TYPE and payload.get("claim") == claim_id:
+                    return message.get("ts")
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not response.get("has_more") or not cursor:
+                return None
+        return None
+
+    async def _join(self, channel: str) -> str | None:
+        """Join a public channel; None on success, else Slack's error."""
+        try:
+            await self.client.conversations_join(channel=channel)
+        except SlackApiError as error:
+            code = str(error.response.get("error"))
+            if code == "method_not_supported_for_channel_type":
+                return "private_channel_not_invited"
+            return code
+        log.info("joined %s to post the quote of the day", channel)
+        return None
+
+    @contextlib.asynccontextmanager
+    async def _paced(self, channel: str) -> AsyncIterator[None]:
+        lock = self._channel_locks.setdefault(channel, asyncio.Lock())
+        async with lock, self._slots:
+            while (wait := self._resume_at - time.monotonic()) > 0:
+                await self._sleep(wait)
+            since = time.monotonic() - self._channel_last.get(channel, -1e9)
+            if since < self._channel_interval:
+                await self._sleep(self._channel_interval - since)
+            try:
+                yield
+            finally:
+                self._channel_last[channel] = time.monotonic()
+
+    def _pause(self, seconds: float) -> None:
+        """Slack said 429: every post to this workspace waits, not just the one refused."""
+        self._resume_at = max(self._resume_at, time.monotonic() + seconds)
+
+
+def _retry_after(error: SlackApiError) -> float:
+    try:
+        return max(1.0, float(error.response.headers.get("Retry-After", 1)))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _failure(code: str) -> Delivery:
+    if code in AUTH_ERRORS:
+        return Delivery("unauthorized", error=code)
+    if code in GONE_ERRORS:
+        return Delivery("disabled", error=code)
+    return Delivery("failed", error=code)

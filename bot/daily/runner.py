@@ -1,0 +1,197 @@
+"""Post every quote of the day that is due and not yet posted: the one code path.
+
+The scheduler calls `run_due` every minute; `quotebot daily run` calls it once. For
+each due (subscription, local date) it picks the next quote of the no-repeat walk,
+claims the post in the database, sends it, and records the outcome. Subscriptions
+are posted concurrently; one channel's trouble only ever costs that channel time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.corpus import Corpus, Quote
+from bot.daily.post import Delivery, Poster
+from bot.daily.schedule import Subscription, due_dates, local_date, post_time, weekdays
+from bot.daily.walk import next_quote
+from bot.render import quote_message
+from bot.store import Claim, Store, StoredSubscription
+
+log = logging.getLogger(__name__)
+
+HEADER = "Quote of the day"
+
+
+@dataclass
+class RunReport:
+    """What one run did, for logs and for `quotebot daily run`'s exit code."""
+
+    sent: list[str] = field(default_factory=list)  # claim ids
+    failed: list[str] = field(default_factory=list)  # "claim id: reason", not retried today
+    retry_later: list[str] = field(default_factory=list)
+    skipped: int = 0  # already claimed elsewhere
+
+    def add(self, claim: Claim, delivery: Delivery) -> None:
+        if delivery.status == "sent":
+            self.sent.append(claim.id)
+        elif delivery.status == "retry_later":
+            self.retry_later.append(f"{claim.id}: {delivery.error}")
+        else:
+            self.failed.append(f"{claim.id}: {delivery.error}")
+
+
+def daily_message(quote: Quote) -> dict[str, Any]:
+    """The channel post: the usual quote layout, headed, with a private "another" button."""
+    return quote_message(quote, header=HEADER, daily_button=True)
+
+
+class DailyRunner:
+    """Finds due posts and sends them; one per process, shared by scheduler and CLI."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        corpus: Corpus,
+        client_for: Callable[[str], AsyncWebClient | None],
+        owner: str,
+        lease: timedelta,
+        poster_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.store = store
+        self.corpus = corpus
+        self._client_for = client_for  # team id -> a client with that workspace's token
+        self._owner = owner
+        self._lease = lease
+        self._poster_options = poster_options or {}
+        self._posters: dict[str, Poster] = {}
+        self._unauthorized: set[str] = set()  # teams whose token Slack refused
+
+    def due(
+        self, subs: Iterable[StoredSubscription], *, now: datetime, grace: timedelta | None,
+        day: date | None = None,
+    ) -> list[tuple[Subscription, date]]:  # fmt: skip
+        """(subscription, local date) pairs due at `now` and not yet sent or failed.
+
+        With a `grace` window (the scheduler): every date whose post time passed within
+        it. Without one (`quotebot daily run`): `day`, or each subscription's local
+        today, however long ago its time passed.
+        """
+        pairs = []
+        for stored in subs:
+            sub = stored.subscription
+            if grace is not None:
+                pairs += [(sub, d) for d in due_dates(sub, now=now, grace=grace)]
+                continue
+            wanted = day or local_date(sub, now)
+            if wanted.weekday() in weekdays(sub.days) and post_time(sub, wanted) <= now:
+                pairs.append((sub, wanted))
+        done = self.store.finished((sub.key, d) for sub, d in pairs)
+        return [(sub, d) for sub, d in pairs if (sub.key, d) not in done]
+
+    async def run_due(
+        self, *, now: datetime, grace: timedelta | None = None, day: date | None = None
+    ) -> RunReport:
+        """Post everything due now (see `due`), concurrently; returns what happened."""
+        subs = await asyncio.to_thread(self.store.subscriptions)
+        pending = await asyncio.to_thread(self.due, subs, now=now, grace=grace, day=day)
+        report = RunReport()
+        if pending:
+            log.info("quote of the day: %d posts due", len(pending))
+        await asyncio.gather(*(self._post(sub, d, now, report) for sub, d in pending))
+        return report
+
+    async def _post(self, sub: Subscription, day: date, now: datetime, report: RunReport) -> None:
+        try:
+            await self._post_one(sub, day, now, report)
+        except Exception:  # one channel's bug must not stop the others
+            log.exception("quote of the day for %s on %s failed", sub.channel, day)
+            report.failed.append(f"{sub.key}:{day}: unexpected error")
+
+    async def _post_one(
+        self, sub: Subscription, day: date, now: datetime, report: RunReport
+    ) -> None:
+        if sub.team_id in self._unauthorized:
+            return
+        client = self._client_for(sub.team_id)
+        if client is None:
+            log.warning("no token for workspace %r: skipping %s", sub.team_id, sub.channel)
+            return
+        claim = await asyncio.to_thread(self._claim, sub, day, now)
+        if claim is None:
+            report.skipped += 1
+            return
+        quote = self.corpus.get(claim.quote_id)
+        if quote is None:
+            await asyncio.to_thread(
+                self.store.mark_failed, claim, error=f"no quotes on {sub.topics}", now=now
+            )
+            log.warning("no quotes for %s (topics %s): nothing posted", sub.channel, sub.topics)
+            report.failed.append(f"{claim.id}: no eligible quotes")
+            return
+        poster = self._posters.get(sub.team_id)
+        if poster is None:
+            poster = self._posters[sub.team_id] = Poster(client, **self._poster_options)
+        oldest = (post_time(sub, day) - timedelta(hours=1)).timestamp()
+        delivery = await poster.deliver(
+            sub.channel,
+            daily_message(quote),
+            claim_id=claim.id,
+            oldest=min(oldest, now.timestamp() - 3600),
+            check_first=claim.taken_over,
+        )
+        await asyncio.to_thread(self._record, sub, claim, delivery, now)
+        report.add(claim, delivery)
+
+    def _claim(self, sub: Subscription, day: date, now: datetime) -> Claim | None:
+        """Choose the walk's next quote and claim the post; None if someone else has it."""
+        cycle, used = self.store.walk(sub.key)
+        eligible = [quote.id for quote in self.corpus.in_topics(sub.topics)]
+        chosen = next_quote(eligible, used, seed=sub.key, cycle=cycle)
+        quote_id, cycle = chosen if chosen else ("", cycle)
+        return self.store.claim(
+            subscription_key=sub.key,
+            local_date=day,
+            quote_id=quote_id,
+            cycle=cycle,
+            owner=self._owner,
+            now=now,
+            lease=self._lease,
+        )
+
+    def _record(self, sub: Subscription, claim: Claim, delivery: Delivery, now: datetime) -> None:
+        where = f"quote of the day in {sub.channel} ({sub.describe()}) for {claim.local_date}"
+        if delivery.status == "sent":
+            self.store.mark_sent(claim, ts=delivery.ts or "", now=now)
+            log.info("posted %s: ts %s", where, delivery.ts)
+        elif delivery.status == "retry_later":
+            self.store.release(claim)
+            log.warning("%s not posted yet, will retry: %s", where, delivery.error)
+        elif delivery.status == "unauthorized":
+            self.store.release(claim)
+            if sub.team_id not in self._unauthorized:
+                self._unauthorized.add(sub.team_id)
+                log.critical(
+                    "Slack refused the bot token (%s) for workspace %r: quote of the day is "
+                    "stopped there until the token is fixed and quotebot restarted",
+                    delivery.error,
+                    sub.team_id or "(single workspace)",
+                )
+        elif delivery.status == "disabled":
+            self.store.mark_failed(claim, error=delivery.error or "", now=now)
+            reason = f"Slack said {delivery.error}: channel archived, deleted or not visible"
+            self.store.disable(sub.key, reason)
+            log.error("%s: %s; subscription disabled", where, reason)
+        else:
+            self.store.mark_failed(claim, error=delivery.error or "", now=now)
+            hint = ""
+            if delivery.error == "private_channel_not_invited":
+                hint = " (a private channel: invite the bot with /invite @quotebot)"
+            log.error("%s failed: %s%s", where, delivery.error, hint)

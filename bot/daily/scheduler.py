@@ -1,0 +1,102 @@
+"""Run the daily posts on time: APScheduler calls the runner at the top of every minute.
+
+Subscription times are whole minutes, so one job that runs at second 0 of every
+minute posts each quote on time, picks up subscriptions added in Slack (or by
+another instance) without rescheduling anything, and catches up after a restart.
+Which days and hours are due is decided by our own code from day names, never by
+cron day numbers (APScheduler counts Monday as 0, crontab Sunday).
+
+Several processes may run this by mistake: each post is still sent once, because
+the database claim, not the scheduler, decides who sends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.daily.runner import DailyRunner
+from bot.daily.schedule import due_dates, post_time
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "quotebot-daily"
+
+
+class DailyScheduler:
+    def __init__(
+        self, runner: DailyRunner, *, clock: Callable[[], datetime], grace: timedelta
+    ) -> None:
+        self.runner = runner
+        self._clock = clock
+        self._grace = grace
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._running: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    async def start(self) -> None:
+        """Catch up on what was missed while down, then post every minute."""
+        await asyncio.to_thread(self._log_missed)
+        self._scheduler.add_job(
+            self._tick,
+            CronTrigger(second=0, timezone=UTC),
+            id=JOB_ID,
+            replace_existing=True,
+            # A tick late by a few seconds (a busy loop) still runs; folded into one.
+            misfire_grace_time=50,
+            coalesce=True,
+            # A tick stuck on one channel's retries must not hold back the next minute.
+            max_instances=3,
+        )
+        self._scheduler.start()
+        self._spawn()  # the catch-up run, right now
+        log.info("quote of the day scheduler started (catch-up window %s)", self._grace)
+
+    async def stop(self) -> None:
+        """Take no new work; wait for posts in flight (the caller bounds the wait)."""
+        self._stopping = True
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def _tick(self) -> None:
+        if not self._stopping:
+            await self._run()
+
+    def _spawn(self) -> None:
+        task = asyncio.create_task(self._run())
+        self._running.add(task)  # a strong reference, and something for stop() to await
+
+    async def _run(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)  # ticks started by APScheduler are awaited on stop too
+        try:
+            await self.runner.run_due(now=self._clock(), grace=self._grace)
+        except Exception:
+            log.exception("quote of the day run failed; the next minute tries again")
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    def _log_missed(self) -> None:
+        """Say which posts were missed by more than the catch-up window (and are skipped)."""
+        now = self._clock()
+        for stored in self.runner.store.subscriptions():
+            sub = stored.subscription
+            week = due_dates(sub, now=now, grace=timedelta(days=7))
+            missed = [d for d in week if post_time(sub, d) < now - self._grace]
+            done = self.runner.store.finished((sub.key, d) for d in missed)
+            for day in missed:
+                if (sub.key, day) not in done and day == max(missed):
+                    log.warning(
+                        "skipped the quote of the day in %s for %s: its time (%s) passed "
+                        "more than %s ago, while quotebot was down",
+                        sub.channel, day, post_time(sub, day).isoformat(), self._grace,
+                    )  # fmt: skip
