@@ -52,8 +52,15 @@ def answer(
     if not corpus:
         return Answer("empty", query=query)
     if not query:
-        pool = [q for q in corpus.quotes if q.id != exclude] or list(corpus.quotes)
-        return Answer("quote", quote=corpus.random(rng, pool))
+        quote = corpus.random(rng)
+        if quote is not None and quote.id == exclude and len(corpus) > 1:
+            # Draw again from the others: no list of the whole corpus on every click.
+            others = corpus.quotes
+            index = rng.randrange(len(others) - 1)
+            if others[index].id == exclude:
+                index = len(others) - 1
+            quote = others[index]
+        return Answer("quote", quote=quote)
     results = corpus.lookup(query).quotes
     if not results:
         suggestions = corpus.closest_topics(query) or [t.name for t in corpus.topics()[:5]]

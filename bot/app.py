@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -20,19 +21,28 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 
-def build_app(services: Services) -> AsyncApp:
-    """The Slack app for these services, with signature checks on (HTTP mode)."""
+def build_app(services: Services, *, oauth: AsyncOAuthSettings | None = None) -> AsyncApp:
+    """The Slack app for these services, with signature checks on (HTTP mode).
+
+    With `oauth`, bolt's install flow serves many workspaces and each request is
+    answered with its own workspace's token; without, the one SLACK_BOT_TOKEN.
+    """
     settings = services.settings
-    client = AsyncWebClient(token=settings.bot_token, base_url=settings.slack_api_url)
+    token = None if oauth else settings.bot_token
+    client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
     app = AsyncApp(
-        client=client,  # carries the bot token and the Web API URL
+        client=client,  # carries the Web API URL (and the bot token in single-workspace mode)
         # Socket Mode has no HTTP requests to sign: Slack authenticates the socket.
         signing_secret=settings.signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
         ignoring_self_events_enabled=True,
+        oauth_settings=oauth,
         logger=logging.getLogger("slack_bolt"),
     )
     app.use(_drop_retried_events(services))
+    if oauth:
+        # app_uninstalled and tokens_revoked delete the workspace's stored tokens.
+        app.enable_token_revocation_listeners()
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)

@@ -242,13 +242,13 @@ def daily_preview(args: argparse.Namespace, settings: Settings) -> int:
 
 def daily_run(args: argparse.Namespace, settings: Settings) -> int:
     """Post every due, unposted quote of the day (for --date) now; exit 1 if any failed."""
-    if not settings.bot_token:
+    if not settings.bot_token and not settings.oauth:
         print("quotebot: SLACK_BOT_TOKEN is needed to post", file=sys.stderr)
         return 2
-    from bot.runtime import daily_runner
+    from bot.runtime import daily_runner, installations
 
     services = _daily_services(args, settings)
-    runner = daily_runner(services)
+    runner = daily_runner(services, installations(services))
     now = args.now or services.clock()
     try:
         report = asyncio.run(runner.run_due(now=now, day=args.date))

@@ -14,6 +14,7 @@ from bot.app import build_app
 from bot.corpus import Corpus
 from bot.daily.runner import DailyRunner
 from bot.daily.scheduler import DailyScheduler
+from bot.installations import InstallationStore, Workspaces, oauth_settings
 from bot.server import serve
 from bot.services import Services
 from bot.settings import Settings
@@ -30,43 +31,55 @@ def open_services(settings: Settings, corpus: Corpus) -> Services:
     return services
 
 
-def daily_runner(services: Services) -> DailyRunner:
-    """The runner, posting with the bot token through the configured Web API URL."""
+def installations(services: Services) -> InstallationStore | None:
+    """The installation store in OAuth mode (many workspaces); None with one bot token."""
     settings = services.settings
+    if not settings.oauth:
+        return None
+    return InstallationStore(settings.client_id or "", services.store.engine)
+
+
+def daily_runner(services: Services, store: InstallationStore | None = None) -> DailyRunner:
+    """The runner, posting with each workspace's bot token through the Web API URL."""
+    settings = services.settings
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    common = {
+        "store": services.store,
+        "corpus": services.corpus,
+        "owner": owner,
+        "lease": timedelta(seconds=settings.lease_seconds),
+    }
+    if store is not None:
+        workspaces = Workspaces(store, base_url=settings.slack_api_url)
+        return DailyRunner(client_for=workspaces.client_for, forget=workspaces.forget, **common)
     # No automatic retries in the client: the poster retries itself, checking first
     # whether a post that timed out went through (chat.postMessage is not idempotent).
     client = AsyncWebClient(
         token=settings.bot_token, base_url=settings.slack_api_url, retry_handlers=[], timeout=15
     )
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    return DailyRunner(
-        store=services.store,
-        corpus=services.corpus,
-        client_for=lambda _team_id: client,
-        owner=owner,
-        lease=timedelta(seconds=settings.lease_seconds),
-    )
+    return DailyRunner(client_for=lambda _team_id: client, **common)
 
 
 async def run(settings: Settings, corpus: Corpus) -> int:
     """Serve until told to stop; returns the process exit code."""
     services = open_services(settings, corpus)
-    mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {settings.port}"
     log.info(
-        "quotebot starting: %s, single workspace (SLACK_BOT_TOKEN), %d quotes, "
-        "%d configured daily subscriptions, Web API at %s",
-        mode,
+        "quotebot starting: %s; %d quotes, %d configured daily subscriptions, Web API at %s",
+        settings.describe_mode(),
         len(corpus),
         len(settings.subscriptions),
         settings.slack_api_url,
     )
+    store = installations(services)
+    oauth = oauth_settings(settings, store, services.store.engine) if store else None
     scheduler = DailyScheduler(
-        daily_runner(services),
+        daily_runner(services, store),
         clock=services.clock,
         grace=timedelta(hours=settings.catch_up_hours),
     )
+    app = build_app(services, oauth=oauth)
     try:
-        await serve(build_app(services), services, on_start=scheduler.start, on_stop=scheduler.stop)
+        await serve(app, services, on_start=scheduler.start, on_stop=scheduler.stop)
     finally:
         services.store.close()
     return 0

@@ -38,6 +38,21 @@ def web_app(app: AsyncApp, services: Services) -> web.Application:
     application = web.Application(client_max_size=1024 * 1024)
     application.router.add_post(EVENTS_PATH, slack_events)
     application.router.add_get("/healthz", healthz)
+    flow = app.oauth_flow
+    if flow is not None:
+
+        async def install(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await flow.handle_installation(await to_bolt_request(request))
+            )
+
+        async def oauth_redirect(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await flow.handle_callback(await to_bolt_request(request))
+            )
+
+        application.router.add_get(flow.install_path, install)
+        application.router.add_get(flow.redirect_uri_path, oauth_redirect)
     return application
 
 

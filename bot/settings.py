@@ -47,6 +47,17 @@ ENVIRONMENT: tuple[Variable, ...] = (
         secret=True,
     ),
     Variable(
+        "SLACK_CLIENT_ID",
+        None,
+        "OAuth client ID: set it and SLACK_CLIENT_SECRET to install in many workspaces.",
+    ),
+    Variable(
+        "SLACK_CLIENT_SECRET",
+        None,
+        "OAuth client secret, from the app's Basic Information page.",
+        secret=True,
+    ),
+    Variable(
         "PORT",
         "3000",
         "HTTP port for /slack/events and /healthz (HTTP mode).",
@@ -90,6 +101,8 @@ class Settings:
     bot_token: str | None = field(default=None, repr=False)
     signing_secret: str | None = field(default=None, repr=False)
     app_token: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
     port: int = 3000
     corpus_path: Path = field(default_factory=shipped_corpus)
     config_path: Path = Path("config/quotebot.yaml")
@@ -105,12 +118,27 @@ class Settings:
     def socket_mode(self) -> bool:
         return bool(self.app_token)
 
+    @property
+    def oauth(self) -> bool:
+        """Installable in many workspaces: bolt's OAuth flow, tokens in the database."""
+        return bool(self.client_id and self.client_secret)
+
+    def describe_mode(self) -> str:
+        """The mode in words, for the startup log (bolt picks OAuth silently)."""
+        workspaces = (
+            "many workspaces (OAuth: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set; "
+            "SLACK_BOT_TOKEN is not used)"
+            if self.oauth
+            else "single workspace (SLACK_BOT_TOKEN)"
+        )
+        transport = "Socket Mode" if self.socket_mode else f"HTTP on port {self.port}"
+        return f"{transport}, {workspaces}"
+
     def missing_for_slack(self) -> list[str]:
         """The variables still needed to connect to Slack in the chosen mode."""
-        needed = [
-            "SLACK_BOT_TOKEN",
-            "SLACK_APP_TOKEN" if self.socket_mode else "SLACK_SIGNING_SECRET",
-        ]
+        needed = ["SLACK_APP_TOKEN" if self.socket_mode else "SLACK_SIGNING_SECRET"]
+        if not self.oauth:
+            needed.insert(0, "SLACK_BOT_TOKEN")
         values = {
             "SLACK_BOT_TOKEN": self.bot_token,
             "SLACK_APP_TOKEN": self.app_token,
@@ -125,13 +153,20 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-")
     app_token = _token(env, "SLACK_APP_TOKEN", "xapp-")
     config_path = Path(env["QUOTEBOT_CONFIG"] or "config/quotebot.yaml")
-    config = _read_yaml(config_path, required=environ.get("QUOTEBOT_CONFIG") is not None)
+    # Only a file named on purpose must exist; an empty variable counts as unset.
+    config = _read_yaml(config_path, required=bool((environ.get("QUOTEBOT_CONFIG") or "").strip()))
     timezone = _checked(check_zone, config.get("timezone", "UTC"), f"{config_path}: timezone")
     database = config.get("database", "quotebot.sqlite3")
     if not isinstance(database, str) or not database:
         raise SettingsError(f"{config_path}: database must be a file name, got {database!r}")
+    client_id, client_secret = env["SLACK_CLIENT_ID"], env["SLACK_CLIENT_SECRET"]
+    if bool(client_id) != bool(client_secret):
+        missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+        raise SettingsError(f"{missing} is missing: OAuth needs both client ID and secret")
     return Settings(
         bot_token=bot_token,
+        client_id=client_id,
+        client_secret=client_secret,
         signing_secret=env["SLACK_SIGNING_SECRET"],
         app_token=app_token,
         port=_port(env["PORT"]),

@@ -9,8 +9,9 @@ are posted concurrently; one channel's trouble only ever costs that channel time
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -60,14 +61,18 @@ class DailyRunner:
         *,
         store: Store,
         corpus: Corpus,
-        client_for: Callable[[str], AsyncWebClient | None],
+        client_for: Callable[[str], AsyncWebClient | Awaitable[AsyncWebClient | None] | None],
         owner: str,
         lease: timedelta,
+        forget: Callable[[str], Awaitable[None]] | None = None,
         poster_options: dict[str, Any] | None = None,
     ) -> None:
         self.store = store
         self.corpus = corpus
-        self._client_for = client_for  # team id -> a client with that workspace's token
+        # team id -> a client with that workspace's token (looked up in the
+        # installation store in OAuth mode, so it may be a coroutine).
+        self._client_for = client_for
+        self._forget = forget  # delete a workspace's tokens once Slack refuses them
         self._owner = owner
         self._lease = lease
         self._poster_options = poster_options or {}
@@ -121,6 +126,8 @@ class DailyRunner:
         if sub.team_id in self._unauthorized:
             return
         client = self._client_for(sub.team_id)
+        if inspect.isawaitable(client):
+            client = await client
         if client is None:
             log.warning("no token for workspace %r: skipping %s", sub.team_id, sub.channel)
             return
@@ -136,9 +143,10 @@ class DailyRunner:
             log.warning("no quotes for %s (topics %s): nothing posted", sub.channel, sub.topics)
             report.failed.append(f"{claim.id}: no eligible quotes")
             return
-        poster = self._posters.get(sub.team_id)
+        poster_key = (sub.team_id, client.token or "")  # a reinstall brings a new token
+        poster = self._posters.get(poster_key)
         if poster is None:
-            poster = self._posters[sub.team_id] = Poster(client, **self._poster_options)
+            poster = self._posters[poster_key] = Poster(client, **self._poster_options)
         oldest = (post_time(sub, day) - timedelta(hours=1)).timestamp()
         delivery = await poster.deliver(
             sub.channel,
@@ -149,6 +157,8 @@ class DailyRunner:
         )
         await asyncio.to_thread(self._record, sub, claim, delivery, now)
         report.add(claim, delivery)
+        if delivery.status == "unauthorized" and self._forget is not None:
+            await self._forget(sub.team_id)
 
     def _claim(self, sub: Subscription, day: date, now: datetime) -> Claim | None:
         """Choose the walk's next quote and claim the post; None if someone else has it."""

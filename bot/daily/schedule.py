@@ -47,7 +47,9 @@ class Subscription:
 
 def parse_time(value: Any) -> str:
     """'9:00', '09:00' or '0900' as 'HH:MM'. YAML reads an unquoted 09:00 as 540 (minutes)."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value < 24 * 60:
+            raise ValueError(f"time must be HH:MM on a 24-hour clock, got {value!r}")
         value = f"{value // 60}:{value % 60:02d}"
     match = _TIME.match(str(value).strip())
     if not match:
