@@ -118,7 +118,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     corpus = _corpus(args, settings)
     missing = settings.missing_for_slack()
     if missing:
-        _explain_setup(missing, corpus, settings)
+        _explain_setup(missing, corpus, settings, args.corpus or settings.corpus_path)
         return 2
     from bot.runtime import run
 
@@ -177,7 +177,7 @@ def _as_text(item: Quote) -> str:
     return f"{lead}“{item.text}”\n  — {who}{where}{topic}"
 
 
-def _explain_setup(missing: list[str], corpus: Corpus, settings: Settings) -> None:
+def _explain_setup(missing: list[str], corpus: Corpus, settings: Settings, path: Path) -> None:
     """No Slack credentials: say exactly what to set, then show what works offline."""
     help_by_name = {var.name: var.help for var in ENVIRONMENT}
     print("quotebot is not connected to Slack yet. Set these environment variables")
@@ -192,7 +192,7 @@ def _explain_setup(missing: list[str], corpus: Corpus, settings: Settings) -> No
         f"it and copy the tokens above. The README walks through it step by step.\n"
     )
     names = ", ".join(t.name for t in corpus.topics())
-    print(f"Meanwhile, offline: {len(corpus)} quotes loaded from {settings.corpus_path}")
+    print(f"Meanwhile, offline: {len(corpus)} quotes loaded from {path}")
     print(f"Topics: {names}\n")
     reply = answer(corpus, "", rng=random.Random())
     if reply.quote is not None:

@@ -173,7 +173,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         corpus_path=Path(env["QUOTEBOT_CORPUS"]) if env["QUOTEBOT_CORPUS"] else shipped_corpus(),
         config_path=config_path,
         slack_api_url=_api_url(env["SLACK_API_URL"]),
-        database_url=env["DATABASE_URL"] or f"sqlite:///{database}",
+        database_url=_database_url(env["DATABASE_URL"]) or f"sqlite:///{database}",
         log_level=_log_level(env["QUOTEBOT_LOG_LEVEL"]),
         timezone=timezone,
         catch_up_hours=_number(config, "catch_up_hours", 6.0, config_path),
@@ -186,6 +186,13 @@ def _token(env: Mapping[str, str | None], name: str, prefix: str) -> str | None:
     value = env[name]
     if value and not value.startswith(prefix):
         raise SettingsError(f"{name} must start with {prefix!r} (is it the right token?)")
+    return value
+
+
+def _database_url(value: str | None) -> str | None:
+    """Platforms hand out `postgres://…`; SQLAlchemy wants a dialect and driver."""
+    if value and value.startswith(("postgres://", "postgresql://")):
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
     return value
 
 

@@ -162,14 +162,19 @@ class Store:
         """INSERT … ON CONFLICT DO NOTHING; True when the row was inserted."""
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         statement = (
-            dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+            dialect.insert(table)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=keys)
+            # RETURNING says whether a row went in; rowcount is not reliable across drivers.
+            .returning(table.c[keys[0]])
         )
-        return db.execute(statement).rowcount == 1
+        return db.execute(statement).first() is not None
 
     # --- events -----------------------------------------------------------------
 
     def first_delivery(self, event_id: str, *, now: datetime) -> bool:
         """Record an event id; False when it was seen before (a retry from Slack)."""
+        now = _utc(now)
         with self.engine.begin() as db:
             fresh = self._insert_ignore(
                 db, seen_events, {"event_id": event_id, "seen_at": now}, ["event_id"]
@@ -188,6 +193,7 @@ class Store:
         New ones are added; ones gone from the file are removed; ones turned off in
         Slack stay off (the file is the baseline, Slack has the last word).
         """
+        now = _utc(now)
         configured = list(configured)
         keys = {sub.key for sub in configured}
         with self.engine.begin() as db:
@@ -200,6 +206,7 @@ class Store:
 
     def subscribe(self, sub: Subscription, *, user: str | None, now: datetime) -> None:
         """Add a subscription made in Slack, or turn an identical one back on."""
+        now = _utc(now)
         with self.engine.begin() as db:
             if not self._insert_ignore(db, subscriptions, _row(sub, "slack", user, now), ["key"]):
                 db.execute(
@@ -281,6 +288,7 @@ class Store:
         lease: timedelta,
     ) -> Claim | None:
         """Claim a day's post, or take over one whose sender's lease ran out; else None."""
+        now = _utc(now)
         values = {
             "subscription_key": subscription_key,
             "local_date": local_date,
@@ -306,11 +314,11 @@ class Store:
                     attempts=posts.attempts + 1,
                     updated_at=now,
                 )
-            )
-            if taken.rowcount != 1:
+                .returning(posts.quote_id, posts.cycle)
+            ).first()
+            if taken is None:
                 return None
-            row = db.execute(select(posts.quote_id, posts.cycle).where(this)).one()
-            return Claim(subscription_key, local_date, row.quote_id, row.cycle, taken_over=True)
+            return Claim(subscription_key, local_date, taken.quote_id, taken.cycle, taken_over=True)
 
     def mark_sent(self, claim: Claim, *, ts: str, now: datetime) -> None:
         self._finish(claim, status="sent", ts=ts, error=None, now=now)
@@ -334,6 +342,7 @@ class Store:
     def _finish(
         self, claim: Claim, *, status: str, ts: str | None, error: str | None, now: datetime
     ) -> None:
+        now = _utc(now)
         posts = daily_posts.c
         with self.engine.begin() as db:
             db.execute(
@@ -418,3 +427,10 @@ def _stored(row) -> StoredSubscription:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Store every time in UTC: SQLite keeps no zone, so mixed zones would mis-compare."""
+    if moment.tzinfo is None:
+        raise ValueError("times given to the store must carry a time zone")
+    return moment.astimezone(UTC)
