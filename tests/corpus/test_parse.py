@@ -559,3 +559,22 @@ def test_an_id_is_the_same_in_any_file() -> None:
     first = parse_page("> Same words.\n", "a.md").quotes[0]
     second = parse_page("## Topic\n\nLead:\n> Same words.\n", "b/c.md").quotes[0]
     assert first.id == second.id
+
+
+@pytest.mark.parametrize(
+    ("plain", "typeset"),
+    [
+        ("Don't stop - it's fine...", "Don\u2019t stop \u2014 it\u2019s fine\u2026"),
+        ("Cafe au lait", "Cafe\u00a0au lait"),
+        ("snake_case words", "snake case «words»"),
+    ],
+)
+def test_an_id_survives_typographic_punctuation(plain: str, typeset: str) -> None:
+    # Swapping straight for curly quotes (or a dash, a non-breaking space) is an edit
+    # of punctuation only: the quote keeps its id.
+    assert quote_id(plain) == quote_id(typeset)
+
+
+def test_an_id_tells_accented_letters_apart() -> None:
+    assert quote_id("Café au lait") != quote_id("Cafe au lait")
+    assert quote_id("CAFÉ AU LAIT!") == quote_id("café au lait")

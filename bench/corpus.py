@@ -1,0 +1,341 @@
+"""Benchmark the quote corpus: load time, memory and lookup latency at 1k, 10k and 100k quotes.
+
+Run from the repository root::
+
+    python bench/corpus.py                      # 1,000, 10,000 and 100,000 quotes
+    python bench/corpus.py --sizes 1000 20000   # other sizes
+
+Pages are generated deterministically (seeded) into a temporary folder, in the format of
+the shipped seed page: front matter, an intro line, a few headings, lead-ins, runs of
+blockquotes (some of several paragraphs, some wrapped), commentary. Each size is then
+measured in a fresh Python process, so one size's memory does not blur the next:
+
+- load: wall time of `load_corpus(folder)`, reading and parsing every page and building
+  the topic table and the full-text index;
+- RSS growth: the process's peak resident memory (getrusage) after the load minus before
+  it; it includes SQLite's index, which tracemalloc cannot see;
+- traced peak: tracemalloc's peak during a second, separate load (Python objects only);
+- lookup: median and p99 of 1,000 `corpus.lookup()` calls, after a short warm-up, over a
+  mix of topic names, misspelt topic names, single words, two-word phrases, and words
+  that match nothing.
+
+Targets: 100,000 quotes load in under 5 s; the median lookup takes under 1 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass
+from itertools import accumulate
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 80
+QUERIES = 1000
+WARM_UP = 50
+LOAD_TARGET_S = 5.0
+LOOKUP_TARGET_MS = 1.0
+
+# Common English words head the vocabulary, as they head any real text; the rest are
+# made-up words, so that stemming and ranking see a few thousand distinct terms.
+FUNCTION_WORDS = (
+    "the of and to a in is it that i you this we for be not on with they are as have but "
+    "was do at so like think can what just there all or if people about one from would "
+    "more very which will get really know going kind much an by some my your"
+).split()
+SYLLABLES = (
+    "ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo ga ge go ka ke ki ko la le li "
+    "lo lu ma me mi mo mu na ne ni no nu pa pe pi po ra re ri ro ru sa se si so su ta te ti "
+    "to tu va ve vi vo za ze zo tra pro con ex in un der ver ment tion ing al ous"
+).split()
+ADJECTIVES = (
+    "Applied Modern Open Distributed Human Artificial Synthetic Digital Urban Social Early "
+    "Deep Quiet Global Local Future Ancient Small Large Shared Public Private Natural Mobile "
+    "Creative"
+).split()
+NOUNS = (
+    "Robots Cars Networks Learning Education Culture Design Energy Health Music Writing "
+    "Science Cities Markets Teams Software Hardware Language Memory Data Research Games "
+    "Startups Biology Physics Ethics Work"
+).split()
+SPEAKERS = (
+    "Ada Lovelace, Grace Hopper, Alan Kay, Barbara Liskov, Donald Knuth, Margaret Hamilton, "
+    "Ken Thompson, Frances Allen, Edsger Dijkstra, Radia Perlman, John Backus, Leslie Lamport"
+).split(", ")
+SHOWS = ("No Priors", "The Changelog", "Lex Fridman Podcast", "Dwarkesh Podcast", "Hard Fork")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    words: list[str]
+    cumulative: list[float]  # Zipf weights, accumulated for random.choices
+
+    def sample(self, rng: random.Random, k: int) -> list[str]:
+        return rng.choices(self.words, cum_weights=self.cumulative, k=k)
+
+    def content_word(self, rng: random.Random) -> str:
+        """A word as a user might type it: Zipf-weighted, but not a function word."""
+        while True:
+            word = self.sample(rng, 1)[0]
+            if word not in FUNCTION_WORDS:
+                return word
+
+
+def vocabulary(rng: random.Random, size: int = 3000) -> Vocabulary:
+    made_up: set[str] = set()
+    while len(made_up) < size - len(FUNCTION_WORDS):
+        made_up.add("".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))))
+    tail = sorted(made_up)  # sorted first: set order is not stable between runs
+    rng.shuffle(tail)
+    words = FUNCTION_WORDS + tail
+    weights = [1 / rank**1.07 for rank in range(1, len(words) + 1)]
+    return Vocabulary(words, list(accumulate(weights)))
+
+
+def topic_pool(rng: random.Random, size: int = 200) -> list[str]:
+    pairs = [f"{adjective} {noun}" for adjective in ADJECTIVES for noun in NOUNS]
+    return rng.sample(pairs, size)
+
+
+def sentence_text(rng: random.Random, vocab: Vocabulary, length: int) -> str:
+    """`length` words with capitals, commas, full stops and the odd apostrophe entity."""
+    words = vocab.sample(rng, length)
+    out: list[str] = []
+    start = True
+    for position, word in enumerate(words):
+        if start:
+            word = word.capitalize()
+            start = False
+        if rng.random() < 0.01:
+            word += "&#39;s"
+        last = position == len(words) - 1
+        if last or rng.random() < 0.08:
+            word += "."
+            start = True
+        elif rng.random() < 0.06:
+            word += ","
+        out.append(word)
+    return " ".join(out)
+
+
+def wrap(text: str, width: int = 78) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return [*lines, line] if line else lines
+
+
+def blockquote(rng: random.Random, vocab: Vocabulary) -> list[str]:
+    """One quote of 20-120 words, as Markdown lines in one of the forms real pages use."""
+    text = sentence_text(rng, vocab, rng.randint(20, 120))
+    form = rng.random()
+    if form < 0.7:  # one long line, like the seed page
+        return [f"> {text}"]
+    if form < 0.85:  # two paragraphs joined by a bare '>' line
+        words = text.split()
+        cut = len(words) // 2
+        return [f"> {' '.join(words[:cut])}", rng.choice([">", "> "]), f"> {' '.join(words[cut:])}"]
+    lines = wrap(text)
+    if form < 0.93:  # wrapped, every line marked
+        return [f"> {line}" for line in lines]
+    return [f"> {lines[0]}", *lines[1:]]  # wrapped, lazy continuation lines
+
+
+def page(rng: random.Random, vocab: Vocabulary, topics: list[str], number: int, quotes: int) -> str:
+    speaker = rng.choice(SPEAKERS)
+    show = rng.choice(SHOWS)
+    episode = rng.randint(1, 400)
+    url = f"https://example.org/{show.lower().replace(' ', '-')}/{episode}?p={number}"
+    tags = ["quote", *rng.sample(topics, rng.randint(0, 2))]
+    lines = [
+        "---",
+        "layout: quote",
+        f"ref: {url}",
+        f"slug: page-{number}",
+        f"tags: [{', '.join(tags)}]",
+        f"title: {speaker} on {show} {episode}",
+        f"date: 20{rng.randint(10, 25)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+        "---",
+        "",
+        f"Quoting {speaker} from [{show} #{episode}]({url}).",
+        "",
+    ]
+    headings = rng.randint(3, 6)
+    left = quotes
+    for heading in range(headings):
+        lines += [f"{rng.choice(['###', '####'])} {rng.choice(topics)}", ""]
+        in_topic = left if heading == headings - 1 else min(left, rng.randint(2, 7))
+        left -= in_topic
+        while in_topic:
+            run = min(in_topic, rng.choice([1, 1, 1, 2, 2, 3, 4]))
+            in_topic -= run
+            lines.append(sentence_text(rng, vocab, rng.randint(4, 14)).rstrip(".") + ":")
+            for _ in range(run):
+                lines += [*blockquote(rng, vocab), ""]
+            if rng.random() < 0.1:  # commentary that belongs to no quote
+                lines += [sentence_text(rng, vocab, rng.randint(8, 25)), ""]
+    return "\n".join(lines) + "\n"
+
+
+def generate(folder: Path, size: int, seed: int) -> tuple[int, list[str]]:
+    """Write pages holding `size` quotes; return the page count and the lookup queries."""
+    rng = random.Random(seed * 1_000_003 + size)
+    vocab = vocabulary(rng)
+    topics = topic_pool(rng)
+    pages = 0
+    left = size
+    while left:
+        quotes = min(left, rng.randint(20, 30))
+        left -= quotes
+        subfolder = folder / f"shelf-{pages % 50:02d}"
+        subfolder.mkdir(exist_ok=True)
+        text = page(rng, vocab, topics, pages, quotes)
+        (subfolder / f"page-{pages:05d}.md").write_text(text, encoding="utf-8")
+        pages += 1
+    return pages, queries(rng, vocab, topics, QUERIES + WARM_UP)
+
+
+def typo(rng: random.Random, word: str) -> str:
+    position = rng.randrange(1, len(word) - 1)
+    if rng.random() < 0.5:
+        return word[:position] + word[position + 1 :]  # a dropped letter
+    return word[:position] + word[position + 1] + word[position] + word[position + 2 :]
+
+
+def queries(rng: random.Random, vocab: Vocabulary, topics: list[str], count: int) -> list[str]:
+    kinds = [
+        lambda: rng.choice(topics),
+        lambda: rng.choice(topics).lower(),
+        lambda: typo(rng, rng.choice(topics)),
+        lambda: vocab.content_word(rng),
+        lambda: vocab.content_word(rng),
+        lambda: f"{vocab.content_word(rng)} {vocab.content_word(rng)}",
+        lambda: f"{vocab.content_word(rng)} {vocab.content_word(rng)}",
+        lambda: "".join(rng.choices("qxzjwy", k=rng.randint(6, 9))),  # matches nothing
+    ]
+    return [rng.choice(kinds)() for _ in range(count)]
+
+
+def peak_rss_mib() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes vs KiB
+
+
+def measure(folder: Path, queries_file: Path) -> dict[str, float]:
+    """Load the folder and time lookups, in this (fresh) process."""
+    sys.path.insert(0, str(ROOT))
+    from bot.corpus import load_corpus
+
+    queries = json.loads(queries_file.read_text(encoding="utf-8"))
+    gc.collect()
+    rss_before = peak_rss_mib()
+    started = time.perf_counter()
+    result = load_corpus(folder)
+    load_s = time.perf_counter() - started
+    rss_growth = peak_rss_mib() - rss_before
+    corpus = result.corpus
+
+    latencies: list[float] = []
+    hits = 0
+    for number, query in enumerate(queries):
+        started = time.perf_counter()
+        found = corpus.lookup(query)
+        elapsed = time.perf_counter() - started
+        if number >= WARM_UP:
+            latencies.append(elapsed * 1000)
+            hits += bool(found)
+    latencies.sort()
+
+    quotes, problems = len(corpus), len(result.problems)
+    del corpus, result, found
+    gc.collect()
+    tracemalloc.start()
+    load_corpus(folder)
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    return {
+        "quotes": quotes,
+        "problems": problems,
+        "load_s": load_s,
+        "rss_growth_mib": rss_growth,
+        "traced_peak_mib": traced_peak / 2**20,
+        "median_ms": statistics.median(latencies),
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+        "hit_rate": hits / len(latencies),
+    }
+
+
+def run(sizes: list[int], seed: int) -> None:
+    header = (
+        f"{'quotes':>8} {'pages':>6} {'load s':>7} {'RSS +MiB':>9} {'traced MiB':>11} "
+        f"{'median ms':>10} {'p99 ms':>8} {'found':>6} {'problems':>9}"
+    )
+    print(f"quotebot corpus benchmark (seed {seed}, {QUERIES} lookups per size)")
+    print(header)
+    print("-" * len(header))
+    rows = []
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="quotebot-bench-") as temp:
+            folder = Path(temp) / "corpus"
+            folder.mkdir()
+            pages, lookups = generate(folder, size, seed)
+            queries_file = Path(temp) / "queries.json"
+            queries_file.write_text(json.dumps(lookups), encoding="utf-8")
+            output = subprocess.run(
+                [sys.executable, __file__, "--measure", str(folder), str(queries_file)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        row = json.loads(output)
+        rows.append(row)
+        print(
+            f"{row['quotes']:>8,} {pages:>6,} {row['load_s']:>7.2f} {row['rss_growth_mib']:>9.1f} "
+            f"{row['traced_peak_mib']:>11.1f} {row['median_ms']:>10.3f} {row['p99_ms']:>8.3f} "
+            f"{row['hit_rate']:>6.0%} {row['problems']:>9}"
+        )
+    print()
+    print(
+        "lookups: topic names, lower-cased topic names, misspelt topic names, single words, "
+        "two-word phrases, words matching nothing; 'found' is the share with any result."
+    )
+    largest = max(rows, key=lambda row: row["quotes"])
+    load_ok = largest["load_s"] < LOAD_TARGET_S
+    lookup_ok = all(row["median_ms"] < LOOKUP_TARGET_MS for row in rows)
+    print(
+        f"targets: load {largest['quotes']:,} quotes < {LOAD_TARGET_S:g} s: "
+        f"{'met' if load_ok else 'MISSED'}; median lookup < {LOOKUP_TARGET_MS:g} ms at every "
+        f"size: {'met' if lookup_ok else 'MISSED'}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--measure", nargs=2, type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(*args.measure)))
+    else:
+        run(args.sizes, args.seed)
+
+
+if __name__ == "__main__":
+    main()
