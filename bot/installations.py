@@ -18,9 +18,9 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,11 @@ STATE_SECONDS = 600
 class InstallationStore(AsyncInstallationStore):
     """slack-sdk's SQLAlchemy installation store, run off the event loop."""
 
-    def __init__(self, client_id: str, engine: Engine) -> None:
-        self.sync = SQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=log)
-        self.sync.create_tables()
+    def __init__(self, client_id: str, store: Store) -> None:
+        self.sync = SQLAlchemyInstallationStore(
+            client_id=client_id, engine=store.engine, logger=log
+        )
+        store.create_tables(self.sync.metadata)
 
     @property
     def logger(self) -> logging.Logger:
@@ -106,11 +108,11 @@ class StateStore(AsyncOAuthStateStore):
     served by different instances.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, store: Store) -> None:
         self.sync = SQLAlchemyOAuthStateStore(
-            expiration_seconds=STATE_SECONDS, engine=engine, logger=log
+            expiration_seconds=STATE_SECONDS, engine=store.engine, logger=log
         )
-        self.sync.metadata.create_all(engine)
+        store.create_tables(self.sync.metadata)
 
     @property
     def logger(self) -> logging.Logger:
@@ -123,16 +125,17 @@ class StateStore(AsyncOAuthStateStore):
         return await asyncio.to_thread(self.sync.consume, state)
 
 
-def oauth_settings(settings: Settings, installations: InstallationStore, engine: Engine) -> (
-    AsyncOAuthSettings
-):  # fmt: skip
+def oauth_settings(
+    settings: Settings, installations: InstallationStore, store: Store
+) -> AsyncOAuthSettings:
+    """bolt's OAuth flow, with installations and states in our database."""
     return AsyncOAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         scopes=list(BOT_SCOPES),
         installation_store=installations,
         installation_store_bot_only=True,
-        state_store=StateStore(engine),
+        state_store=StateStore(store),
         logger=log,
     )
 

@@ -36,7 +36,7 @@ def installations(services: Services) -> InstallationStore | None:
     settings = services.settings
     if not settings.oauth:
         return None
-    return InstallationStore(settings.client_id or "", services.store.engine)
+    return InstallationStore(settings.client_id or "", services.store)
 
 
 def daily_runner(services: Services, store: InstallationStore | None = None) -> DailyRunner:
@@ -71,7 +71,7 @@ async def run(settings: Settings, corpus: Corpus) -> int:
         settings.slack_api_url,
     )
     store = installations(services)
-    oauth = oauth_settings(settings, store, services.store.engine) if store else None
+    oauth = oauth_settings(settings, store, services.store) if store else None
     scheduler = DailyScheduler(
         daily_runner(services, store),
         clock=services.clock,

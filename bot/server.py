@@ -78,7 +78,13 @@ async def serve(
         log.info("connected to Slack in Socket Mode")
         close: Hook = handler.close_async
     else:
-        runner = web.AppRunner(web_app(app, services), shutdown_timeout=SHUTDOWN_SECONDS / 2)
+        # One access-log line per request is noise at INFO (and costs time under load).
+        access_log = (
+            logging.getLogger("aiohttp.access") if log.isEnabledFor(logging.DEBUG) else None
+        )
+        runner = web.AppRunner(
+            web_app(app, services), shutdown_timeout=SHUTDOWN_SECONDS / 2, access_log=access_log
+        )
         await runner.setup()
         site = web.TCPSite(runner, host="0.0.0.0", port=settings.port)
         await site.start()

@@ -31,6 +31,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,6 +42,7 @@ from bot.daily.schedule import Subscription
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+_SCHEMA_LOCK = 0x71756F7465  # any constant shared by all instances: 'quote'
 
 metadata = MetaData()
 
@@ -144,9 +146,20 @@ class Store:
 
     # --- schema -----------------------------------------------------------------
 
+    def create_tables(self, tables: MetaData) -> None:
+        """Create missing tables, one process at a time.
+
+        Several instances starting together on PostgreSQL would otherwise race on
+        CREATE TABLE; a transaction-scoped advisory lock queues them.
+        """
+        with self.engine.begin() as db:
+            if self.engine.dialect.name == "postgresql":
+                db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            tables.create_all(db)
+
     def _migrate(self) -> None:
         """Create missing tables, then apply the migrations newer than the stored version."""
-        metadata.create_all(self.engine)
+        self.create_tables(metadata)
         with self.engine.begin() as db:
             version = db.scalar(select(schema_info.c.version).where(schema_info.c.id == 1))
             if version is None:

@@ -78,6 +78,11 @@ class DailyRunner:
         self._poster_options = poster_options or {}
         self._posters: dict[str, Poster] = {}
         self._unauthorized: set[str] = set()  # teams whose token Slack refused
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Claim nothing more; posts already claimed are finished."""
+        self._stopping = True
 
     def due(
         self, subs: Iterable[StoredSubscription], *, now: datetime, grace: timedelta | None,
@@ -123,7 +128,7 @@ class DailyRunner:
     async def _post_one(
         self, sub: Subscription, day: date, now: datetime, report: RunReport
     ) -> None:
-        if sub.team_id in self._unauthorized:
+        if self._stopping or sub.team_id in self._unauthorized:
             return
         client = self._client_for(sub.team_id)
         if inspect.isawaitable(client):

@@ -60,6 +60,7 @@ class DailyScheduler:
     async def stop(self) -> None:
         """Take no new work; wait for posts in flight (the caller bounds the wait)."""
         self._stopping = True
+        self.runner.stop()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if self._running:
