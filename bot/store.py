@@ -139,7 +139,11 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _engine(url)
-        self._migrate()
+        try:
+            self._migrate()
+        except Exception:
+            self.engine.dispose()  # leave no connection open behind a refused database
+            raise
 
     def close(self) -> None:
         self.engine.dispose()
