@@ -76,6 +76,7 @@ async def run(settings: Settings, corpus: Corpus) -> int:
         daily_runner(services, store),
         clock=services.clock,
         grace=timedelta(hours=settings.catch_up_hours),
+        follow_up=timedelta(seconds=settings.lease_seconds + 1),
     )
     app = build_app(services, oauth=oauth)
     try:

@@ -30,11 +30,19 @@ JOB_ID = "quotebot-daily"
 
 class DailyScheduler:
     def __init__(
-        self, runner: DailyRunner, *, clock: Callable[[], datetime], grace: timedelta
+        self,
+        runner: DailyRunner,
+        *,
+        clock: Callable[[], datetime],
+        grace: timedelta,
+        follow_up: timedelta,
     ) -> None:
         self.runner = runner
         self._clock = clock
         self._grace = grace
+        # When a run left posts behind (claimed by a process that may have died, or
+        # to retry), look again once their lease has run out, not a minute later.
+        self._follow_up = follow_up
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._running: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -79,7 +87,16 @@ class DailyScheduler:
         if task is not None:
             self._running.add(task)  # ticks started by APScheduler are awaited on stop too
         try:
-            await self.runner.run_due(now=self._clock(), grace=self._grace)
+            report = await self.runner.run_due(now=self._clock(), grace=self._grace)
+            if (report.skipped or report.retry_later) and not self._stopping:
+                self._scheduler.add_job(
+                    self._tick,
+                    "date",
+                    run_date=self._clock() + self._follow_up,
+                    id=f"{JOB_ID}-follow-up",
+                    replace_existing=True,
+                    misfire_grace_time=None,  # late is fine: it only looks again
+                )
         except Exception:
             log.exception("quote of the day run failed; the next minute tries again")
         finally:
