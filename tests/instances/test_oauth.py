@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+from slack_sdk.oauth.installation_store import Bot
 
 from bot.installations import InstallationStore
 from bot.store import Store
@@ -70,6 +71,16 @@ def install(bot: BotProcess, code: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
+def stored_bot(bot: BotProcess, client_id: str, team_id: str = "T9") -> Bot | None:
+    """The bot token record the running bot has stored for a workspace, if any."""
+    store = Store(bot.env["DATABASE_URL"])
+    try:
+        installations = InstallationStore(client_id, store)
+        return installations.sync.find_bot(enterprise_id=None, team_id=team_id)
+    finally:
+        store.close()
+
+
 def test_the_startup_log_says_oauth_mode_is_on(oauth_bot: BotProcess) -> None:
     assert "many workspaces (OAuth" in oauth_bot.log(), oauth_bot.log()
 
@@ -84,13 +95,7 @@ def test_install_stores_the_workspace_and_its_requests_use_its_own_token(
     assert status == 200, page + oauth_bot.log()
     exchange = slack.calls_to("oauth.v2.access")
     assert len(exchange) == 1 and exchange[0].args["code"] == "code-nine"
-    stored = Store(oauth_bot.env["DATABASE_URL"])
-    try:
-        bot = InstallationStore(slack.client_id, stored).sync.find_bot(
-            enterprise_id=None, team_id="T9"
-        )
-    finally:
-        stored.close()
+    bot = stored_bot(oauth_bot, slack.client_id)
     assert bot is not None and bot.bot_token == "xoxb-nine"
 
     # A slash command from the new workspace is answered in the HTTP response...
@@ -112,14 +117,7 @@ def test_a_bad_code_installs_nothing(oauth_bot: BotProcess, slack: SlackStandIn)
     status, page = install(oauth_bot, "no-such-code")
 
     assert status != 200 or "error" in page.lower(), page
-    stored = Store(oauth_bot.env["DATABASE_URL"])
-    try:
-        found = InstallationStore(slack.client_id, stored).sync.find_bot(
-            enterprise_id=None, team_id="T9"
-        )
-    finally:
-        stored.close()
-    assert found is None
+    assert stored_bot(oauth_bot, slack.client_id) is None
 
 
 def test_uninstalling_forgets_the_workspace_token(
@@ -135,15 +133,6 @@ def test_uninstalling_forgets_the_workspace_token(
 
     assert status == 200, oauth_bot.log()
     deadline = time.monotonic() + 5
-    while True:
-        stored = Store(oauth_bot.env["DATABASE_URL"])
-        try:
-            found = InstallationStore(slack.client_id, stored).sync.find_bot(
-                enterprise_id=None, team_id="T9"
-            )
-        finally:
-            stored.close()
-        if found is None:
-            break
+    while stored_bot(oauth_bot, slack.client_id) is not None:
         assert time.monotonic() < deadline, "token still stored:\n" + oauth_bot.log()
         time.sleep(0.05)
