@@ -153,12 +153,16 @@ class Store:
     def create_tables(self, tables: MetaData) -> None:
         """Create missing tables, one process at a time.
 
-        Several instances starting together on PostgreSQL would otherwise race on
-        CREATE TABLE; a transaction-scoped advisory lock queues them.
+        Several instances starting together would otherwise race on CREATE TABLE
+        ("table already exists"). On PostgreSQL a transaction-scoped advisory lock
+        queues them; on SQLite, whose driver runs DDL outside any transaction, an
+        explicit BEGIN IMMEDIATE takes the write lock first.
         """
         with self.engine.begin() as db:
             if self.engine.dialect.name == "postgresql":
                 db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            elif self.engine.dialect.name == "sqlite":
+                db.exec_driver_sql("BEGIN IMMEDIATE")
             tables.create_all(db)
 
     def _migrate(self) -> None:
@@ -336,6 +340,28 @@ class Store:
             if taken is None:
                 return None
             return Claim(subscription_key, local_date, taken.quote_id, taken.cycle, taken_over=True)
+
+    def renew(self, claim: Claim, *, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Extend `owner`'s lease on a pending claim; False once another process took it over.
+
+        Called just before each send: a sender that waited past its lease (a long
+        fan-out, long 429 pauses) must not post what another process now sends.
+        """
+        now = _utc(now)
+        posts = daily_posts.c
+        with self.engine.begin() as db:
+            renewed = db.execute(
+                update(daily_posts)
+                .where(
+                    (posts.subscription_key == claim.subscription_key)
+                    & (posts.local_date == claim.local_date)
+                    & (posts.status == "pending")
+                    & (posts.claimed_by == owner)
+                )
+                .values(lease_until=now + lease, updated_at=now)
+                .returning(posts.subscription_key)
+            ).first()
+        return renewed is not None
 
     def mark_sent(self, claim: Claim, *, ts: str, now: datetime) -> None:
         self._finish(claim, status="sent", ts=ts, error=None, now=now)

@@ -31,7 +31,7 @@ METADATA_TYPE = "quotebot_daily"
 AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
 GONE_ERRORS = frozenset({"is_archived", "channel_not_found"})
 
-Status = Literal["sent", "failed", "disabled", "unauthorized", "retry_later"]
+Status = Literal["sent", "failed", "disabled", "unauthorized", "retry_later", "lost"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +70,14 @@ class Poster:
 
     async def deliver(
         self, channel: str, message: dict[str, Any], *, claim_id: str, oldest: float,
-        check_first: bool = False,
+        check_first: bool = False, still_ours: Callable[[], Awaitable[bool]] | None = None,
     ) -> Delivery:  # fmt: skip
         """Post `message` to `channel` tagged with `claim_id`; never posts it twice.
 
         `oldest` bounds the history search (a Unix time before any earlier attempt);
         `check_first` searches before the first send, for a claim taken over from a
-        process that may have sent it already.
+        process that may have sent it already. `still_ours` is asked right before each
+        send (after any wait); False means another process took the claim over ("lost").
         """
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"claim": claim_id}}
         uncertain, joined, failures, ratelimited = check_first, False, 0, 0
@@ -88,6 +89,8 @@ class Poster:
                     return Delivery("sent", ts=ts)
             try:
                 async with self._paced(channel):
+                    if still_ours is not None and not await still_ours():
+                        return Delivery("lost")
                     response = await self.client.chat_postMessage(
                         channel=channel, metadata=metadata, unfurl_links=False,
                         unfurl_media=False, **message,

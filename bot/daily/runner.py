@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -44,6 +45,8 @@ class RunReport:
             self.sent.append(claim.id)
         elif delivery.status == "retry_later":
             self.retry_later.append(f"{claim.id}: {delivery.error}")
+        elif delivery.status == "lost":
+            self.skipped += 1
         else:
             self.failed.append(f"{claim.id}: {delivery.error}")
 
@@ -78,6 +81,7 @@ class DailyRunner:
         self._poster_options = poster_options or {}
         self._posters: dict[str, Poster] = {}
         self._unauthorized: set[str] = set()  # teams whose token Slack refused
+        self._in_flight: set[tuple[str, date]] = set()  # posts an earlier run is still sending
         self._stopping = False
 
     def stop(self) -> None:
@@ -119,11 +123,19 @@ class DailyRunner:
         return report
 
     async def _post(self, sub: Subscription, day: date, now: datetime, report: RunReport) -> None:
+        # A run that outlasts the lease (a long fan-out) must not have the next tick
+        # take over, and send again, the posts it is still sending.
+        if (sub.key, day) in self._in_flight:
+            report.skipped += 1
+            return
+        self._in_flight.add((sub.key, day))
         try:
             await self._post_one(sub, day, now, report)
         except Exception:  # one channel's bug must not stop the others
             log.exception("quote of the day for %s on %s failed", sub.channel, day)
             report.failed.append(f"{sub.key}:{day}: unexpected error")
+        finally:
+            self._in_flight.discard((sub.key, day))
 
     async def _post_one(
         self, sub: Subscription, day: date, now: datetime, report: RunReport
@@ -153,12 +165,21 @@ class DailyRunner:
         if poster is None:
             poster = self._posters[poster_key] = Poster(client, **self._poster_options)
         oldest = (post_time(sub, day) - timedelta(hours=1)).timestamp()
+        started = time.monotonic()
+
+        async def still_ours() -> bool:
+            later = now + timedelta(seconds=time.monotonic() - started)
+            return await asyncio.to_thread(
+                self.store.renew, claim, owner=self._owner, now=later, lease=self._lease
+            )
+
         delivery = await poster.deliver(
             sub.channel,
             daily_message(quote),
             claim_id=claim.id,
             oldest=min(oldest, now.timestamp() - 3600),
             check_first=claim.taken_over,
+            still_ours=still_ours,
         )
         await asyncio.to_thread(self._record, sub, claim, delivery, now)
         report.add(claim, delivery)
@@ -186,6 +207,8 @@ class DailyRunner:
         if delivery.status == "sent":
             self.store.mark_sent(claim, ts=delivery.ts or "", now=now)
             log.info("posted %s: ts %s", where, delivery.ts)
+        elif delivery.status == "lost":
+            log.info("%s: another process took it over after our lease ran out", where)
         elif delivery.status == "retry_later":
             self.store.release(claim)
             log.warning("%s not posted yet, will retry: %s", where, delivery.error)

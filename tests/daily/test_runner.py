@@ -1,0 +1,672 @@
+"""DailyRunner in-process: a real SQLite store, the Slack stand-in, and `now` passed in.
+
+Time travel is `run_due(now=…)`: the runner never reads the clock, so days, zones and
+daylight-saving changes are tested by giving instants. The Slack side is the real HTTP
+path through slack-sdk to tests/slack_standin.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.corpus import Corpus, load_corpus, shipped_corpus
+from bot.daily.runner import DailyRunner, RunReport, daily_message
+from bot.daily.schedule import Subscription, post_time
+from bot.daily.scheduler import DailyScheduler
+from bot.render import DAILY_ANOTHER
+from bot.store import Store
+from tests.harness import BOT_TOKEN
+from tests.slack_standin import Call, SlackStandIn
+
+TOKEN = BOT_TOKEN  # the stand-in from conftest knows it (team T1)
+GRACE = timedelta(hours=6)  # the scheduler's default catch-up window
+BERLIN = ZoneInfo("Europe/Berlin")
+# Small waits so fault tests are quick; the pacing per channel is tested by the stand-in's
+# limits, not by the clock.
+FAST: dict[str, Any] = {"channel_interval": 0.0, "backoff": 0.01}
+NOW = datetime(2026, 3, 10, 9, 0, 30, tzinfo=UTC)  # a Tuesday, 30 s after 09:00 UTC
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return load_corpus(shipped_corpus()).corpus
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(f"sqlite:///{tmp_path / 'quotebot.sqlite3'}")
+    yield opened
+    opened.close()
+
+
+def make_runner(
+    store: Store,
+    corpus: Corpus,
+    slack: SlackStandIn,
+    *,
+    owner: str = "runner-a",
+    lease: timedelta = timedelta(minutes=5),
+    timeout: float = 5.0,
+    **poster: Any,
+) -> DailyRunner:
+    client = AsyncWebClient(
+        token=TOKEN,
+        base_url=slack.api_url,
+        retry_handlers=[],  # as in production: the Poster retries, checking history first
+        timeout=timeout,  # type: ignore[arg-type]  # slack-sdk says int; aiohttp takes float
+    )
+    return DailyRunner(
+        store=store,
+        corpus=corpus,
+        client_for=lambda _team_id: client,
+        owner=owner,
+        lease=lease,
+        poster_options={**FAST, **poster},
+    )
+
+
+def daily(channel: str, time: str = "09:00", zone: str = "UTC", **more: Any) -> Subscription:
+    return Subscription(channel=channel, time=time, timezone=zone, days="mon-sun", **more)
+
+
+def subscribe(store: Store, *subs: Subscription) -> None:
+    store.sync_config(subs, now=utc(2026, 1, 1))
+
+
+def claim_id(sub: Subscription, day: date) -> str:
+    return f"{sub.key}:{day.isoformat()}"
+
+
+def posts_to(slack: SlackStandIn, channel: str) -> list[Call]:
+    return [c for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == channel]
+
+
+def claim_of(message: dict[str, Any]) -> str:
+    return message["metadata"]["event_payload"]["claim"]
+
+
+def one_post_each(slack: SlackStandIn, channels: list[str]) -> None:
+    counts = {channel: len(slack.messages(channel)) for channel in channels}
+    assert counts == dict.fromkeys(channels, 1), slack.dump_calls()
+
+
+async def until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
+    """Wait for the bot, running in this event loop, to make `predicate` true."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.02)
+
+
+# --- time travel -------------------------------------------------------------------------
+
+
+async def test_thirty_days_across_the_spring_change_post_once_a_day_at_nine_berlin(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    assert len(corpus) == 28  # the shipped quotes: one full cycle, then two of the next
+    sub = daily("CDAY", "09:00", "Europe/Berlin")
+    subscribe(store, sub)
+    runner = make_runner(store, corpus, slack)
+    first = date(2026, 3, 15)
+    days = [first + timedelta(days=n) for n in range(30)]
+    for day in days:
+        # 09:00 in Berlin is 08:00 UTC in winter time, 07:00 UTC from Sunday 29 March.
+        nine = utc(day.year, day.month, day.day, 8 if day < date(2026, 3, 29) else 7)
+        for offset, expected in (
+            (-timedelta(hours=1), []),  # the other regime's 09:00
+            (-timedelta(minutes=1), []),
+            (timedelta(0), [claim_id(sub, day)]),
+            (timedelta(minutes=1), []),
+            (timedelta(hours=1), []),  # the other regime's 09:00
+            (timedelta(hours=5), []),  # still in the catch-up window, but done
+        ):
+            report = await runner.run_due(now=nine + offset, grace=GRACE)
+            assert report.sent == expected, f"run at {nine + offset}: {report}"
+            assert report == RunReport(sent=expected), report
+
+    messages = slack.messages("CDAY")
+    assert [claim_of(m) for m in messages] == [claim_id(sub, day) for day in days]
+    records = store.posts(subscription_key=sub.key)
+    assert [(r.local_date, r.status) for r in records] == [(day, "sent") for day in days]
+    assert [r.ts for r in records] == [m["ts"] for m in messages]
+
+    quote_ids = [r.quote_id for r in records]
+    assert sorted(quote_ids[:28]) == sorted(q.id for q in corpus), "no repeat in a cycle"
+    assert [r.cycle for r in records] == [0] * 28 + [1] * 2
+    assert len(set(quote_ids[28:])) == 2
+    for message, record in zip(messages, records, strict=True):
+        quote = corpus.get(record.quote_id)
+        assert quote is not None
+        assert message["text"] == daily_message(quote)["text"]
+
+
+# Local post times on the two 2026 change days, worked out by hand. 02:30 does not exist
+# on 29 March (taken as an hour later, 03:30 summer time) and happens twice on 25 October
+# (taken the first time, still summer time).
+CHANGE_DAYS = {
+    date(2026, 3, 29): {
+        "00:30": utc(2026, 3, 28, 23, 30),
+        "02:30": utc(2026, 3, 29, 1, 30),
+        "03:00": utc(2026, 3, 29, 1, 0),
+        "09:00": utc(2026, 3, 29, 7, 0),
+        "23:30": utc(2026, 3, 29, 21, 30),
+    },
+    date(2026, 10, 25): {
+        "00:30": utc(2026, 10, 24, 22, 30),
+        "02:30": utc(2026, 10, 25, 0, 30),
+        "03:00": utc(2026, 10, 25, 2, 0),
+        "09:00": utc(2026, 10, 25, 8, 0),
+        "23:30": utc(2026, 10, 25, 22, 30),
+    },
+}
+
+
+@pytest.mark.parametrize("change_day", sorted(CHANGE_DAYS))
+async def test_around_a_change_each_time_posts_exactly_once_a_day(
+    store: Store, corpus: Corpus, slack: SlackStandIn, change_day: date
+) -> None:
+    times = CHANGE_DAYS[change_day]
+    subs = {t: daily(f"C{t.replace(':', '')}", t, "Europe/Berlin") for t in times}
+    subscribe(store, *subs.values())
+    runner = make_runner(store, corpus, slack)
+    start = utc(change_day.year, change_day.month, change_day.day) - timedelta(days=1, hours=2)
+    end = start + timedelta(days=3)
+    posted_at: dict[str, datetime] = {}
+    now = start
+    while now <= end:  # the scheduler's ticks, every 10 minutes for three days
+        report = await runner.run_due(now=now, grace=GRACE)
+        assert not report.failed and not report.retry_later, report
+        for claim in report.sent:
+            assert claim not in posted_at, f"{claim} posted twice (again at {now})"
+            posted_at[claim] = now
+        now += timedelta(minutes=10)
+
+    for t, sub in subs.items():
+        for back in range(-2, 3):
+            day = change_day + timedelta(days=back)
+            instant = times[t] if back == 0 else post_time(sub, day)
+            if back != 0:  # an ordinary day: the wall time is the subscription's time
+                assert f"{instant.astimezone(BERLIN):%H:%M}" == t
+            posted = posted_at.get(claim_id(sub, day))
+            if start - GRACE <= instant <= end:  # the first tick catches up the last 6 h
+                first_tick = max(instant, start)
+                assert posted is not None, f"{t} on {day} (due {instant}) never posted"
+                assert first_tick <= posted < first_tick + timedelta(minutes=10), (t, day, posted)
+            else:
+                assert posted is None, (t, day, posted)
+    assert sum(len(slack.messages(sub.channel)) for sub in subs.values()) == len(posted_at)
+
+
+async def test_a_topic_subscription_posts_only_that_topics_quotes(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    robotics = {q.id for q in corpus.in_topics(["Robotics"])}
+    assert len(robotics) == 3
+    sub = daily("CROBOTS", topics=("robotics",))
+    subscribe(store, sub)
+    runner = make_runner(store, corpus, slack)
+    for n in range(7):
+        report = await runner.run_due(now=NOW + timedelta(days=n), grace=GRACE)
+        assert len(report.sent) == 1, report
+    quote_ids = [r.quote_id for r in store.posts(subscription_key=sub.key)]
+    assert set(quote_ids) == robotics
+    assert set(quote_ids[:3]) == robotics and set(quote_ids[3:6]) == robotics
+    for message, quote_id in zip(slack.messages("CROBOTS"), quote_ids, strict=True):
+        assert message["blocks"][-1]["elements"][0]["value"] == quote_id
+
+
+async def test_the_post_is_the_quote_layout_headed_with_metadata_and_the_daily_button(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    sub = daily("CSHAPE")
+    subscribe(store, sub)
+    report = await make_runner(store, corpus, slack).run_due(now=NOW, grace=GRACE)
+    assert report.sent == [claim_id(sub, NOW.date())]
+
+    [message] = slack.messages("CSHAPE")
+    assert message["metadata"] == {
+        "event_type": "quotebot_daily",
+        "event_payload": {"claim": claim_id(sub, NOW.date())},
+    }
+    [record] = store.posts()
+    quote = corpus.get(record.quote_id)
+    assert quote is not None
+    assert message["blocks"] == daily_message(quote)["blocks"]
+    header, *_, actions = message["blocks"]
+    assert header == {"type": "header", "text": {"type": "plain_text", "text": "Quote of the day"}}
+    assert [e["action_id"] for e in actions["elements"]] == [DAILY_ANOTHER]
+    assert message["text"].startswith("Quote of the day: ")
+    [call] = slack.calls_to("chat.postMessage")
+    assert call.args["unfurl_links"] is False and call.args["unfurl_media"] is False
+    assert record.ts == message["ts"] and record.status == "sent"
+
+
+async def test_catch_up_posts_within_the_grace_window_and_skips_beyond_it(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    late = daily("CLATE", "09:00", "Europe/Berlin")  # 08:00 UTC on 10 March
+    missed = daily("CMISSED", "07:00", "Europe/Berlin")  # 06:00 UTC
+    subscribe(store, late, missed)
+    runner = make_runner(store, corpus, slack)
+    back_up = utc(2026, 3, 10, 13, 0)  # 5 h after 09:00 Berlin, 7 h after 07:00
+
+    report = await runner.run_due(now=back_up, grace=GRACE)
+
+    assert report.sent == [claim_id(late, date(2026, 3, 10))]
+    assert slack.messages("CMISSED") == []
+    assert [r.subscription_key for r in store.posts()] == [late.key]
+    # The skip is for that day only: the next morning posts as usual.
+    report = await runner.run_due(now=utc(2026, 3, 11, 6, 0), grace=GRACE)
+    assert report.sent == [claim_id(missed, date(2026, 3, 11))]
+
+
+async def test_the_scheduler_catches_up_at_start_and_logs_what_it_skips(
+    store: Store, corpus: Corpus, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    late = daily("CLATE", "09:00", "Europe/Berlin")
+    missed = daily("CMISSED", "07:00", "Europe/Berlin")
+    subscribe(store, late, missed)
+    back_up = utc(2026, 3, 10, 13, 0)
+    scheduler = DailyScheduler(
+        make_runner(store, corpus, slack),
+        clock=lambda: back_up,
+        grace=GRACE,
+        follow_up=timedelta(minutes=5, seconds=1),
+    )
+    caplog.set_level(logging.INFO)
+
+    await scheduler.start()
+    try:
+        await until(lambda: store.posts() and store.posts()[0].status == "sent")
+    finally:
+        await scheduler.stop()
+
+    assert [claim_of(m) for m in slack.messages("CLATE")] == [claim_id(late, date(2026, 3, 10))]
+    assert slack.messages("CMISSED") == []
+    skipped = [
+        r
+        for r in caplog.records
+        if "skipped the quote of the day" in r.getMessage() and "2026-03-10" in r.getMessage()
+    ]
+    assert len(skipped) == 1 and "CMISSED" in skipped[0].getMessage(), caplog.text
+    assert skipped[0].levelno == logging.WARNING
+
+
+async def test_daily_run_without_a_window_posts_today_and_a_given_date(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    sub = Subscription(channel="CRUN", time="09:00", timezone="Europe/Berlin", days="mon-fri")
+    subscribe(store, sub)
+    runner = make_runner(store, corpus, slack)
+    evening = utc(2026, 3, 10, 20, 0)  # long after the post time: `daily run` still posts
+    assert (await runner.run_due(now=evening)).sent == [claim_id(sub, date(2026, 3, 10))]
+    assert (await runner.run_due(now=evening)).sent == []
+    backfill = await runner.run_due(now=evening, day=date(2026, 3, 9))
+    assert backfill.sent == [claim_id(sub, date(2026, 3, 9))]
+    weekend = await runner.run_due(now=evening, day=date(2026, 3, 8))  # a Sunday: not a post day
+    assert weekend.sent == []
+    assert (await runner.run_due(now=utc(2026, 3, 11, 7, 59))).sent == []  # 08:59 in Berlin
+    assert len(slack.messages("CRUN")) == 2
+
+
+# --- Slack faults ------------------------------------------------------------------------
+
+
+async def test_a_429_storm_on_one_channel_waits_retry_after_and_all_post_once(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    channels = ["C1", "C2", "C3", "C4", "C5", "CSTORM"]
+    subs = [daily(channel) for channel in channels]
+    subscribe(store, *subs)
+    slack.fail("chat.postMessage", ratelimited=True, retry_after=1, channel="CSTORM", times=3)
+
+    report = await make_runner(store, corpus, slack).run_due(now=NOW, grace=GRACE)
+
+    assert sorted(report.sent) == sorted(claim_id(sub, NOW.date()) for sub in subs), report
+    one_post_each(slack, channels)
+    storm = posts_to(slack, "CSTORM")
+    assert [call.status for call in storm] == [429, 429, 429, 200]
+    for refused, retried in itertools.pairwise(storm):
+        assert retried.at - refused.at >= 1.0, "each retry waits the Retry-After (1 s)"
+
+
+async def test_many_channels_post_concurrently_within_the_workspace_limit(
+    store: Store, corpus: Corpus
+) -> None:
+    channels = [f"C{n:02d}" for n in range(40)]
+    subs = [daily(channel) for channel in channels]
+    subscribe(store, *subs)
+    with SlackStandIn(
+        tokens={TOKEN: "T1"}, workspace_rate=20, workspace_burst=20, per_channel_rate=1
+    ) as limited:
+        report = await make_runner(store, corpus, limited).run_due(now=NOW, grace=GRACE)
+        one_post_each(limited, channels)
+        assert limited.ratelimited_count > 0, "the limit was reached: the test means something"
+    assert len(report.sent) == 40 and not report.failed and not report.retry_later, report
+
+
+async def test_server_errors_and_a_timeout_after_posting_end_with_one_post_each(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    channels = ["C1", "C500", "C503", "CSLOW"]
+    subscribe(store, *(daily(channel) for channel in channels))
+    slack.fail("chat.postMessage", status=500, channel="C500", times=2)
+    slack.fail("chat.postMessage", status=503, channel="C503", times=1)
+    # Slack posts, but the answer comes after the client gave up: a retry would double it.
+    slack.fail("chat.postMessage", delay=1.5, channel="CSLOW", times=1)
+
+    report = await make_runner(store, corpus, slack, timeout=0.5).run_due(now=NOW, grace=GRACE)
+
+    assert len(report.sent) == 4 and not report.failed and not report.retry_later, report
+    one_post_each(slack, channels)
+    assert [c.status for c in posts_to(slack, "C500")] == [500, 500, 200]
+    assert [c.status for c in posts_to(slack, "C503")] == [503, 200]
+    assert len(posts_to(slack, "CSLOW")) == 1, "found in the history, not sent again"
+    history = [c.args["channel"] for c in slack.calls_to("conversations.history")]
+    assert "CSLOW" in history and "C500" in history
+    records = {r.subscription_key: r for r in store.posts()}
+    slow = records[daily("CSLOW").key]
+    assert slow.status == "sent" and slow.ts == slack.messages("CSLOW")[0]["ts"]
+
+
+async def test_a_channel_still_failing_after_retries_is_retried_by_a_later_run(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    ok, broken = daily("COK"), daily("CBROKEN")
+    subscribe(store, ok, broken)
+    slack.fail("chat.postMessage", status=500, channel="CBROKEN", times=None)
+    runner = make_runner(store, corpus, slack, attempts=3)
+
+    report = await runner.run_due(now=NOW, grace=GRACE)
+
+    assert report.sent == [claim_id(ok, NOW.date())]
+    assert len(report.retry_later) == 1 and not report.failed, report
+    assert [r.subscription_key for r in store.posts()] == [ok.key], "the claim was given back"
+    assert len(posts_to(slack, "CBROKEN")) == 3
+    slack.reset()  # Slack recovers
+    report = await runner.run_due(now=NOW + timedelta(minutes=1), grace=GRACE)
+    assert report.sent == [claim_id(broken, NOW.date())]
+    one_post_each(slack, ["COK", "CBROKEN"])
+
+
+async def test_not_in_channel_joins_a_public_channel_and_records_a_private_failure(
+    store: Store, corpus: Corpus, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    public, private, fine = daily("CPUB"), daily("CPRIV"), daily("CFINE")
+    subscribe(store, public, private, fine)
+    slack.add_channel("CPUB", is_member=False)
+    slack.add_channel("CPRIV", is_private=True, is_member=False)
+    slack.fail("chat.postMessage", "not_in_channel", channel="CPRIV", times=None)
+    runner = make_runner(store, corpus, slack)
+
+    report = await runner.run_due(now=NOW, grace=GRACE)
+
+    assert sorted(report.sent) == sorted([claim_id(public, NOW.date()), claim_id(fine, NOW.date())])
+    assert report.failed == [f"{claim_id(private, NOW.date())}: private_channel_not_invited"]
+    one_post_each(slack, ["CPUB", "CFINE"])
+    assert slack.messages("CPRIV") == []
+    joins = {c.args["channel"]: c.response.get("ok") for c in slack.calls_to("conversations.join")}
+    assert joins == {"CPUB": True, "CPRIV": False}
+    assert [c.status for c in posts_to(slack, "CPUB")] == [200, 200]
+    assert posts_to(slack, "CPUB")[0].response["error"] == "not_in_channel"
+    [failed] = store.posts(subscription_key=private.key)
+    assert (failed.status, failed.error) == ("failed", "private_channel_not_invited")
+    assert private.key in {s.key for s in store.subscriptions()}, "the subscription stays"
+    lines = [r for r in caplog.records if "CPRIV" in r.getMessage()]
+    assert any(r.levelno == logging.ERROR and "/invite" in r.getMessage() for r in lines)
+
+    # Not retried the same day; tried again the next day, where an invite would fix it.
+    assert (await runner.run_due(now=NOW + timedelta(hours=1), grace=GRACE)).sent == []
+    slack.reset()
+    slack.add_channel("CPRIV", is_private=True, is_member=True)  # someone typed /invite
+    report = await runner.run_due(now=NOW + timedelta(days=1), grace=GRACE)
+    assert claim_id(private, NOW.date() + timedelta(days=1)) in report.sent
+    assert len(slack.messages("CPRIV")) == 1
+
+
+async def test_archived_and_missing_channels_disable_their_subscription(
+    store: Store, corpus: Corpus, caplog: pytest.LogCaptureFixture
+) -> None:
+    archived, gone, fine = daily("CARCH"), daily("CGONE"), daily("CFINE")
+    subscribe(store, archived, gone, fine)
+    with SlackStandIn(tokens={TOKEN: "T1"}, strict_channels=True) as slack:
+        slack.add_channel("CARCH", is_archived=True)
+        slack.add_channel("CFINE")  # CGONE is unknown: channel_not_found
+        runner = make_runner(store, corpus, slack)
+
+        report = await runner.run_due(now=NOW, grace=GRACE)
+
+        assert report.sent == [claim_id(fine, NOW.date())]
+        assert sorted(report.failed) == sorted(
+            [f"{claim_id(archived, NOW.date())}: is_archived",
+             f"{claim_id(gone, NOW.date())}: channel_not_found"]
+        )  # fmt: skip
+        one_post_each(slack, ["CFINE"])
+        state = {s.key: s for s in store.subscriptions(enabled_only=False)}
+        assert state[fine.key].enabled
+        for sub, error in ((archived, "is_archived"), (gone, "channel_not_found")):
+            assert not state[sub.key].enabled
+            assert error in (state[sub.key].disabled_reason or "")
+            logged = [r for r in caplog.records if sub.channel in r.getMessage()]
+            assert any("disabled" in r.getMessage() and error in r.getMessage() for r in logged)
+
+        slack.reset()
+        report = await runner.run_due(now=NOW + timedelta(days=1), grace=GRACE)
+        assert report.sent == [claim_id(fine, NOW.date() + timedelta(days=1))]
+        assert {c.args["channel"] for c in slack.calls_to("chat.postMessage")} == {"CFINE"}
+
+
+async def test_invalid_auth_stops_posting_and_says_so_once(
+    store: Store, corpus: Corpus, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    subs = [daily(channel) for channel in ("C1", "C2", "C3")]
+    subscribe(store, *subs)
+    slack.revoke(TOKEN)
+    runner = make_runner(store, corpus, slack)
+
+    first = await runner.run_due(now=NOW, grace=GRACE)
+    tried = len(slack.calls_to("chat.postMessage"))
+    second = await runner.run_due(now=NOW + timedelta(minutes=1), grace=GRACE)
+
+    assert first.sent == second.sent == [], (first, second)
+    assert all(slack.messages(sub.channel) == [] for sub in subs)
+    assert 1 <= tried <= 3 and len(slack.calls_to("chat.postMessage")) == tried
+    critical = [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert len(critical) == 1, caplog.text
+    assert "invalid_auth" in critical[0].getMessage()
+    assert store.posts() == [], "claims are given back, nothing marked sent or failed"
+
+
+# --- crashes and several senders ---------------------------------------------------------
+
+
+async def test_a_post_sent_before_a_crash_is_found_in_history_not_sent_again(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    sub = daily("CCRASH")
+    subscribe(store, sub)
+    day = NOW.date()
+    quote_id = corpus.quotes[0].id
+    # The crashed process claimed the post and sent it, but never recorded the ts.
+    store.claim(
+        subscription_key=sub.key, local_date=day, quote_id=quote_id, cycle=0,
+        owner="crashed", now=NOW - timedelta(minutes=10), lease=timedelta(minutes=5),
+    )  # fmt: skip
+    quote = corpus.get(quote_id)
+    assert quote is not None
+    sent = await AsyncWebClient(token=TOKEN, base_url=slack.api_url).chat_postMessage(
+        channel="CCRASH",
+        metadata={"event_type": "quotebot_daily", "event_payload": {"claim": claim_id(sub, day)}},
+        **daily_message(quote),
+    )
+
+    report = await make_runner(store, corpus, slack).run_due(now=NOW, grace=GRACE)
+
+    assert report.sent == [claim_id(sub, day)]
+    assert len(slack.calls_to("chat.postMessage")) == 1, slack.dump_calls()
+    [record] = store.posts()
+    assert (record.status, record.ts, record.quote_id) == ("sent", sent["ts"], quote_id)
+
+
+async def test_a_run_that_dies_before_recording_is_finished_by_the_next_one(
+    store: Store, corpus: Corpus, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subs = [daily(channel) for channel in ("C1", "C2", "C3")]
+    subscribe(store, *subs)
+    lease = timedelta(minutes=5)
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("killed between sending and recording")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "mark_sent", crash)
+        dying = await make_runner(store, corpus, slack, owner="dying", lease=lease).run_due(
+            now=NOW, grace=GRACE
+        )
+    assert dying.sent == [] and len(dying.failed) == 3
+    assert {r.status for r in store.posts()} == {"pending"}
+    one_post_each(slack, ["C1", "C2", "C3"])
+
+    # Within the lease, the claims still belong to the dead process: nobody touches them.
+    other = make_runner(store, corpus, slack, owner="next", lease=lease)
+    within = await other.run_due(now=NOW + timedelta(minutes=1), grace=GRACE)
+    assert within.sent == [] and within.skipped == 3
+    after = await other.run_due(now=NOW + lease + timedelta(minutes=1), grace=GRACE)
+
+    assert sorted(after.sent) == sorted(claim_id(sub, NOW.date()) for sub in subs)
+    assert len(slack.calls_to("chat.postMessage")) == 3, slack.dump_calls()
+    one_post_each(slack, ["C1", "C2", "C3"])
+    for sub in subs:
+        [record] = store.posts(subscription_key=sub.key)
+        assert record.status == "sent"
+        assert record.ts == slack.messages(sub.channel)[0]["ts"]
+
+
+async def test_an_expired_claim_that_was_never_sent_is_sent_once_with_its_quote(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    sub = daily("CNEVER")
+    subscribe(store, sub)
+    quote_id = corpus.quotes[5].id
+    store.claim(
+        subscription_key=sub.key, local_date=NOW.date(), quote_id=quote_id, cycle=0,
+        owner="crashed", now=NOW - timedelta(minutes=10), lease=timedelta(minutes=5),
+    )  # fmt: skip
+
+    report = await make_runner(store, corpus, slack).run_due(now=NOW, grace=GRACE)
+
+    assert report.sent == [claim_id(sub, NOW.date())]
+    [message] = slack.messages("CNEVER")
+    assert message["blocks"][-1]["elements"][0]["value"] == quote_id
+    assert slack.calls_to("conversations.history"), "checked the channel before sending"
+
+
+async def test_two_runners_on_one_database_post_each_channel_once(
+    tmp_path: Path, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    first, second = Store(url), Store(url)
+    try:
+        channels = [f"C{n:02d}" for n in range(20)]
+        subscribe(first, *(daily(channel) for channel in channels))
+        runners = [
+            make_runner(first, corpus, slack, owner="a"),
+            make_runner(second, corpus, slack, owner="b"),
+        ]
+        reports = await asyncio.gather(*(r.run_due(now=NOW, grace=GRACE) for r in runners))
+    finally:
+        first.close()
+        second.close()
+    assert len(reports[0].sent) + len(reports[1].sent) == 20, reports
+    one_post_each(slack, channels)
+
+
+async def wait_for_call(slack: SlackStandIn, method: str, channel: str, status: int) -> None:
+    def seen() -> bool:
+        return any(
+            c.args.get("channel") == channel and c.status == status for c in slack.calls_to(method)
+        )
+
+    await until(seen)
+
+
+async def test_the_next_tick_does_not_take_over_a_post_still_waiting_in_this_process(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    """A fan-out longer than the lease (thousands of channels, long 429 pauses): the
+    minute's next tick finds the claims expired, but they are still this process's work."""
+    sub = daily("CQUEUED")
+    subscribe(store, sub)
+    lease = timedelta(minutes=5)
+    runner = make_runner(store, corpus, slack, lease=lease)
+    slack.fail("chat.postMessage", ratelimited=True, retry_after=2, channel="CQUEUED")
+    first = asyncio.create_task(runner.run_due(now=NOW, grace=GRACE))
+    await wait_for_call(slack, "chat.postMessage", "CQUEUED", 429)
+
+    tick = await runner.run_due(now=NOW + lease + timedelta(minutes=1), grace=GRACE)
+    done = await first
+
+    assert tick.sent == [] and done.sent == [claim_id(sub, NOW.date())], (tick, done)
+    assert len(slack.messages("CQUEUED")) == 1, slack.dump_calls()
+    [record] = store.posts()
+    assert (record.status, record.ts) == ("sent", slack.messages("CQUEUED")[0]["ts"])
+
+
+async def test_a_process_whose_claim_was_taken_over_does_not_send_it_too(
+    tmp_path: Path, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    """Another process takes over a claim whose lease ran out while its sender was still
+    waiting (a long 429 pause): the slow sender must not post it as well."""
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    first_store, second_store = Store(url), Store(url)
+    try:
+        sub = daily("CQUEUED")
+        subscribe(first_store, sub)
+        lease = timedelta(minutes=5)
+        slow = make_runner(first_store, corpus, slack, owner="slow", lease=lease)
+        other = make_runner(second_store, corpus, slack, owner="other", lease=lease)
+        slack.fail("chat.postMessage", ratelimited=True, retry_after=2, channel="CQUEUED")
+        waiting = asyncio.create_task(slow.run_due(now=NOW, grace=GRACE))
+        await wait_for_call(slack, "chat.postMessage", "CQUEUED", 429)
+
+        taken = await other.run_due(now=NOW + lease + timedelta(minutes=1), grace=GRACE)
+        late = await waiting
+        records = second_store.posts()
+    finally:
+        first_store.close()
+        second_store.close()
+
+    assert taken.sent == [claim_id(sub, NOW.date())] and late.sent == [], (taken, late)
+    assert len(slack.messages("CQUEUED")) == 1, slack.dump_calls()
+    [record] = records
+    assert (record.status, record.ts) == ("sent", slack.messages("CQUEUED")[0]["ts"])
+
+
+def test_instances_opening_one_new_database_at_once_all_start(tmp_path: Path) -> None:
+    """Two `quotebot serve` started together both create the schema: neither may fail
+    with "table already exists" (SQLite's driver runs CREATE TABLE outside a transaction)."""
+    url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    together = threading.Barrier(8)
+
+    def open_store(_: int) -> None:
+        together.wait(timeout=10)
+        Store(url).close()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(open_store, range(8)))  # re-raises the first failure
