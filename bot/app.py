@@ -13,6 +13,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    async_default_handlers,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.listeners import actions, commands, events
@@ -29,7 +33,10 @@ def build_app(services: Services, *, oauth: AsyncOAuthSettings | None = None) ->
     """
     settings = services.settings
     token = None if oauth else settings.bot_token
-    client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+    # A 429 means Slack did not post: waiting Retry-After and sending again is safe.
+    # (5xx are not retried: chat.postMessage has no idempotency key.)
+    retries = [*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
+    client = AsyncWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=retries)
     app = AsyncApp(
         client=client,  # carries the Web API URL (and the bot token in single-workspace mode)
         # Socket Mode has no HTTP requests to sign: Slack authenticates the socket.

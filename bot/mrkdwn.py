@@ -44,12 +44,17 @@ def split(text: str, limit: int) -> list[str]:
     Cuts fall on a paragraph break, else a line break, else a sentence end, else a
     space; a single word longer than `limit` is cut where it must be.
     """
+    if limit < 1:
+        raise ValueError(f"split needs a limit of at least 1, got {limit}")
     pieces = []
     while len(text) > limit:
         window = text[:limit]
         cut = max(window.rfind(sep) + len(sep) for sep in ("\n\n", "\n", ". ", " "))
         if cut <= len("\n"):  # no separator in the window
             cut = limit
+            entity = window.rfind("&", limit - len("&amp;") + 1)
+            if entity > 0 and ";" not in window[entity:]:
+                cut = entity  # never cut an escaped character (&amp; &lt; &gt;) in two
         pieces.append(text[:cut])
         text = text[cut:]
     if text:

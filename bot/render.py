@@ -58,20 +58,20 @@ def quote_message(
     blocks: list[dict[str, Any]] = []
     if header:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": header}})
-    blocks += _quote_sections(quote)
-    blocks.append(_context(_attribution(quote)))
+    after = [_context(_attribution(quote))]
     if shared_by:
-        blocks.append(_context(f"Shared by {mention(shared_by)}"))
+        after.append(_context(f"Shared by {mention(shared_by)}"))
     if buttons:
-        blocks.append(_preview_buttons(buttons))
+        after.append(_preview_buttons(buttons))
     if daily_button:
-        blocks.append(
+        after.append(
             {
                 "type": "actions",
                 "elements": [_button("Show me another", DAILY_ANOTHER, quote.id)],
             }
         )
-    return {"text": fallback_text(quote, header=header), "blocks": blocks}
+    blocks += _quote_sections(quote, room=MAX_BLOCKS - len(blocks) - len(after))
+    return {"text": fallback_text(quote, header=header), "blocks": blocks + after}
 
 
 def fallback_text(quote: Quote, *, header: str | None = None) -> str:
@@ -127,30 +127,48 @@ def _plain(text: str) -> Message:
     return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
 
 
-def _quote_sections(quote: Quote) -> list[dict[str, Any]]:
-    lead_in = f"*{escape(quote.lead_in)}*\n" if quote.lead_in else ""
-    body = escape(quote.text)
-    sections = []
-    for number, piece in enumerate(_quote_pieces(body, SECTION_LIMIT - len(lead_in))):
-        text = (lead_in if number == 0 else "") + piece
-        sections.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-    return sections
+def _quote_sections(quote: Quote, *, room: int) -> list[dict[str, Any]]:
+    """The lead-in and the quote in at most `room` sections of at most SECTION_LIMIT each.
+
+    A quote too long for the room (over 100,000 characters) shows its start, then says
+    how much is left out: Slack refuses a message of more than 50 blocks outright.
+    """
+    pieces = _quote_pieces(escape(quote.text), SECTION_LIMIT)
+    if quote.lead_in:
+        lead_in = f"*{escape(quote.lead_in)}*"
+        if pieces and len(lead_in) + 1 + len(pieces[0]) <= SECTION_LIMIT:
+            pieces[0] = f"{lead_in}\n{pieces[0]}"
+        else:  # a lead-in too long to share the first section gets sections of its own
+            pieces[:0] = split(escape(quote.lead_in), SECTION_LIMIT)
+    sections = [{"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in pieces]
+    if len(sections) <= room:
+        return sections
+    hidden = sum(1 for piece in pieces[room - 1 :] for word in piece.split() if word != ">")
+    note = f"…and {hidden:,} more words: the quote is too long for one Slack message."
+    if quote.url:
+        note += f" Read it all: {link(quote.url, quote.source or 'the source')}."
+    return [*sections[: room - 1], _context(note)]
 
 
 def _quote_pieces(text: str, limit: int) -> list[str]:
-    """Split escaped quote text into `>`-quoted pieces that each fit in `limit`."""
-    pieces = []
-    for piece in split(text, limit):
-        quoted = _as_blockquote(piece)
-        if len(quoted) > limit:  # many short lines: the '> ' marks pushed it over
-            pieces += _quote_pieces(piece, limit // 2)
+    """Escaped quote text as `>` lines, packed into pieces of at most `limit` characters.
+
+    A line too long for a piece is cut between words (`split`) into several `>` lines;
+    no character is lost. Packing whole lines keeps the `> ` marks inside the limit.
+    """
+    lines: list[str] = []
+    for line in text.strip("\n").split("\n"):
+        if line.strip():
+            lines += [f"> {part}" for part in split(line, limit - len("> "))]
         else:
-            pieces.append(quoted)
-    return pieces
-
-
-def _as_blockquote(text: str) -> str:
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip("\n").split("\n"))
+            lines.append(">")
+    pieces: list[str] = []
+    for line in lines:
+        if pieces and len(pieces[-1]) + 1 + len(line) <= limit:
+            pieces[-1] += "\n" + line
+        elif line != ">":  # a section never starts with an empty quote line
+            pieces.append(line)
+    return [piece.removesuffix("\n>") for piece in pieces]
 
 
 def _attribution(quote: Quote) -> str:

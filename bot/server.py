@@ -100,6 +100,19 @@ async def serve(
             await close()  # no new requests; in-flight ones finish
             if on_stop:
                 await on_stop()  # no new posts; in-flight ones finish
+            await _background_work_done()
     except TimeoutError:
         log.warning("shutdown took longer than %.0f s; exiting anyway", SHUTDOWN_SECONDS)
     log.info("stopped")
+
+
+async def _background_work_done() -> None:
+    """Wait for the tasks still running: bolt answers events in tasks of their own.
+
+    Slack had its 200 for those events and will not send them again, so a reply cut
+    off here would be lost for good.
+    """
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    if others:
+        log.info("finishing %d tasks still running (replies to events)", len(others))
+        await asyncio.wait(others)

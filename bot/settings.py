@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import yaml
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bot.corpus import shipped_corpus
 from bot.daily.schedule import Subscription, check_zone, parse_days, parse_time
@@ -192,7 +194,22 @@ def _token(env: Mapping[str, str | None], name: str, prefix: str) -> str | None:
 def _database_url(value: str | None) -> str | None:
     """Platforms hand out `postgres://…`; SQLAlchemy wants a dialect and driver."""
     if value and value.startswith(("postgres://", "postgresql://")):
-        return "postgresql+psycopg://" + value.split("://", 1)[1]
+        value = "postgresql+psycopg://" + value.split("://", 1)[1]
+    if value:
+        # The value itself is never shown: it may hold a password.
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise SettingsError(
+                "DATABASE_URL is not a database URL "
+                "(like postgresql+psycopg://USER:PASSWORD@HOST/NAME)"
+            ) from None
+        try:
+            url.get_dialect()
+        except NoSuchModuleError:
+            raise SettingsError(
+                f"DATABASE_URL names a database SQLAlchemy does not know: {url.drivername!r}"
+            ) from None
     return value
 
 

@@ -101,6 +101,7 @@ class StoredSubscription:
     enabled: bool
     disabled_reason: str | None
     created_by: str | None
+    created_at: datetime | None = None  # UTC
 
     @property
     def key(self) -> str:
@@ -116,6 +117,7 @@ class Claim:
     quote_id: str
     cycle: int
     taken_over: bool = False
+    owner: str = ""
 
     @property
     def id(self) -> str:
@@ -325,7 +327,7 @@ class Store:
         this = (posts.subscription_key == subscription_key) & (posts.local_date == local_date)
         with self.engine.begin() as db:
             if self._insert_ignore(db, daily_posts, values, ["subscription_key", "local_date"]):
-                return Claim(subscription_key, local_date, quote_id, cycle)
+                return Claim(subscription_key, local_date, quote_id, cycle, owner=owner)
             taken = db.execute(
                 update(daily_posts)
                 .where(this & (posts.status == "pending") & (posts.lease_until < now))
@@ -339,7 +341,9 @@ class Store:
             ).first()
             if taken is None:
                 return None
-            return Claim(subscription_key, local_date, taken.quote_id, taken.cycle, taken_over=True)
+            return Claim(
+                subscription_key, local_date, taken.quote_id, taken.cycle, True, owner=owner
+            )
 
     def renew(self, claim: Claim, *, owner: str, now: datetime, lease: timedelta) -> bool:
         """Extend `owner`'s lease on a pending claim; False once another process took it over.
@@ -371,7 +375,11 @@ class Store:
         self._finish(claim, status="failed", ts=None, error=error, now=now)
 
     def release(self, claim: Claim) -> None:
-        """Give a claim back unsent, so a later run can try again within the grace window."""
+        """Give a claim back unsent, so a later run can try again within the grace window.
+
+        Only while it is still ours: a process whose lease ran out must not delete the
+        claim another process has taken over since.
+        """
         posts = daily_posts.c
         with self.engine.begin() as db:
             db.execute(
@@ -379,6 +387,7 @@ class Store:
                     (posts.subscription_key == claim.subscription_key)
                     & (posts.local_date == claim.local_date)
                     & (posts.status == "pending")
+                    & (posts.claimed_by == claim.owner)
                 )
             )
 
@@ -465,7 +474,12 @@ def _stored(row) -> StoredSubscription:
         topics=tuple(json.loads(row.topics)),
         team_id=row.team_id,
     )
-    return StoredSubscription(sub, row.origin, row.enabled, row.disabled_reason, row.created_by)
+    created = row.created_at
+    if created is not None and created.tzinfo is None:  # SQLite keeps no zone; we store UTC
+        created = created.replace(tzinfo=UTC)
+    return StoredSubscription(
+        sub, row.origin, row.enabled, row.disabled_reason, row.created_by, created
+    )
 
 
 def utcnow() -> datetime:

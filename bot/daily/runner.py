@@ -102,7 +102,11 @@ class DailyRunner:
         for stored in subs:
             sub = stored.subscription
             if grace is not None:
-                pairs += [(sub, d) for d in due_dates(sub, now=now, grace=grace)]
+                pairs += [
+                    (sub, d)
+                    for d in due_dates(sub, now=now, grace=grace)
+                    if not _before_subscribed(stored, post_time(sub, d))
+                ]
                 continue
             wanted = day or local_date(sub, now)
             if wanted.weekday() in weekdays(sub.days) and post_time(sub, wanted) <= now:
@@ -183,6 +187,15 @@ class DailyRunner:
         )
         await asyncio.to_thread(self._record, sub, claim, delivery, now)
         report.add(claim, delivery)
+        if delivery.status == "unauthorized" and sub.team_id not in self._unauthorized:
+            # Here on the event loop, not in _record's worker thread: said once, for sure.
+            self._unauthorized.add(sub.team_id)
+            log.critical(
+                "Slack refused the bot token (%s) for workspace %r: quote of the day is "
+                "stopped there until the token is fixed and quotebot restarted",
+                delivery.error,
+                sub.team_id or "(single workspace)",
+            )
         if delivery.status == "unauthorized" and self._forget is not None:
             await self._forget(sub.team_id)
 
@@ -214,17 +227,12 @@ class DailyRunner:
             log.warning("%s not posted yet, will retry: %s", where, delivery.error)
         elif delivery.status == "unauthorized":
             self.store.release(claim)
-            if sub.team_id not in self._unauthorized:
-                self._unauthorized.add(sub.team_id)
-                log.critical(
-                    "Slack refused the bot token (%s) for workspace %r: quote of the day is "
-                    "stopped there until the token is fixed and quotebot restarted",
-                    delivery.error,
-                    sub.team_id or "(single workspace)",
-                )
         elif delivery.status == "disabled":
             self.store.mark_failed(claim, error=delivery.error or "", now=now)
-            reason = f"Slack said {delivery.error}: channel archived, deleted or not visible"
+            reason = (
+                f"Slack said {delivery.error}: the channel is archived or deleted, or is "
+                "private and the bot was never invited (/invite @quotebot, then /quote daily)"
+            )
             self.store.disable(sub.key, reason)
             log.error("%s: %s; subscription disabled", where, reason)
         else:
@@ -233,3 +241,15 @@ class DailyRunner:
             if delivery.error == "private_channel_not_invited":
                 hint = " (a private channel: invite the bot with /invite @quotebot)"
             log.error("%s failed: %s%s", where, delivery.error, hint)
+
+
+def _before_subscribed(stored: StoredSubscription, instant: datetime) -> bool:
+    """A post time before a subscription made in Slack existed: it was never promised.
+
+    (`/quote daily` answers with the next post time; a post at the next minute for a
+    time that passed before the command would contradict it.) Subscriptions from the
+    settings file catch up from their first start, as the operator expects.
+    """
+    return (
+        stored.origin == "slack" and stored.created_at is not None and instant < stored.created_at
+    )

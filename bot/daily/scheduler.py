@@ -109,7 +109,8 @@ class DailyScheduler:
         for stored in self.runner.store.subscriptions():
             sub = stored.subscription
             week = due_dates(sub, now=now, grace=timedelta(days=7))
-            missed = [d for d in week if post_time(sub, d) < now - self._grace]
+            born = stored.created_at or now
+            missed = [d for d in week if born <= post_time(sub, d) < now - self._grace]
             done = self.runner.store.finished((sub.key, d) for d in missed)
             for day in missed:
                 if (sub.key, day) not in done and day == max(missed):

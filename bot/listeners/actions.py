@@ -7,6 +7,7 @@ button answers with `respond()`.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -23,6 +24,8 @@ from bot.render import (
     quote_message,
 )
 from bot.services import Services
+
+log = logging.getLogger(__name__)
 
 NO_UNFURL = {"unfurl_links": False, "unfurl_media": False}
 
@@ -45,7 +48,17 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         message = quote_message(quote, shared_by=body["user"]["id"])
         # Post for everyone first, then remove the preview: a failed post keeps the preview.
-        await respond(response_type="in_channel", replace_original=False, **message, **NO_UNFURL)
+        # respond() does not raise when Slack refuses the post; it returns Slack's answer.
+        posted = await respond(
+            response_type="in_channel", replace_original=False, **message, **NO_UNFURL
+        )
+        if posted.status_code != 200:
+            # Logged, not raised: bolt turns an exception raised just after ack() into a
+            # 404 for Slack three seconds later.
+            log.error("Share: Slack refused the post: %s %.200s", posted.status_code, posted.body)
+            failed = notice_message("Slack did not take the shared quote. Try *Share* again.")
+            await respond(response_type="ephemeral", replace_original=False, **failed)
+            return
         await respond(delete_original=True)
 
     async def another(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

@@ -670,3 +670,19 @@ def test_instances_opening_one_new_database_at_once_all_start(tmp_path: Path) ->
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(open_store, range(8)))  # re-raises the first failure
+
+
+async def test_a_subscription_made_in_slack_after_todays_time_starts_tomorrow(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    """`/quote daily 09:00` typed at 10:00 promises tomorrow 09:00, not a post right away."""
+    sub = daily("CLATE", "09:00")
+    store.subscribe(sub, user="U1", now=utc(2026, 3, 10, 10, 0))
+    runner = make_runner(store, corpus, slack)
+
+    today = await runner.run_due(now=utc(2026, 3, 10, 10, 1), grace=GRACE)
+    tomorrow = await runner.run_due(now=utc(2026, 3, 11, 9, 0, 5), grace=GRACE)
+
+    assert today.sent == []
+    assert tomorrow.sent == [claim_id(sub, date(2026, 3, 11))]
+    one_post_each(slack, ["CLATE"])

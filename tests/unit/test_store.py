@@ -222,7 +222,7 @@ def test_subscriptions_filter_by_team_and_channel(store: Store) -> None:
 
 def test_a_day_is_claimed_exactly_once(store: Store, other: Store) -> None:
     first = claim(store)
-    assert first == Claim("k1", DAY, "q1", 0, taken_over=False)
+    assert first == Claim("k1", DAY, "q1", 0, taken_over=False, owner="web.1")
     assert claim(store, quote="q2") is None
     assert claim(other, quote="q3", owner="worker.1") is None
     assert claim(store, day=DAY + timedelta(days=1)) is not None
@@ -234,7 +234,7 @@ def test_a_lease_is_taken_over_only_after_it_ran_out(store: Store, other: Store)
     assert claim(other, quote="q2", now=NOW + LEASE - timedelta(seconds=1)) is None
     assert claim(other, quote="q2", now=NOW + LEASE) is None
     taken = claim(other, quote="q2", owner="worker.1", now=NOW + LEASE + timedelta(seconds=1))
-    assert taken == Claim("k1", DAY, "q1", 3, taken_over=True)
+    assert taken == Claim("k1", DAY, "q1", 3, taken_over=True, owner="worker.1")
     # The taker holds a fresh lease now: nobody takes it from them straight away.
     assert claim(store, now=NOW + LEASE + timedelta(seconds=2)) is None
 
@@ -281,7 +281,22 @@ def test_a_released_claim_can_be_claimed_afresh(store: Store, other: Store) -> N
     store.release(first)
     assert store.posts() == []
     again = claim(other, quote="q2", owner="worker.1")
-    assert again == Claim("k1", DAY, "q2", 0, taken_over=False)
+    assert again == Claim("k1", DAY, "q2", 0, taken_over=False, owner="worker.1")
+
+
+def test_a_process_whose_lease_ran_out_cannot_release_the_new_owners_claim(
+    store: Store, other: Store
+) -> None:
+    stale = claim(store, owner="web.1")
+    assert stale is not None
+    taken = claim(other, owner="worker.1", now=NOW + LEASE + timedelta(seconds=1))
+    assert taken is not None and taken.taken_over
+
+    store.release(stale)  # web.1 gives up, late
+
+    [post] = store.posts()
+    assert post.status == "pending"
+    assert claim(store, now=NOW + LEASE + timedelta(seconds=2)) is None
 
 
 def test_posts_lists_one_subscriptions_posts_by_date(store: Store) -> None:
