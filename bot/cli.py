@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dotenv import dotenv_values
+from sqlalchemy.exc import DBAPIError as DatabaseError
 
 from bot.answers import answer
 from bot.corpus import Corpus, CorpusError, Quote, load_corpus
@@ -53,6 +54,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return args.run(args, settings)
     except CorpusError as error:
         print(f"quotebot: {error} (set QUOTEBOT_CORPUS or --corpus)", file=sys.stderr)
+        return 2
+    except DatabaseError as error:
+        # The URL is not shown: it may hold a password.
+        print(f"quotebot: cannot open the database: {error.orig or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -117,8 +122,15 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)."""
     corpus = _corpus(args, settings)
     missing = settings.missing_for_slack()
-    if missing:
+    if missing and not settings.has_slack_credentials:
+        # A newcomer's first start: say how to set up, and show what works offline.
         _explain_setup(missing, corpus, settings, args.corpus or settings.corpus_path)
+        return 2
+    if missing:  # half set up: name exactly what is still missing
+        print(
+            f"quotebot: {' and '.join(missing)} not set: {settings.describe_mode()}",
+            file=sys.stderr,
+        )
         return 2
     from bot.runtime import run
 

@@ -136,6 +136,11 @@ class Settings:
         transport = "Socket Mode" if self.socket_mode else f"HTTP on port {self.port}"
         return f"{transport}, {workspaces}"
 
+    @property
+    def has_slack_credentials(self) -> bool:
+        """Whether any Slack credential is set at all (else: a first start, offline)."""
+        return any((self.bot_token, self.signing_secret, self.app_token, self.client_id))
+
     def missing_for_slack(self) -> list[str]:
         """The variables still needed to connect to Slack in the chosen mode."""
         needed = ["SLACK_APP_TOKEN" if self.socket_mode else "SLACK_SIGNING_SECRET"]

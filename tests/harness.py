@@ -39,8 +39,6 @@ from slack_sdk.models.blocks import Block
 
 from tests.slack_standin import SlackStandIn
 
-ROOT = Path(__file__).resolve().parent.parent
-
 # The workspace the tests pretend to be. The stand-in answers auth.test for BOT_TOKEN with
 # BOT_USER_ID and BOT_ID, so bolt recognises the bot's own messages by these.
 BOT_TOKEN = "xoxb-test"
@@ -408,7 +406,6 @@ class BotProcess:
         self.env = dict(env)
         self.cwd = cwd
         self.slack = slack
-        self.args = args
         self.secret = secret or self.env.get("SLACK_SIGNING_SECRET") or ""
         self.port = int(self.env.get("PORT") or 3000)
         self.url = f"http://127.0.0.1:{self.port}"
