@@ -244,7 +244,9 @@ def _read_yaml(path: Path, *, required: bool) -> Mapping[str, Any]:
             raise SettingsError(f"QUOTEBOT_CONFIG: {path} not found")
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when present: ten times faster on a file of many subscriptions.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)

@@ -325,6 +325,12 @@ class Store:
         }
         posts = daily_posts.c
         this = (posts.subscription_key == subscription_key) & (posts.local_date == local_date)
+        with self.engine.connect() as db:
+            # A cheap read first: when the post is done or someone holds a live lease (the
+            # usual case for every instance but one), take no write lock at all.
+            held = db.execute(select(posts.status, posts.lease_until).where(this)).first()
+        if held is not None and (held.status != "pending" or _utc_stored(held.lease_until) >= now):
+            return None
         with self.engine.begin() as db:
             if self._insert_ignore(db, daily_posts, values, ["subscription_key", "local_date"]):
                 return Claim(subscription_key, local_date, quote_id, cycle, owner=owner)
@@ -474,9 +480,7 @@ def _stored(row) -> StoredSubscription:
         topics=tuple(json.loads(row.topics)),
         team_id=row.team_id,
     )
-    created = row.created_at
-    if created is not None and created.tzinfo is None:  # SQLite keeps no zone; we store UTC
-        created = created.replace(tzinfo=UTC)
+    created = _utc_stored(row.created_at) if row.created_at is not None else None
     return StoredSubscription(
         sub, row.origin, row.enabled, row.disabled_reason, row.created_by, created
     )
@@ -484,6 +488,11 @@ def _stored(row) -> StoredSubscription:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _utc_stored(moment: datetime) -> datetime:
+    """A time read back from the database: SQLite returns it without its (UTC) zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _utc(moment: datetime) -> datetime:

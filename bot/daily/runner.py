@@ -169,10 +169,17 @@ class DailyRunner:
         if poster is None:
             poster = self._posters[poster_key] = Poster(client, **self._poster_options)
         oldest = (post_time(sub, day) - timedelta(hours=1)).timestamp()
-        started = time.monotonic()
+        started = renewed = time.monotonic()
 
         async def still_ours() -> bool:
-            later = now + timedelta(seconds=time.monotonic() - started)
+            # Nobody can take the claim over before its lease ends, so the database is
+            # asked only once half the lease has gone (a long fan-out, long 429 pauses):
+            # a renewal per post would queue every send behind every claim.
+            nonlocal renewed
+            if time.monotonic() - renewed < self._lease.total_seconds() / 2:
+                return True
+            renewed = time.monotonic()
+            later = now + timedelta(seconds=renewed - started)
             return await asyncio.to_thread(
                 self.store.renew, claim, owner=self._owner, now=later, lease=self._lease
             )

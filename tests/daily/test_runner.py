@@ -632,20 +632,24 @@ async def test_a_process_whose_claim_was_taken_over_does_not_send_it_too(
     tmp_path: Path, corpus: Corpus, slack: SlackStandIn
 ) -> None:
     """Another process takes over a claim whose lease ran out while its sender was still
-    waiting (a long 429 pause): the slow sender must not post it as well."""
+    waiting (a long 429 pause): the slow sender must not post it as well.
+
+    The lease is short and the pause longer than it, in real time: the sender trusts its
+    lease without asking the database while less than half of it has gone by.
+    """
     url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
     first_store, second_store = Store(url), Store(url)
     try:
         sub = daily("CQUEUED")
         subscribe(first_store, sub)
-        lease = timedelta(minutes=5)
+        lease = timedelta(seconds=2)
         slow = make_runner(first_store, corpus, slack, owner="slow", lease=lease)
         other = make_runner(second_store, corpus, slack, owner="other", lease=lease)
-        slack.fail("chat.postMessage", ratelimited=True, retry_after=2, channel="CQUEUED")
+        slack.fail("chat.postMessage", ratelimited=True, retry_after=3, channel="CQUEUED")
         waiting = asyncio.create_task(slow.run_due(now=NOW, grace=GRACE))
         await wait_for_call(slack, "chat.postMessage", "CQUEUED", 429)
 
-        taken = await other.run_due(now=NOW + lease + timedelta(minutes=1), grace=GRACE)
+        taken = await other.run_due(now=NOW + lease + timedelta(seconds=1), grace=GRACE)
         late = await waiting
         records = second_store.posts()
     finally:
