@@ -5,6 +5,7 @@ Run from the repository root::
     python bench/fanout.py                      # 1,000 channels, one `quotebot daily run`
     python bench/fanout.py --instances 3        # three runs at once on the same database
     python bench/fanout.py --database-url postgresql+psycopg://user@localhost/quotebot
+    python bench/fanout.py --instances 3 --postgres   # a throwaway PostgreSQL server
 
 It starts the Slack Web API stand-in (tests/slack_standin.py) on 127.0.0.1, enforcing
 chat.postMessage limits: one message per second per channel (burst 1) and a workspace
@@ -387,6 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-url", help="SQLAlchemy URL shared by the instances (default: a fresh SQLite)"
     )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="share a throwaway PostgreSQL server started for the run (tests/postgres.py)",
+    )
     parser.add_argument("--workspace-rate", type=float, default=100.0, help="posts/s")
     parser.add_argument("--workspace-burst", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each call")
@@ -398,6 +404,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.channels < 1 or args.instances < 1:
         parser.error("--channels and --instances must be at least 1")
+    if args.postgres:
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
+        from tests.postgres import fresh_database, postgres_server
+
+        with postgres_server() as server:
+            args.database_url = fresh_database(server)
+            return run(args)
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """One benchmark run with the parsed arguments; 0 when nothing was lost or doubled."""
 
     limits = Limits(1.0, 1, args.workspace_rate, args.workspace_burst, args.latency)
     now = datetime.now(UTC)
