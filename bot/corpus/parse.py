@@ -253,7 +253,9 @@ def _blockquotes(lines: list[str], *, first_line: int) -> Iterator[_RawQuote]:
         if in_fence:
             in_fence = not _FENCE.match(line)
             continue
-        quoted = _BLOCKQUOTE.match(line)
+        stripped = line.strip()
+        # Most lines start with '>' at the margin or are blank: test those without a regex.
+        quoted = stripped.startswith(">") and (line[0] == ">" or _BLOCKQUOTE.match(line))
         if quoted:
             if block is None:
                 finish_paragraph()
@@ -262,13 +264,13 @@ def _blockquotes(lines: list[str], *, first_line: int) -> Iterator[_RawQuote]:
                     in_run = True
                 block = _Block(number)
                 last_paragraph = None
-            content = quoted.group(1).rstrip()
-            if content.strip():
-                block.paragraphs[-1].append(content.strip())
+            content = stripped[1:].strip()
+            if content:
+                block.paragraphs[-1].append(content)
             elif block.paragraphs[-1]:
                 block.paragraphs.append([])  # a bare '>' line separates paragraphs
             continue
-        if not line.strip():
+        if not stripped:
             yield from finish_block()
             finish_paragraph()
             continue
@@ -302,7 +304,7 @@ def _quote_text(paragraphs: list[list[str]]) -> str | None:
     """Join a blockquote's lines; None when it has no words (only an image, say)."""
     text = "\n\n".join(" ".join(lines) for lines in paragraphs if lines)
     text = html.unescape(text).strip()
-    words_only = _HTML_TAG.sub(" ", _IMAGE.sub(" ", text))
+    words_only = _HTML_TAG.sub(" ", _IMAGE.sub(" ", text)) if "![" in text or "<" in text else text
     return text if _WORD.search(words_only) else None
 
 

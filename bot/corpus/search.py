@@ -39,9 +39,11 @@ class SearchIndex:
         # check_same_thread=False: the index is written once here and only read after,
         # so sharing it between the event loop and worker threads is safe.
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        # content='': the index keeps no copy of the text (the corpus has it); lookups
+        # need only rowids and BM25, and a contentless table is smaller and faster to fill.
         self._db.execute(
-            "CREATE VIRTUAL TABLE quotes USING fts5("
-            "text, lead_in, topic, speaker, tokenize='porter unicode61 remove_diacritics 2')"
+            "CREATE VIRTUAL TABLE quotes USING fts5(text, lead_in, topic, speaker, "
+            "tokenize='porter unicode61 remove_diacritics 2', content='')"
         )
         with self._db:
             self._db.executemany(
