@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness import BOT_TOKEN, TEAM_ID, BotProcess, bot_environment
+from tests.postgres import postgres_server
 from tests.slack_standin import SlackStandIn
 
 
@@ -52,3 +53,10 @@ def bot(bot_process: BotProcess, slack: SlackStandIn) -> BotProcess:
     assert bot_process.running, f"the module's bot process died:\n{bot_process.log()}"
     bot_process.mark_log()
     return bot_process
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """One throwaway PostgreSQL server for the whole run; tests make fresh databases on it."""
+    with postgres_server() as url:
+        yield url

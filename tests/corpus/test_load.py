@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.corpus import CorpusError, LoadResult, Problem, load_corpus
+from tests.files import write_file as write
 
 GOOD = """---
 title: Grace Hopper on Navy Talk
@@ -21,16 +22,6 @@ On harbours:
 
 > That is not what ships are for.
 """
-
-
-def write(root: Path, name: str, content: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 def texts(result: LoadResult) -> list[str]:

@@ -13,17 +13,11 @@ from pathlib import Path
 import pytest
 
 from bot.store import Claim, Store
-from tests.postgres import fresh_database, postgres_server
+from tests.postgres import fresh_database
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 DAY = date(2026, 3, 2)
 LEASE = timedelta(minutes=5)
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

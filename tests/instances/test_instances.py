@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 import yaml
 from slack_sdk.oauth.installation_store import Installation
 
@@ -23,17 +22,11 @@ from bot.daily.schedule import Subscription
 from bot.installations import InstallationStore
 from bot.store import Store
 from tests.harness import BotProcess, bot_environment
-from tests.postgres import fresh_database, postgres_server
+from tests.postgres import fresh_database
 from tests.slack_standin import SlackStandIn
 
 TEAMS = {"T1": "xoxb-one", "T2": "xoxb-two", "T3": "xoxb-three"}
 CLIENT_ID = "1111.2222"
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 def channels(count: int) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ import pytest
 
 from bot.cli import main
 from bot.corpus import load_corpus, shipped_corpus
+from tests.files import write_file as page
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,16 +55,6 @@ def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-
-
-def page(root: Path, name: str, content: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 @pytest.fixture

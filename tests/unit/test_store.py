@@ -19,7 +19,7 @@ from sqlalchemy import inspect, select, update
 
 from bot.daily.schedule import Subscription
 from bot.store import SCHEMA_VERSION, Claim, Store, schema_info
-from tests.postgres import fresh_database, postgres_server
+from tests.postgres import fresh_database
 
 # Every test runs on SQLite and on a throwaway PostgreSQL server (tests/postgres.py).
 BACKENDS = ["sqlite", "postgresql"]
@@ -27,13 +27,6 @@ BACKENDS = ["sqlite", "postgresql"]
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 DAY = date(2026, 3, 2)
 LEASE = timedelta(minutes=5)
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[str]:
-    """One PostgreSQL server for the session; each test gets a fresh database on it."""
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=BACKENDS)
