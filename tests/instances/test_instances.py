@@ -21,7 +21,7 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.daily.schedule import Subscription
 from bot.installations import InstallationStore
 from bot.store import Store
-from tests.harness import BotProcess, bot_environment
+from tests.harness import BotProcess, bot_environment, run_cli
 from tests.postgres import fresh_database
 from tests.slack_standin import SlackStandIn
 
@@ -208,3 +208,28 @@ def test_sigterm_finishes_in_flight_posts_and_exits_within_ten_seconds(
             )
             time.sleep(3)
         assert set(posts_by_channel(slack, pairs).values()) == {1}, second.log()
+
+
+def test_a_workspace_whose_token_slack_refuses_is_forgotten_and_the_others_post(
+    tmp_path: Path,
+) -> None:
+    pairs = [("T1", "CT1REVOKED"), ("T2", "CT2FINE")]
+    database_url = f"sqlite:///{tmp_path / 'quotebot.sqlite3'}"
+    install_workspaces(database_url)
+    config = write_config(tmp_path / "quotebot.yaml", pairs, lease=2)
+    with SlackStandIn(tokens={token: team for team, token in TEAMS.items()}) as slack:
+        slack.revoke(TEAMS["T1"])  # T1 uninstalled the app, or its token was revoked
+        env = instance(tmp_path, "cli", slack, database_url=database_url, config=config).env
+
+        result = run_cli("daily", "run", env=env, cwd=tmp_path)
+
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "CRITICAL" in result.stderr and "invalid_auth" in result.stderr, result.stderr
+        assert posts_by_channel(slack, pairs) == {"CT1REVOKED": 0, "CT2FINE": 1}
+    store = Store(database_url)
+    try:
+        installations = InstallationStore(CLIENT_ID, store).sync
+        assert installations.find_bot(enterprise_id=None, team_id="T1") is None
+        assert installations.find_bot(enterprise_id=None, team_id="T2") is not None
+    finally:
+        store.close()
