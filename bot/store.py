@@ -17,15 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    Integer,
     MetaData,
-    String,
     Table,
-    Text,
     create_engine,
     delete,
     event,
@@ -38,60 +31,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from bot.daily.schedule import Subscription
+from bot.schema import (
+    SCHEMA_LOCK,
+    SCHEMA_VERSION,
+    daily_posts,
+    metadata,
+    schema_info,
+    seen_events,
+    subscriptions,
+)
 
 log = logging.getLogger(__name__)
-
-SCHEMA_VERSION = 1
-_SCHEMA_LOCK = 0x71756F7465  # any constant shared by all instances: 'quote'
-
-metadata = MetaData()
-
-schema_info = Table(
-    "quotebot_schema",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("version", Integer, nullable=False),
-)
-
-seen_events = Table(
-    "seen_events",
-    metadata,
-    Column("event_id", String(64), primary_key=True),
-    Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
-)
-
-subscriptions = Table(
-    "subscriptions",
-    metadata,
-    Column("key", String(32), primary_key=True),
-    Column("team_id", String(32), nullable=False, default=""),
-    Column("channel", String(32), nullable=False, index=True),
-    Column("time", String(5), nullable=False),
-    Column("timezone", String(64), nullable=False),
-    Column("days", String(64), nullable=False),
-    Column("topics", Text, nullable=False, default="[]"),
-    Column("origin", String(8), nullable=False),  # "config" or "slack"
-    Column("created_by", String(32), nullable=True),
-    Column("enabled", Boolean, nullable=False, default=True),
-    Column("disabled_reason", Text, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-daily_posts = Table(
-    "daily_posts",
-    metadata,
-    Column("subscription_key", String(32), primary_key=True),
-    Column("local_date", Date, primary_key=True),
-    Column("status", String(8), nullable=False),  # pending, sent, failed
-    Column("quote_id", String(32), nullable=False),
-    Column("cycle", Integer, nullable=False, default=0),
-    Column("ts", String(32), nullable=True),
-    Column("claimed_by", String(64), nullable=False),
-    Column("lease_until", DateTime(timezone=True), nullable=False),
-    Column("attempts", Integer, nullable=False, default=1),
-    Column("error", Text, nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +112,7 @@ class Store:
         """
         with self.engine.begin() as db:
             if self.engine.dialect.name == "postgresql":
-                db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+                db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
             elif self.engine.dialect.name == "sqlite":
                 db.exec_driver_sql("BEGIN IMMEDIATE")
             tables.create_all(db)

@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import inspect, select, update
 
 from bot.daily.schedule import Subscription
-from bot.store import SCHEMA_VERSION, Claim, Store, schema_info
+from bot.schema import SCHEMA_VERSION, schema_info
+from bot.store import Claim, Store
 from tests.postgres import fresh_database
 
 # Every test runs on SQLite and on a throwaway PostgreSQL server (tests/postgres.py).
