@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -37,6 +38,10 @@ def build_app(services: Services, *, oauth: AsyncOAuthSettings | None = None) ->
     # (5xx are not retried: chat.postMessage has no idempotency key.)
     retries = [*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
     client = AsyncWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=retries)
+    bolt_log = logging.getLogger("slack_bolt")
+    # bolt also reads SLACK_BOT_TOKEN from the environment and warns that the client's
+    # token wins; the client is built from that same variable, so the warning misleads.
+    bolt_log.addFilter(_TOKEN_SKIPPED)
     app = AsyncApp(
         client=client,  # carries the Web API URL (and the bot token in single-workspace mode)
         # Socket Mode has no HTTP requests to sign: Slack authenticates the socket.
@@ -44,7 +49,7 @@ def build_app(services: Services, *, oauth: AsyncOAuthSettings | None = None) ->
         request_verification_enabled=not settings.socket_mode,
         ignoring_self_events_enabled=True,
         oauth_settings=oauth,
-        logger=logging.getLogger("slack_bolt"),
+        logger=bolt_log,
     )
     app.use(_drop_retried_events(services))
     if oauth:
@@ -87,3 +92,15 @@ async def _log_error(error: Exception, body: dict[str, Any]) -> None:
     kind = body.get("type") or ("command" if "command" in body else "request")
     detail = body.get("command") or (body.get("event") or {}).get("type") or ""
     log.error("error handling %s %s: %s", kind, detail, error, exc_info=error)
+
+
+class _NotThisWarning(logging.Filter):
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
+_TOKEN_SKIPPED = _NotThisWarning(warning_client_prioritized_and_token_skipped())
