@@ -80,7 +80,6 @@ async def run(settings: Settings, corpus: Corpus) -> int:
     )
     app = build_app(services, oauth=oauth)
     try:
-        await serve(app, services, on_start=scheduler.start, on_stop=scheduler.stop)
+        return await serve(app, services, on_start=scheduler.start, on_stop=scheduler.stop)
     finally:
         services.store.close()
-    return 0

@@ -11,17 +11,35 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Literal
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 SHUTDOWN_SECONDS = 8.0  # within the 10 s a platform gives after SIGTERM
+# Slack's answers to apps.connections.open that no retry will change: the app token is wrong.
+REFUSED_APP_TOKEN = frozenset(
+    {
+        "not_authed",
+        "invalid_auth",
+        "not_allowed_token_type",
+        "token_revoked",
+        "account_inactive",
+        "missing_scope",
+        "no_permission",
+    }
+)
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -62,8 +80,11 @@ async def serve(
     *,
     on_start: Hook | None = None,
     on_stop: Hook | None = None,
-) -> None:
-    """Serve until SIGTERM or SIGINT, then stop taking work and finish what is running."""
+) -> int:
+    """Serve until SIGTERM or SIGINT, then stop taking work and finish what is running.
+
+    Returns the exit code: 0, or 2 when Slack refuses the app token (Socket Mode).
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -74,9 +95,13 @@ async def serve(
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         handler = AsyncSocketModeHandler(app, settings.app_token)
-        await handler.connect_async()
-        log.info("connected to Slack in Socket Mode")
         close: Hook = handler.close_async
+        outcome = await _connect_socket_mode(handler, stop)
+        if outcome != "connected":
+            await close()
+            log.info("stopped before Slack could be reached")
+            return 2 if outcome == "refused" else 0
+        log.info("connected to Slack in Socket Mode")
     else:
         # One access-log line per request is noise at INFO (and costs time under load).
         access_log = (
@@ -104,6 +129,51 @@ async def serve(
     except TimeoutError:
         log.warning("shutdown took longer than %.0f s; exiting anyway", SHUTDOWN_SECONDS)
     log.info("stopped")
+    return 0
+
+
+async def _connect_socket_mode(
+    handler: AsyncSocketModeHandler, stop: asyncio.Event
+) -> Literal["connected", "stopped", "refused"]:
+    """Connect to Slack over Socket Mode, unless told to stop first or the token is refused.
+
+    slack-sdk retries a failed connection every 10 s for ever, with a traceback each time,
+    and nothing else runs meanwhile: right for an outage, not for an app token Slack
+    refuses, and a stop signal must still end it. So a refusal is one line (and exit
+    code 2), and a stop signal ends the connecting.
+    """
+    connecting = asyncio.ensure_future(_open_socket(handler))
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait((connecting, stopping), return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not connecting.done():
+        connecting.cancel()
+        await asyncio.wait((connecting,))
+        return "stopped"
+    try:
+        connecting.result()
+    except SlackApiError as error:  # only a refused app token gets here
+        log.error(
+            "Slack refused SLACK_APP_TOKEN (%s): copy the app-level token (xapp-…, "
+            "scope connections:write) from the app's Basic Information page",
+            error.response.get("error"),
+        )
+        return "refused"
+    return "connected"
+
+
+async def _open_socket(handler: AsyncSocketModeHandler) -> None:
+    """Ask for the socket URL once (a refused token raises SlackApiError), then connect."""
+    client = handler.client
+    try:
+        opened = await client.web_client.apps_connections_open(app_token=handler.app_token)
+        client.wss_uri = opened["url"]
+    except SlackApiError as error:
+        if error.response.get("error") in REFUSED_APP_TOKEN:
+            raise
+    except (aiohttp.ClientError, TimeoutError):
+        pass  # Slack unreachable: slack-sdk's connect() retries
+    await handler.connect_async()
 
 
 async def _background_work_done() -> None:

@@ -13,20 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import BOT_TOKEN, TEAM_ID, BotProcess, bot_environment
+from tests.harness import APP_TOKEN, BOT_TOKEN, TEAM_ID, BotProcess, bot_environment
 from tests.postgres import postgres_server
 from tests.slack_standin import SlackStandIn
 
 
 @pytest.fixture(scope="module")
 def slack_server() -> Iterator[SlackStandIn]:
-    with SlackStandIn(tokens={BOT_TOKEN: TEAM_ID}) as standin:
+    with SlackStandIn(tokens={BOT_TOKEN: TEAM_ID}, app_tokens={APP_TOKEN: TEAM_ID}) as standin:
         yield standin
 
 
 @pytest.fixture
 def slack(slack_server: SlackStandIn) -> SlackStandIn:
-    """Slack's Web API and response_urls on 127.0.0.1, knowing the bot token of team T1."""
+    """Slack's Web API, response_urls and Socket Mode on 127.0.0.1, knowing team T1's tokens."""
     slack_server.reset()
     return slack_server
 

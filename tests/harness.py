@@ -8,6 +8,8 @@ The pieces, smallest first:
   `mention_event` and `message_event` for the inner events.
 - `BotProcess`: `python -m bot serve` as a real subprocess on a free port, talking to a
   `SlackStandIn`; `.command()`, `.click()` and `.event()` send signed requests to it.
+  With `ready="socket"` it is a Socket Mode bot: `socket_command()` and `socket_event()`
+  send envelopes through the stand-in's websocket instead, and return the bot's ack.
 - `check_message(message)`: what Slack would refuse (slack-sdk's Block Kit models), and
   `visible_text(message)`: everything a user can read in it.
 
@@ -42,6 +44,7 @@ from tests.slack_standin import SlackStandIn
 # The workspace the tests pretend to be. The stand-in answers auth.test for BOT_TOKEN with
 # BOT_USER_ID and BOT_ID, so bolt recognises the bot's own messages by these.
 BOT_TOKEN = "xoxb-test"
+APP_TOKEN = "xapp-1-test"  # the app-level token that opens Socket Mode connections
 SIGNING_SECRET = "test-signing-secret"
 TEAM_ID = "T1"
 APP_ID = "AQUOTEBOT"
@@ -88,7 +91,12 @@ def new_event_id() -> str:
     return "Ev" + secrets.token_hex(5).upper()
 
 
-def command_body(
+def command_body(text: str = "", **fields: str) -> str:
+    """A slash command, form-encoded (`channel_name` is "directmessage" in a DM)."""
+    return urlencode(command_fields(text, **fields))
+
+
+def command_fields(
     text: str = "",
     *,
     command: str = "/quote",
@@ -99,9 +107,9 @@ def command_body(
     channel_name: str = "general",
     team_id: str = TEAM_ID,
     **extra: str,
-) -> str:
-    """A slash command, form-encoded (`channel_name` is "directmessage" in a DM)."""
-    fields = {
+) -> dict[str, str]:
+    """A slash command's fields: Slack's form, or the payload of a `slash_commands` envelope."""
+    return {
         "token": "legacy-verification-token",
         "team_id": team_id,
         "team_domain": "standin",
@@ -117,7 +125,6 @@ def command_body(
         "trigger_id": f"{next(_ts_counter)}.1.{secrets.token_hex(8)}",
         **extra,
     }
-    return urlencode(fields)
 
 
 def find_button(message: Mapping[str, Any], action_id: str) -> tuple[dict, dict]:
@@ -244,7 +251,14 @@ def event_body(
     event: Mapping[str, Any], *, event_id: str | None = None, team_id: str = TEAM_ID
 ) -> str:
     """The `event_callback` envelope around an event, JSON-encoded."""
-    envelope = {
+    return json.dumps(event_callback(event, event_id=event_id, team_id=team_id))
+
+
+def event_callback(
+    event: Mapping[str, Any], *, event_id: str | None = None, team_id: str = TEAM_ID
+) -> dict[str, Any]:
+    """The `event_callback` around an event (the payload of a Socket Mode `events_api`)."""
+    return {
         "token": "legacy-verification-token",
         "team_id": team_id,
         "api_app_id": APP_ID,
@@ -264,7 +278,6 @@ def event_body(
         "is_ext_shared_channel": False,
         "event_context": "4-" + secrets.token_hex(12),
     }
-    return json.dumps(envelope)
 
 
 def url_verification_body(challenge: str) -> str:
@@ -385,11 +398,32 @@ def run_cli(
     )
 
 
+def listening_ports(pid: int) -> list[int]:
+    """The TCP ports process `pid` listens on (Linux: its socket fds matched in /proc/net)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # an fd closed meanwhile
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return sorted(ports)
+
+
 class BotProcess:
-    """`python -m bot serve` (or other `args`, or another `command`) as a process, over HTTP.
+    """`python -m bot serve` (or other `args`, or another `command`) as a process.
 
     Its output goes to `cwd/bot.log`; `log()` returns it, for assertion messages. Use it
     as a context manager: the process is always stopped, killed if it must be.
+
+    `ready` says when it has started: "healthz" (HTTP mode) once GET /healthz answers 200,
+    "socket" (Socket Mode) once it has opened a new connection to the stand-in `slack`,
+    "spawned" as soon as the process is there (for tests of what comes before ready).
     """
 
     def __init__(
@@ -401,7 +435,11 @@ class BotProcess:
         args: tuple[str, ...] = ("serve",),
         command: Sequence[str] | None = None,
         secret: str | None = None,
+        ready: str = "healthz",
     ) -> None:
+        if ready not in ("healthz", "socket", "spawned") or (ready == "socket" and not slack):
+            raise ValueError('ready is "healthz", "spawned", or "socket" with a SlackStandIn')
+        self.ready = ready
         self.command_line = list(command or [sys.executable, "-m", "bot", *args])
         self.env = dict(env)
         self.cwd = cwd
@@ -417,8 +455,9 @@ class BotProcess:
     # --- lifecycle ---
 
     def start(self, *, timeout: float = 20) -> Self:
-        """Start the process and wait until GET /healthz answers 200."""
+        """Start the process and wait until it is ready (see the class docstring)."""
         self.mark_log()
+        sockets_before = self.slack.sockets_opened if self.slack else 0
         self._log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(
             self.command_line,
@@ -434,15 +473,23 @@ class BotProcess:
                 raise AssertionError(
                     f"bot exited with {self.process.returncode} before it was ready:\n{self.log()}"
                 )
-            try:
-                if self.get("/healthz", timeout=1)[0] == 200:
-                    return self
-            except OSError:
-                pass
+            if self._ready(sockets_before):
+                return self
             if time.monotonic() > deadline:
                 self.kill()
                 raise AssertionError(f"bot not ready within {timeout}s:\n{self.log()}")
             time.sleep(0.02)
+
+    def _ready(self, sockets_before: int) -> bool:
+        if self.ready == "spawned":
+            return True
+        if self.ready == "socket":
+            assert self.slack is not None
+            return any(number > sockets_before for number in self.slack.open_sockets)
+        try:
+            return self.get("/healthz", timeout=1)[0] == 200
+        except OSError:
+            return False
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
         """Send `sig` and wait for the exit code; kill and fail if it takes over `timeout` s."""
@@ -486,6 +533,15 @@ class BotProcess:
     def mark_log(self) -> None:
         """From now on, `log()` shows only what comes after this point (one test's part)."""
         self._log_from = self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def wait_for_log(self, text: str, timeout: float = 10) -> str:
+        """Wait until `text` shows in `log()`; the log. AssertionError with the log if not."""
+        deadline = time.monotonic() + timeout
+        while text not in (log := self.log()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not logged within {timeout}s:\n{log}")
+            time.sleep(0.02)
+        return log
 
     def log(self) -> str:
         """What the process wrote (stdout and stderr) since it started, or since `mark_log()`."""
@@ -542,6 +598,31 @@ class BotProcess:
         if retry:
             headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         return self.post(event_body(event, event_id=event_id), JSON_TYPE, headers)
+
+    # --- Socket Mode (ready="socket"): envelopes through the stand-in, answered by acks ---
+
+    def socket_command(self, text: str = "", **fields: str) -> dict[str, Any]:
+        """Type `/quote TEXT` as a `slash_commands` envelope; the bot's ack (`payload`: answer)."""
+        fields.setdefault("response_url", self._response_url("command"))
+        return self._socket_round_trip("slash_commands", command_fields(text, **fields))
+
+    def socket_event(
+        self, event: Mapping[str, Any], *, event_id: str | None = None, retry: int = 0
+    ) -> dict[str, Any]:
+        """Deliver an event as an `events_api` envelope (`retry=N`: Slack's Nth retry); the ack."""
+        payload = event_callback(event, event_id=event_id)
+        reason = "timeout" if retry else ""
+        return self._socket_round_trip(
+            "events_api", payload, retry_attempt=retry, retry_reason=reason
+        )
+
+    def _socket_round_trip(self, kind: str, payload: dict[str, Any], **options: Any) -> dict:
+        assert self.slack is not None, "a Socket Mode bot needs its SlackStandIn"
+        envelope_id = self.slack.socket_send(kind, payload, **options)
+        try:
+            return self.slack.socket_ack(envelope_id, timeout=10)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n{self.log()}") from None
 
     def _response_url(self, name: str) -> str:
         if self.slack is None:

@@ -3,6 +3,8 @@
 The real bot (slack-sdk clients with ``base_url=standin.api_url``) talks to this server exactly
 as it talks to Slack, so tests exercise the real HTTP path: auth, Slack's ``ok: false`` errors,
 429s with ``Retry-After``, 5xx, channel membership, history with metadata and OAuth installs.
+It also speaks Socket Mode: ``apps.connections.open`` hands out a ``ws://`` URL, and the test
+sends envelopes down that websocket (``socket_send``) and reads the bot's acks (``socket_ack``).
 
 The server is aiohttp running in a background thread with its own event loop, so synchronous
 tests can use it and a bot under test may run in the same process or in another one. All state
@@ -24,13 +26,14 @@ import secrets
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 JSON = dict[str, Any]
 
@@ -117,6 +120,16 @@ class _Request:
     basic: tuple[str, str] | None  # HTTP Basic client credentials (oauth.v2.access)
 
 
+@dataclass
+class _Socket:
+    """One open Socket Mode connection (numbered from 1 in the order they opened)."""
+
+    number: int
+    ws: web.WebSocketResponse
+    token: str
+    closed_by: str = "client"  # or "standin", when the stand-in stops
+
+
 class _TokenBucket:
     """``burst`` posts at once, then one every ``1 / rate`` seconds; starts full."""
 
@@ -188,6 +201,7 @@ class SlackStandIn:
         self,
         tokens: dict[str, str] | None = None,
         *,
+        app_tokens: dict[str, str] | None = None,
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
         strict_channels: bool = False,
@@ -201,6 +215,7 @@ class SlackStandIn:
         port: int = 0,
     ) -> None:
         self.tokens: dict[str, str] = dict(tokens or {})  # token -> team_id
+        self.app_tokens: dict[str, str] = dict(app_tokens or {})  # xapp- token -> team_id
         self.bot_user_id, self.bot_id = bot_user_id, bot_id
         self.strict_channels = strict_channels
         self.chat_write_public = chat_write_public  # the scope lets bots post without joining
@@ -223,11 +238,15 @@ class SlackStandIn:
         self._response_urls: dict[str, list[Any]] = {}  # id -> [name, uses]
         self._bot_users: dict[str, str] = {}  # token -> bot user id, for OAuth installs
         self._team_names: dict[str, str] = {}
+        self._socket_urls: dict[str, str] = {}  # id in a socket URL -> the app token it is for
+        self._sockets: list[_Socket] = []  # open and greeted with hello, oldest first
+        self.sockets_opened = 0  # Socket Mode connections so far (each one's number)
         self._last_ts_us = 0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._methods: dict[str, Callable[[_Request], JSON]] = {
+            "apps.connections.open": self._apps_connections_open,
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -285,6 +304,8 @@ class SlackStandIn:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{rid}", self._handle_response_url)
         app.router.add_get("/_standin/calls", self._handle_dump)
+        app.router.add_get("/socket/{sid}", self._handle_socket)
+        app.on_shutdown.append(self._close_sockets)
         # shutdown_timeout bounds how long stop() waits for answers delayed by fail(delay=...).
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -411,6 +432,88 @@ class SlackStandIn:
             self._response_urls[rid] = [name or rid, 0]
         return f"{self.base_url}/response/{rid}"
 
+    # ----- Socket Mode (the test plays Slack's side of the websocket) ------------------------
+
+    def socket_connected(self, timeout: float = 5.0, *, after: int = 0) -> int:
+        """Wait until a client has connected and had its ``hello``; that connection's number.
+
+        ``after=N`` waits for a connection newer than the Nth (``sockets_opened`` before a
+        client starts), so a connection closing just then is not taken for the new one.
+        """
+        open_now = self._poll(
+            lambda: [n for n in self._open_sockets() if n > after], timeout, "no client"
+        )
+        return open_now[-1]
+
+    @property
+    def open_sockets(self) -> list[int]:
+        """The numbers of the connections open now (and greeted with hello), oldest first."""
+        with self._lock:
+            return self._open_sockets()
+
+    def _open_sockets(self) -> list[int]:
+        return [socket.number for socket in self._sockets]
+
+    def socket_send(
+        self,
+        envelope_type: str,
+        payload: JSON,
+        *,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+        accepts_response_payload: bool | None = None,
+    ) -> str:
+        """Send an envelope to the newest connection, as Slack does; return its ``envelope_id``.
+
+        ``envelope_type`` is ``slash_commands``, ``events_api`` or ``interactive``;
+        ``payload`` is what Slack would POST in HTTP mode, as JSON. Only events carry
+        ``retry_attempt`` and ``retry_reason``. Recorded as a ``socket.send`` call.
+        """
+        envelope: JSON = {
+            "envelope_id": str(uuid.uuid4()),
+            "type": envelope_type,
+            "payload": payload,
+            "accepts_response_payload": (
+                envelope_type != "events_api"
+                if accepts_response_payload is None
+                else accepts_response_payload
+            ),
+        }
+        if envelope_type == "events_api":
+            envelope.update(retry_attempt=retry_attempt, retry_reason=retry_reason)
+        with self._lock:
+            if not self._sockets or self._loop is None:
+                raise AssertionError("no Socket Mode client is connected")
+            socket = self._sockets[-1]
+            self._record_socket("socket.send", envelope, socket)
+        asyncio.run_coroutine_threadsafe(socket.ws.send_json(envelope), self._loop).result(5)
+        return envelope["envelope_id"]
+
+    def socket_ack(self, envelope_id: str, timeout: float = 5.0) -> JSON:
+        """Wait for the client's ack of an envelope: ``{"envelope_id", "payload"?}``."""
+        acks = self._poll(
+            lambda: [
+                c.args
+                for c in self._calls
+                if c.method == "socket.ack" and c.args.get("envelope_id") == envelope_id
+            ],
+            timeout,
+            f"no ack for envelope {envelope_id}",
+        )
+        return copy.deepcopy(acks[0])
+
+    def _poll(self, found: Callable[[], list[Any]], timeout: float, what: str) -> list[Any]:
+        """Call ``found()`` under the lock until it is not empty; AssertionError on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                result = found()
+            if result:
+                return result
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"{what} within {timeout}s; calls:\n{self.dump_calls()}")
+            time.sleep(0.01)
+
     def minimum_seconds(self, n_posts: int, n_channels: int) -> float:
         """Shortest time the configured limits allow for ``n_posts`` over ``n_channels``.
 
@@ -463,6 +566,66 @@ class SlackStandIn:
             self._record("response_url", args, None, answer)
         return await _send(answer)
 
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        """A Socket Mode connection: ``hello``, then record what the client sends until it closes.
+
+        aiohttp answers the client's pings with pongs. Calls recorded: ``socket.hello`` (args:
+        the hello), ``socket.ack`` (args: the client's ack), ``socket.message`` (anything
+        else, as ``{"data": ...}``) and ``socket.close`` (``{"by": "client" or "standin"}``).
+        """
+        with self._lock:
+            token = self._socket_urls.get(request.match_info["sid"])
+        if token is None:
+            return web.json_response({"ok": False, "error": "invalid_socket_url"}, status=404)
+        ws = web.WebSocketResponse(timeout=2.0)  # timeout: for the client's close reply
+        await ws.prepare(request)
+        with self._lock:
+            self.sockets_opened += 1
+            socket = _Socket(self.sockets_opened, ws, token)
+            hello = {
+                "type": "hello",
+                "num_connections": len(self._sockets) + 1,
+                "debug_info": {
+                    "host": "applink-standin",
+                    "build_number": 1,
+                    "approximate_connection_time": 18060,
+                },
+                "connection_info": {"app_id": self.app_id},
+            }
+        await ws.send_json(hello)
+        with self._lock:
+            self._sockets.append(socket)
+            self._record_socket("socket.hello", hello, socket)
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    self._socket_message(socket, message.data)
+        finally:
+            with self._lock:
+                self._sockets.remove(socket)
+                self._record_socket("socket.close", {"by": socket.closed_by}, socket)
+        return ws
+
+    def _socket_message(self, socket: _Socket, data: str) -> None:
+        """Record what a client sent: an ack (it names an envelope) or something else."""
+        try:
+            message = json.loads(data)
+        except ValueError:
+            message = None
+        with self._lock:
+            if isinstance(message, dict) and isinstance(message.get("envelope_id"), str):
+                self._record_socket("socket.ack", message, socket)
+            else:
+                self._record_socket("socket.message", {"data": data}, socket)
+
+    async def _close_sockets(self, _app: web.Application) -> None:
+        """On stop: close each websocket with a close frame, as Slack does when it goes away."""
+        with self._lock:
+            sockets = list(self._sockets)
+        for socket in sockets:
+            socket.closed_by = "standin"
+            await socket.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
     async def _handle_dump(self, request: web.Request) -> web.StreamResponse:
         """For benchmarks running the CLI in another process."""
         calls = [dataclasses.asdict(call) for call in self.calls]
@@ -474,7 +637,11 @@ class SlackStandIn:
         if req.method != "oauth.v2.access":
             if not req.token:
                 return _Answer.error("not_authed")
-            if req.team is None:
+            # An app-level token (xapp-) opens sockets and does nothing else; bot tokens never.
+            app_level = req.method == "apps.connections.open"
+            if req.token in (self.tokens if app_level else self.app_tokens):
+                return _Answer.error("not_allowed_token_type")
+            if (self.app_tokens.get(req.token) if app_level else req.team) is None:
                 return _Answer.error("invalid_auth")
         fault = self._take_fault(req.method, req.args)
         if fault and fault.slow_success:
@@ -511,6 +678,9 @@ class SlackStandIn:
         call = Call(method, args, token, time.monotonic(), answer.status, answer.body)
         self._calls.append(call)
 
+    def _record_socket(self, method: str, args: JSON, socket: _Socket) -> None:
+        self._record(method, args, socket.token, _Answer(200, {"ok": True}))
+
     def _next_ts(self) -> str:
         """Wall-clock based like Slack's, unique and increasing across all channels."""
         micros = max(time.time_ns() // 1000, self._last_ts_us + 1)
@@ -543,6 +713,12 @@ class SlackStandIn:
         return channel
 
     # ----- Web API methods -------------------------------------------------------------------
+
+    def _apps_connections_open(self, req: _Request) -> JSON:
+        """A Socket Mode URL on this server; it stays valid, so a client may reconnect to it."""
+        sid = secrets.token_urlsafe(9)
+        self._socket_urls[sid] = req.token or ""
+        return {"url": f"ws{self.base_url.removeprefix('http')}/socket/{sid}"}
 
     def _auth_test(self, req: _Request) -> JSON:
         team = req.team or ""
@@ -779,6 +955,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--token", action="append", default=[], metavar="TOKEN:TEAM_ID")
+    parser.add_argument("--app-token", action="append", default=[], metavar="TOKEN:TEAM_ID")
     parser.add_argument("--per-channel-rate", type=float)
     parser.add_argument("--per-channel-burst", type=int)
     parser.add_argument("--workspace-rate", type=float)
@@ -787,14 +964,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--strict-channels", action="store_true")
     parser.add_argument("--chat-write-public", action="store_true")
     opts = parser.parse_args(argv)
-    if any(":" not in token for token in opts.token):
-        parser.error("--token takes TOKEN:TEAM_ID")
+    if any(":" not in token for token in opts.token + opts.app_token):
+        parser.error("--token and --app-token take TOKEN:TEAM_ID")
     stop_signals = {signal.SIGINT, signal.SIGTERM}
     for signum in stop_signals:  # a shell starts background jobs with SIGINT ignored
         signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)  # the server thread inherits this
     standin = SlackStandIn(
         dict(token.rsplit(":", 1) for token in opts.token),
+        app_tokens=dict(token.rsplit(":", 1) for token in opts.app_token),
         strict_channels=opts.strict_channels,
         chat_write_public=opts.chat_write_public,
         per_channel_rate=opts.per_channel_rate,

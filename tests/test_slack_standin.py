@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -12,6 +13,9 @@ from pathlib import Path
 
 import pytest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookClient
@@ -19,11 +23,12 @@ from slack_sdk.webhook import WebhookClient
 from tests.slack_standin import SlackStandIn
 
 TOKEN = "xoxb-test"
+APP_TOKEN = "xapp-1-test"
 
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn(tokens={TOKEN: "T1"}) as standin:
+    with SlackStandIn(tokens={TOKEN: "T1"}, app_tokens={APP_TOKEN: "T1"}) as standin:
         yield standin
 
 
@@ -407,8 +412,9 @@ def test_start_stop_is_clean() -> None:
 
 def test_cli_prints_api_url_and_serves_until_sigterm() -> None:
     root = Path(__file__).resolve().parent.parent
+    app_token = ["--app-token", f"{APP_TOKEN}:T1"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.slack_standin", "--port", "0", "--token", f"{TOKEN}:T1"],
+        [sys.executable, "-m", "tests.slack_standin", "--token", f"{TOKEN}:T1", *app_token],
         cwd=root,
         stdout=subprocess.PIPE,
         text=True,
@@ -417,6 +423,7 @@ def test_cli_prints_api_url_and_serves_until_sigterm() -> None:
         assert proc.stdout is not None
         api_url = json.loads(proc.stdout.readline())["api_url"]
         assert WebClient(token=TOKEN, base_url=api_url).auth_test()["team_id"] == "T1"
+        assert WebClient(base_url=api_url).apps_connections_open(app_token=APP_TOKEN)["ok"]
         proc.terminate()
         assert proc.wait(timeout=10) == 0
     finally:
@@ -425,3 +432,125 @@ def test_cli_prints_api_url_and_serves_until_sigterm() -> None:
             proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+# ----- Socket Mode ---------------------------------------------------------------------------
+
+
+def test_apps_connections_open_takes_only_a_known_app_level_token(slack: SlackStandIn) -> None:
+    client = WebClient(base_url=slack.api_url)
+    url = client.apps_connections_open(app_token=APP_TOKEN)["url"]
+    assert url.startswith(f"ws://127.0.0.1:{slack.base_url.rsplit(':', 1)[1]}/socket/")
+    assert slack.calls_to("apps.connections.open")[0].token == APP_TOKEN
+    for token, error in [("xapp-1-unknown", "invalid_auth"), (TOKEN, "not_allowed_token_type")]:
+        with pytest.raises(SlackApiError) as excinfo:
+            client.apps_connections_open(app_token=token)
+        assert slack_error(excinfo) == error
+    with pytest.raises(SlackApiError) as excinfo:
+        WebClient(token=APP_TOKEN, base_url=slack.api_url).auth_test()
+    assert slack_error(excinfo) == "not_allowed_token_type"
+
+
+def socket_client(slack: SlackStandIn, seen: list[dict]) -> SocketModeClient:
+    """slack-sdk's aiohttp client, acking each request (with a payload for commands)."""
+    client = SocketModeClient(
+        app_token=APP_TOKEN,
+        web_client=AsyncWebClient(base_url=slack.api_url),
+        auto_reconnect_enabled=False,
+    )
+
+    async def remember(_client: SocketModeClient, message: dict, _raw: str | None) -> None:
+        seen.append(message)
+
+    async def ack(client: SocketModeClient, request: SocketModeRequest) -> None:
+        payload = {"text": "ok"} if request.type == "slash_commands" else None
+        await client.send_socket_mode_response(SocketModeResponse(request.envelope_id, payload))
+
+    client.message_listeners.append(remember)
+    client.socket_mode_request_listeners.append(ack)
+    return client
+
+
+async def test_socket_mode_hello_envelopes_acks_and_ping_pong(slack: SlackStandIn) -> None:
+    seen: list[dict] = []
+    client = socket_client(slack, seen)
+    try:
+        await client.connect()
+        assert await asyncio.to_thread(slack.socket_connected) == 1
+        command = {"command": "/quote", "text": "robotics", "response_url": "https://r"}
+        command_id = await asyncio.to_thread(slack.socket_send, "slash_commands", command)
+        event = {"type": "event_callback", "event_id": "Ev1", "event": {"type": "app_mention"}}
+        event_id = await asyncio.to_thread(
+            slack.socket_send, "events_api", event, retry_attempt=1, retry_reason="timeout"
+        )
+
+        assert await asyncio.to_thread(slack.socket_ack, command_id) == {
+            "envelope_id": command_id,
+            "payload": {"text": "ok"},
+        }
+        assert await asyncio.to_thread(slack.socket_ack, event_id) == {"envelope_id": event_id}
+        for _ in range(500):  # the client pings when it connects; the pong sets this
+            if client.last_ping_pong_time is not None:
+                break
+            await asyncio.sleep(0.01)
+        assert client.last_ping_pong_time is not None
+    finally:
+        await client.close()
+
+    hello, *envelopes = seen
+    assert hello["type"] == "hello" and hello["num_connections"] == 1
+    assert hello["connection_info"] == {"app_id": slack.app_id}
+    assert set(hello["debug_info"]) == {"host", "build_number", "approximate_connection_time"}
+    assert envelopes == [
+        {
+            "envelope_id": command_id,
+            "type": "slash_commands",
+            "payload": command,
+            "accepts_response_payload": True,
+        },
+        {
+            "envelope_id": event_id,
+            "type": "events_api",
+            "payload": event,
+            "accepts_response_payload": False,
+            "retry_attempt": 1,
+            "retry_reason": "timeout",
+        },
+    ]
+    calls = await asyncio.to_thread(
+        slack.wait_for, lambda calls: any(c.method == "socket.close" for c in calls)
+    )
+    methods = [c.method for c in calls if c.method.startswith("socket.")]
+    assert methods[0] == "socket.hello" and methods[-1] == "socket.close", methods
+    assert sorted(methods[1:-1]) == ["socket.ack"] * 2 + ["socket.send"] * 2, methods
+    assert calls[-1].args == {"by": "client"}
+    assert all(c.token == APP_TOKEN for c in calls if c.method.startswith("socket."))
+
+
+def test_socket_send_without_a_client_and_a_missing_ack_fail_clearly(slack: SlackStandIn) -> None:
+    with pytest.raises(AssertionError, match="no Socket Mode client"):
+        slack.socket_send("events_api", {})
+    with pytest.raises(AssertionError, match="no client"):
+        slack.socket_connected(timeout=0.05)
+    with pytest.raises(AssertionError, match="no ack for envelope E1"):
+        slack.socket_ack("E1", timeout=0.05)
+
+
+async def test_stopping_closes_the_websocket_with_going_away() -> None:
+    slack = SlackStandIn(tokens={TOKEN: "T1"}, app_tokens={APP_TOKEN: "T1"}).start()
+    client = socket_client(slack, [])
+    try:
+        await client.connect()
+        await asyncio.to_thread(slack.socket_connected)
+        await asyncio.to_thread(slack.stop)
+        session = client.current_session
+        assert session is not None
+        for _ in range(500):
+            if session.closed:
+                break
+            await asyncio.sleep(0.01)
+        assert session.close_code == 1001  # Slack's "going away"
+        assert slack.calls_to("socket.close")[0].args == {"by": "standin"}
+    finally:
+        slack.stop()
+        await client.close()
