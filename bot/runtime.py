@@ -28,6 +28,16 @@ def open_services(settings: Settings, corpus: Corpus) -> Services:
     store = Store(settings.database_url)
     services = Services(settings=settings, corpus=corpus, store=store)
     store.sync_config(settings.subscriptions, now=services.clock())
+    for sub in settings.subscriptions:
+        for topic in sub.topics:
+            if corpus.find_topic(topic) is None:
+                log.warning(
+                    "%s: the quote of the day in %s is on %r, a topic no quote has: "
+                    "it will post nothing",
+                    settings.config_path,
+                    sub.channel,
+                    topic,
+                )
     return services
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 from bot.daily.schedule import next_post, parse_request
@@ -41,6 +42,17 @@ async def handle(services: Services, command: dict[str, Any], text: str) -> dict
         )
     except ValueError as error:
         return notice_message(escape(str(error)))
+    topics = [services.corpus.find_topic(name) for name in sub.topics]
+    if None in topics:
+        unknown = sub.topics[topics.index(None)]
+        close = services.corpus.closest_topics(unknown)
+        hint = f" Try {', '.join(f'`{escape(t)}`' for t in close)}." if close else ""
+        return notice_message(
+            f"No topic “{escape(unknown)}”, so nothing was set.{hint} "
+            "`/quote topics` lists them all."
+        )
+    # Stored under the topic's own name: `robots`, `Robotics` and `robtics` are one.
+    sub = replace(sub, topics=tuple(t for t in topics if t))
     await asyncio.to_thread(store.subscribe, sub, user=command.get("user_id"), now=now)
     when = next_post(sub, now=now)
     return {

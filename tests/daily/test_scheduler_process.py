@@ -180,7 +180,7 @@ def test_a_subscription_made_in_slack_survives_a_restart_until_turned_off(
         status, body = bot.command("daily 09:00 Europe/Berlin mon-fri robotics", channel_id=channel)
         assert status == 200, f"{status} {body}\n{bot.log()}"
         assert body["response_type"] == "in_channel", body
-        assert "09:00 Europe/Berlin mon-fri on robotics" in body["text"], body
+        assert "09:00 Europe/Berlin mon-fri on Robotics" in body["text"], body
         assert bot.stop() == 0, bot.log()
 
     sub = Subscription(
@@ -193,7 +193,7 @@ def test_a_subscription_made_in_slack_survives_a_restart_until_turned_off(
         after = next_post(sub, now=datetime.now(UTC))
         assert status == 200, f"{status} {body}\n{again.log()}"
         listed = body["text"]
-        assert "09:00 Europe/Berlin mon-fri on robotics: next " in listed, body
+        assert "09:00 Europe/Berlin mon-fri on Robotics: next " in listed, body
         expected = {f"{when:%a %d %b %H:%M %Z}" for when in (before, after)}
         assert any(f"next {text}" in listed for text in expected), (listed, expected)
 

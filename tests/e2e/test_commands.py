@@ -180,3 +180,22 @@ def test_every_kind_of_answer_passes_block_kit_validation(bot: BotProcess) -> No
     kinds = ("", "robotics", "topics", "help", "nothing matches this", "x" * 501, "daily")
     for text in kinds:
         answer_to(bot, text)  # checks the blocks with slack-sdk's models
+
+
+def test_quote_daily_stores_a_misspelt_topic_under_its_real_name(bot: BotProcess) -> None:
+    body = answer_to(bot, "daily 09:00 Europe/Berlin mon-fri robtics", channel_id="C0DAILYTOPIC")
+
+    assert body["response_type"] == "in_channel"
+    assert "on Robotics" in section_texts(body)[0], body
+    listed = answer_to(bot, "daily", channel_id="C0DAILYTOPIC")
+    assert "09:00 Europe/Berlin mon-fri on Robotics" in section_texts(listed)[0], listed
+
+
+def test_quote_daily_on_an_unknown_topic_sets_nothing_and_says_why(bot: BotProcess) -> None:
+    body = answer_to(bot, "daily 09:00 UTC xylophones", channel_id="C0DAILYNOTOPIC")
+
+    text = section_texts(body)[0]
+    assert "No topic “xylophones”, so nothing was set." in text, body
+    assert body.get("response_type", "ephemeral") == "ephemeral"
+    listed = answer_to(bot, "daily", channel_id="C0DAILYNOTOPIC")
+    assert "No quote of the day here yet" in section_texts(listed)[0], listed
