@@ -14,10 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncRateLimitErrorRetryHandler,
-    async_default_handlers,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.listeners import actions, commands, events
@@ -35,8 +32,9 @@ def build_app(services: Services, *, oauth: AsyncOAuthSettings | None = None) ->
     settings = services.settings
     token = None if oauth else settings.bot_token
     # A 429 means Slack did not post: waiting Retry-After and sending again is safe.
-    # (5xx are not retried: chat.postMessage has no idempotency key.)
-    retries = [*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
+    # Nothing else is retried: after a 5xx or a dropped connection the reply may have
+    # been posted, and chat.postMessage has no idempotency key.
+    retries = [AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
     client = AsyncWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=retries)
     bolt_log = logging.getLogger("slack_bolt")
     # bolt also reads SLACK_BOT_TOKEN from the environment and warns that the client's

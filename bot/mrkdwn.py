@@ -41,15 +41,18 @@ def mention(user_id: str) -> str:
 def split(text: str, limit: int) -> list[str]:
     """Cut text into pieces of at most `limit` characters without losing a character.
 
-    Cuts fall on a paragraph break, else a line break, else a sentence end, else a
-    space; a single word longer than `limit` is cut where it must be.
+    Cuts fall on the last paragraph break in the second half of the window, else
+    the last line break there, else sentence end, else space (so a list is never cut
+    mid-line when a line break is near); failing all that, on the last separator
+    anywhere; a single word longer than `limit` is cut where it must be.
     """
     if limit < 1:
         raise ValueError(f"split needs a limit of at least 1, got {limit}")
     pieces = []
     while len(text) > limit:
         window = text[:limit]
-        cut = max(window.rfind(sep) + len(sep) for sep in ("\n\n", "\n", ". ", " "))
+        cuts = [window.rfind(sep) + len(sep) for sep in ("\n\n", "\n", ". ", " ")]
+        cut = next((c for c in cuts if c > limit // 2), max(cuts))
         if cut <= len("\n"):  # no separator in the window
             cut = limit
             entity = window.rfind("&", limit - len("&amp;") + 1)

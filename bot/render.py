@@ -87,7 +87,7 @@ def topics_message(topics: Sequence[Topic]) -> Message:
     if not topics:
         return _plain("There are no topics yet: the quote collection is empty.")
     lines = [f"• {escape(topic.name)} ({topic.count})" for topic in topics]
-    intro = f"*{len(topics)} topics.* Try `/quote <topic>`:"
+    intro = f"*{len(topics)} topics.* Try `/quote &lt;topic&gt;`:"  # escaped: < is markup
     return {
         "text": f"{len(topics)} topics: " + ", ".join(escape(t.name) for t in topics[:20]),
         "blocks": _sections(intro + "\n" + "\n".join(lines)),

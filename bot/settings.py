@@ -82,7 +82,7 @@ ENVIRONMENT: tuple[Variable, ...] = (
     Variable(
         "DATABASE_URL",
         None,
-        "SQLAlchemy database URL; default: the SQLite file in the settings file.",
+        "SQLite or PostgreSQL URL; default: the SQLite file in the settings file.",
     ),
     Variable(
         "QUOTEBOT_LOG_LEVEL",
@@ -109,7 +109,9 @@ class Settings:
     corpus_path: Path = field(default_factory=shipped_corpus)
     config_path: Path = Path("config/quotebot.yaml")
     slack_api_url: str = "https://slack.com/api/"
-    database_url: str = "sqlite:///quotebot.sqlite3"
+    database_url: str = field(
+        default="sqlite:///quotebot.sqlite3", repr=False
+    )  # may hold a password
     log_level: str = "INFO"
     timezone: str = "UTC"
     catch_up_hours: float = 6.0
@@ -185,7 +187,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         timezone=timezone,
         catch_up_hours=_number(config, "catch_up_hours", 6.0, config_path),
         lease_seconds=_number(config, "lease_seconds", 300.0, config_path),
-        subscriptions=_subscriptions(config.get("daily"), timezone, config_path),
+        subscriptions=_subscriptions(
+            config.get("daily"), timezone, config_path, need_team=bool(client_id)
+        ),
     )
 
 
@@ -215,6 +219,10 @@ def _database_url(value: str | None) -> str | None:
             raise SettingsError(
                 f"DATABASE_URL names a database SQLAlchemy does not know: {url.drivername!r}"
             ) from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise SettingsError(
+                f"DATABASE_URL must be SQLite or PostgreSQL, got {url.get_backend_name()!r}"
+            )
     return value
 
 
@@ -276,7 +284,10 @@ def _checked(parse: Callable[[Any], str], value: Any, where: str) -> str:
         raise SettingsError(f"{where}: {error}") from None
 
 
-def _subscriptions(raw: Any, default_zone: str, path: Path) -> tuple[Subscription, ...]:
+def _subscriptions(
+    raw: Any, default_zone: str, path: Path, *, need_team: bool
+) -> tuple[Subscription, ...]:
+    """The `daily` list; with many workspaces (OAuth) each must name its `team`."""
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -287,6 +298,11 @@ def _subscriptions(raw: Any, default_zone: str, path: Path) -> tuple[Subscriptio
         if not isinstance(item, dict) or not item.get("channel"):
             raise SettingsError(
                 f"{where}: each subscription needs a channel (its ID, like C0123ABCD)"
+            )
+        if need_team and not item.get("team"):
+            raise SettingsError(
+                f"{where}: with SLACK_CLIENT_ID set (many workspaces) each subscription "
+                "needs its workspace: team: T0123ABCD"
             )
         topics = item.get("topics") or ()
         if isinstance(topics, str):

@@ -1,6 +1,6 @@
 """The bot's state in SQL, through SQLAlchemy: seen events, subscriptions, daily posts.
 
-SQLite by default, any SQLAlchemy URL (PostgreSQL in production) through
+SQLite by default, PostgreSQL (in production, for several instances) through
 `DATABASE_URL`. The schema is created, or migrated, when the store opens.
 
 Exactly-once posting rests on one rule: a post is claimed with a single

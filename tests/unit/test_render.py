@@ -380,3 +380,14 @@ def test_button_state_round_trips_within_slacks_2000_character_value(query: str)
     message = check_message(quote_message(make_quote(), buttons=state))
     for action_id in (SHARE, ANOTHER, CANCEL):
         assert len(find_button(message, action_id)[1]["value"]) <= 2000
+
+
+def test_the_topics_list_writes_its_placeholder_escaped_and_cuts_between_lines() -> None:
+    topics = [Topic(f"Topic number {n}", 1) for n in range(400)]
+    message = topics_message(topics)
+
+    texts = [block["text"]["text"] for block in message["blocks"] if block["type"] == "section"]
+    assert "`/quote &lt;topic&gt;`" in texts[0]
+    assert "<topic>" not in "".join(texts)
+    for text in texts[1:]:
+        assert text.startswith("• Topic number "), text[:40]

@@ -327,3 +327,27 @@ def test_secrets_never_show_in_the_settings_repr() -> None:
     settings = load_settings(environ)
     for text in (repr(settings), str(settings), f"{settings}"):
         assert "TOPSECRET" not in text, text
+
+
+def test_a_database_other_than_sqlite_or_postgresql_is_refused_by_name() -> None:
+    with pytest.raises(SettingsError, match="DATABASE_URL must be SQLite or PostgreSQL"):
+        load_settings({"DATABASE_URL": "mysql+pymysql://bot:secret@db/quotebot"})
+
+
+def test_the_database_url_never_shows_in_the_settings_repr() -> None:
+    settings = load_settings({"DATABASE_URL": "postgresql://bot:hunter2@db/quotebot"})
+    assert "hunter2" not in repr(settings)
+
+
+def test_with_many_workspaces_each_configured_subscription_names_its_team(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "quotebot.yaml"
+    config.write_text("daily:\n  - channel: C1\n    time: '09:00'\n", encoding="utf-8")
+    environ = {
+        "QUOTEBOT_CONFIG": str(config),
+        "SLACK_CLIENT_ID": "1.2",
+        "SLACK_CLIENT_SECRET": "s",
+    }
+    with pytest.raises(SettingsError, match=r"daily\[1\].*team: T0123ABCD"):
+        load_settings(environ)
