@@ -22,10 +22,11 @@ from sqlalchemy.exc import DBAPIError as DatabaseError
 
 from bot.answers import answer
 from bot.corpus import Corpus, CorpusError, Quote, load_corpus
+from bot.daily.runner import choose_quote
 from bot.daily.schedule import local_date, next_post
-from bot.daily.walk import next_quote
 from bot.services import Services
 from bot.settings import ENVIRONMENT, Settings, SettingsError, load_settings
+from bot.store import StoreError
 
 log = logging.getLogger("quotebot")
 
@@ -54,6 +55,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return args.run(args, settings)
     except CorpusError as error:
         print(f"quotebot: {error} (set QUOTEBOT_CORPUS or --corpus)", file=sys.stderr)
+        return 2
+    except StoreError as error:
+        print(f"quotebot: {error}", file=sys.stderr)
         return 2
     except DatabaseError as error:
         # The URL is not shown: it may hold a password.
@@ -140,7 +144,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 def check(args: argparse.Namespace, settings: Settings) -> int:
     """Check a corpus: print each problem as file:line: message; exit 1 on errors."""
     root = args.path or args.corpus or settings.corpus_path
-    result = load_corpus(root)
+    result = load_corpus(root, log_problems=False)  # printed here, once
     for problem in result.problems:
         print(problem)
     warnings = len(result.problems) - len(result.errors)
@@ -243,11 +247,9 @@ def daily_preview(args: argparse.Namespace, settings: Settings) -> int:
     for stored in services.store.subscriptions():
         sub = stored.subscription
         day = args.date or local_date(sub, now)
-        cycle, used = services.store.walk(sub.key)
-        eligible = [q.id for q in services.corpus.in_topics(sub.topics)]
-        chosen = next_quote(eligible, used, seed=sub.key, cycle=cycle)
+        quote_id, _cycle = choose_quote(services.store, services.corpus, sub)
         print(f"{sub.channel} {day} {sub.describe()}:")
-        quote_found = services.corpus.get(chosen[0]) if chosen else None
+        quote_found = services.corpus.get(quote_id)
         print(_as_text(quote_found) if quote_found else "  (no quotes on these topics)")
     return 0
 

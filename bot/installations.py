@@ -19,6 +19,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.daily.post import posting_client
 from bot.settings import Settings
 from bot.store import Store
 
@@ -151,9 +152,7 @@ class Workspaces:
         bot = await self._installations.async_find_bot(enterprise_id=None, team_id=team_id or None)
         if bot is None or not bot.bot_token:
             return None
-        return AsyncWebClient(
-            token=bot.bot_token, base_url=self._base_url, retry_handlers=[], timeout=15
-        )
+        return posting_client(bot.bot_token, self._base_url)
 
     async def forget(self, team_id: str) -> None:
         """Delete a workspace's tokens: Slack said they no longer work."""

@@ -8,10 +8,9 @@ import socket
 import uuid
 from datetime import timedelta
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.app import build_app
 from bot.corpus import Corpus
+from bot.daily.post import posting_client
 from bot.daily.runner import DailyRunner
 from bot.daily.scheduler import DailyScheduler
 from bot.installations import InstallationStore, Workspaces, oauth_settings
@@ -62,11 +61,7 @@ def daily_runner(services: Services, store: InstallationStore | None = None) -> 
     if store is not None:
         workspaces = Workspaces(store, base_url=settings.slack_api_url)
         return DailyRunner(client_for=workspaces.client_for, forget=workspaces.forget, **common)
-    # No automatic retries in the client: the poster retries itself, checking first
-    # whether a post that timed out went through (chat.postMessage is not idempotent).
-    client = AsyncWebClient(
-        token=settings.bot_token, base_url=settings.slack_api_url, retry_handlers=[], timeout=15
-    )
+    client = posting_client(settings.bot_token, settings.slack_api_url)
     return DailyRunner(client_for=lambda _team_id: client, **common)
 
 

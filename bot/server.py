@@ -2,7 +2,8 @@
 
 aiohttp's server is a production server (bolt's `app.start()` is for development);
 it runs in the same event loop as the scheduler, so one process serves requests
-and posts the quote of the day without a thread pool to starve.
+and posts the quote of the day; listeners never wait on a thread pool (only the
+short database calls go to worker threads).
 """
 
 from __future__ import annotations

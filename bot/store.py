@@ -85,11 +85,14 @@ class PostRecord:
     error: str | None
 
 
+class StoreError(RuntimeError):
+    """The database cannot be used by this quotebot (a newer schema, say)."""
+
+
 class Store:
     """All reads and writes of the bot's state; one instance per process."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
         self.engine = _engine(url)
         try:
             self._migrate()
@@ -125,7 +128,7 @@ class Store:
             if version is None:
                 self._insert_ignore(db, schema_info, {"id": 1, "version": SCHEMA_VERSION}, ["id"])
             elif version > SCHEMA_VERSION:
-                raise RuntimeError(
+                raise StoreError(
                     f"database schema is version {version}, newer than this quotebot "
                     f"({SCHEMA_VERSION}): upgrade quotebot"
                 )
@@ -275,11 +278,8 @@ class Store:
         }
         posts = daily_posts.c
         this = (posts.subscription_key == subscription_key) & (posts.local_date == local_date)
-        with self.engine.connect() as db:
-            # A cheap read first: when the post is done or someone holds a live lease (the
-            # usual case for every instance but one), take no write lock at all.
-            held = db.execute(select(posts.status, posts.lease_until).where(this)).first()
-        if held is not None and (held.status != "pending" or _utc_stored(held.lease_until) >= now):
+        # The usual case for every instance but one: take no write lock at all.
+        if self.taken(subscription_key=subscription_key, local_date=local_date, now=now):
             return None
         with self.engine.begin() as db:
             if self._insert_ignore(db, daily_posts, values, ["subscription_key", "local_date"]):
@@ -301,11 +301,22 @@ class Store:
                 subscription_key, local_date, taken.quote_id, taken.cycle, True, owner=owner
             )
 
+    def taken(self, *, subscription_key: str, local_date: date, now: datetime) -> bool:
+        """Whether a day's post is done, or held by a live lease: a cheap read, no lock."""
+        now = _utc(now)
+        posts = daily_posts.c
+        this = (posts.subscription_key == subscription_key) & (posts.local_date == local_date)
+        with self.engine.connect() as db:
+            held = db.execute(select(posts.status, posts.lease_until).where(this)).first()
+        return held is not None and (
+            held.status != "pending" or _utc_stored(held.lease_until) >= now
+        )
+
     def renew(self, claim: Claim, *, owner: str, now: datetime, lease: timedelta) -> bool:
         """Extend `owner`'s lease on a pending claim; False once another process took it over.
 
-        Called just before each send: a sender that waited past its lease (a long
-        fan-out, long 429 pauses) must not post what another process now sends.
+        Asked before a send once half the lease has gone: a sender that waited past its
+        lease (a long fan-out, long 429 pauses) must not post what another now sends.
         """
         now = _utc(now)
         posts = daily_posts.c

@@ -48,8 +48,11 @@ def quote_files(root: Path) -> list[Path]:
     )
 
 
-def load_corpus(root: Path) -> LoadResult:
-    """Read every page below `root`; a broken page is reported and skipped, never fatal."""
+def load_corpus(root: Path, *, log_problems: bool = True) -> LoadResult:
+    """Read every page below `root`; a broken page is reported and skipped, never fatal.
+
+    Each problem is also logged, unless the caller shows them itself (`log_problems`).
+    """
     root = Path(root)
     base = root.parent if root.is_file() else root
     quotes: list[Quote] = []
@@ -79,6 +82,6 @@ def load_corpus(root: Path) -> LoadResult:
                 continue
             first_seen[quote.id] = quote
             quotes.append(quote)
-    for problem in problems:
+    for problem in problems if log_problems else ():
         log.log(logging.ERROR if problem.severity == "error" else logging.WARNING, "%s", problem)
     return LoadResult(Corpus(quotes), tuple(problems))

@@ -43,6 +43,15 @@ class Delivery:
     error: str | None = None
 
 
+def posting_client(token: str | None, base_url: str) -> AsyncWebClient:
+    """A Web API client for daily posts.
+
+    No automatic retries: the Poster retries itself, checking first whether a post that
+    timed out went through (chat.postMessage has no idempotency key).
+    """
+    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=[], timeout=15)
+
+
 class Poster:
     """Posts to one workspace's channels, paced and retried."""
 

@@ -80,7 +80,7 @@ class DailyRunner:
         self._lease = lease
         self._poster_options = poster_options or {}
         self._posters: dict[str, Poster] = {}
-        self._unauthorized: set[str] = set()  # teams whose token Slack refused
+        self._unauthorized: set[tuple[str, str]] = set()  # (team, token) Slack refused
         self._in_flight: set[tuple[str, date]] = set()  # posts an earlier run is still sending
         self._stopping = False
 
@@ -144,13 +144,16 @@ class DailyRunner:
     async def _post_one(
         self, sub: Subscription, day: date, now: datetime, report: RunReport
     ) -> None:
-        if self._stopping or sub.team_id in self._unauthorized:
+        if self._stopping:
             return
         client = self._client_for(sub.team_id)
         if inspect.isawaitable(client):
             client = await client
         if client is None:
             log.warning("no token for workspace %r: skipping %s", sub.team_id, sub.channel)
+            return
+        refused = (sub.team_id, client.token or "")  # a reinstall brings a new token
+        if refused in self._unauthorized:
             return
         claim = await asyncio.to_thread(self._claim, sub, day, now)
         if claim is None:
@@ -194,12 +197,13 @@ class DailyRunner:
         )
         await asyncio.to_thread(self._record, sub, claim, delivery, now)
         report.add(claim, delivery)
-        if delivery.status == "unauthorized" and sub.team_id not in self._unauthorized:
+        if delivery.status == "unauthorized" and refused not in self._unauthorized:
             # Here on the event loop, not in _record's worker thread: said once, for sure.
-            self._unauthorized.add(sub.team_id)
+            self._unauthorized.add(refused)
             log.critical(
                 "Slack refused the bot token (%s) for workspace %r: quote of the day is "
-                "stopped there until the token is fixed and quotebot restarted",
+                "stopped there until the app is reinstalled (or SLACK_BOT_TOKEN fixed and "
+                "quotebot restarted)",
                 delivery.error,
                 sub.team_id or "(single workspace)",
             )
@@ -208,10 +212,9 @@ class DailyRunner:
 
     def _claim(self, sub: Subscription, day: date, now: datetime) -> Claim | None:
         """Choose the walk's next quote and claim the post; None if someone else has it."""
-        cycle, used = self.store.walk(sub.key)
-        eligible = [quote.id for quote in self.corpus.in_topics(sub.topics)]
-        chosen = next_quote(eligible, used, seed=sub.key, cycle=cycle)
-        quote_id, cycle = chosen if chosen else ("", cycle)
+        if self.store.taken(subscription_key=sub.key, local_date=day, now=now):
+            return None  # skip the walk: it hashes every eligible quote
+        quote_id, cycle = choose_quote(self.store, self.corpus, sub)
         return self.store.claim(
             subscription_key=sub.key,
             local_date=day,
@@ -260,3 +263,11 @@ def _before_subscribed(stored: StoredSubscription, instant: datetime) -> bool:
     return (
         stored.origin == "slack" and stored.created_at is not None and instant < stored.created_at
     )
+
+
+def choose_quote(store: Store, corpus: Corpus, sub: Subscription) -> tuple[str, int]:
+    """The next quote of the subscription's no-repeat walk and its cycle ("" if none)."""
+    cycle, used = store.walk(sub.key)
+    eligible = [quote.id for quote in corpus.in_topics(sub.topics)]
+    chosen = next_quote(eligible, used, seed=sub.key, cycle=cycle)
+    return chosen if chosen else ("", cycle)

@@ -140,7 +140,7 @@ def parse_request(text: str, *, channel: str, team_id: str, default_zone: str) -
     """`09:00 Europe/Berlin mon-fri robotics` as a subscription for `channel`.
 
     The time comes first; a zone (it has a `/`, or is UTC) and days may follow in
-    either order; every other word is a topic. Raises ValueError saying what is wrong.
+    either order; the other words, together, name one topic. Raises ValueError saying what is wrong.
     """
     words = text.split()
     if not words:

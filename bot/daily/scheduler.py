@@ -88,13 +88,17 @@ class DailyScheduler:
             self._running.add(task)  # ticks started by APScheduler are awaited on stop too
         try:
             report = await self.runner.run_due(now=self._clock(), grace=self._grace)
-            if (report.skipped or report.retry_later) and not self._stopping:
+            follow_up = f"{JOB_ID}-follow-up"
+            if (
+                (report.skipped or report.retry_later)
+                and not self._stopping
+                and self._scheduler.get_job(follow_up) is None  # never pushed back
+            ):
                 self._scheduler.add_job(
                     self._tick,
                     "date",
                     run_date=self._clock() + self._follow_up,
-                    id=f"{JOB_ID}-follow-up",
-                    replace_existing=True,
+                    id=follow_up,
                     misfire_grace_time=None,  # late is fine: it only looks again
                 )
         except Exception:

@@ -690,3 +690,35 @@ async def test_a_subscription_made_in_slack_after_todays_time_starts_tomorrow(
     assert today.sent == []
     assert tomorrow.sent == [claim_id(sub, date(2026, 3, 11))]
     one_post_each(slack, ["CLATE"])
+
+
+async def test_a_workspace_refused_once_posts_again_when_reinstalled_with_a_new_token(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    sub = daily("CREINSTALLED")
+    subscribe(store, sub)
+    slack.tokens["xoxb-reinstalled"] = "T1"
+    token = {"now": "xoxb-uninstalled"}  # the stand-in refuses it: invalid_auth
+    clients: dict[str, AsyncWebClient] = {}
+
+    def client_for(_team_id: str) -> AsyncWebClient:
+        return clients.setdefault(
+            token["now"],
+            AsyncWebClient(token=token["now"], base_url=slack.api_url, retry_handlers=[]),
+        )
+
+    runner = DailyRunner(
+        store=store,
+        corpus=corpus,
+        client_for=client_for,
+        owner="runner-a",
+        lease=timedelta(minutes=5),
+        poster_options=FAST,
+    )
+    refused = await runner.run_due(now=NOW, grace=GRACE)
+    token["now"] = "xoxb-reinstalled"  # the workspace installed the app again
+    again = await runner.run_due(now=NOW + timedelta(minutes=1), grace=GRACE)
+
+    assert refused.sent == [] and refused.failed, refused
+    assert again.sent == [claim_id(sub, NOW.date())], again
+    one_post_each(slack, ["CREINSTALLED"])

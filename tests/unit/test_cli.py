@@ -9,9 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, update
 
 from bot.cli import main
 from bot.corpus import load_corpus, shipped_corpus
+from bot.schema import SCHEMA_VERSION, schema_info
+from bot.store import Store
 from tests.files import write_file as page
 
 REPO = Path(__file__).resolve().parents[2]
@@ -306,3 +309,43 @@ def test_python_dash_m_bot_check(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 errors, 0 warnings" in done.stdout, done.stdout + done.stderr
+
+
+def test_check_shows_each_problem_once(tmp_path: Path) -> None:
+    page(tmp_path, "broken.md", UNCLOSED)
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("QUOTEBOT_", "SLACK_", "DATABASE_URL"))
+    }
+    environ["PYTHONPATH"] = str(REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "check", str(tmp_path)],
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    everything = done.stdout + done.stderr
+    assert done.returncode == 1, everything
+    assert everything.count("broken.md:1:") == 1, everything
+
+
+def test_a_database_newer_than_quotebot_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'quotebot.sqlite3'}"
+    Store(url).close()
+    engine = create_engine(url)
+    with engine.begin() as db:
+        db.execute(update(schema_info).values(version=SCHEMA_VERSION + 1))
+    engine.dispose()
+
+    code, out, err = run(capsys, "daily", "list", environ={"DATABASE_URL": url})
+
+    assert code == 2, out + err
+    assert err.strip().splitlines() == [
+        f"quotebot: database schema is version {SCHEMA_VERSION + 1}, newer than this "
+        f"quotebot ({SCHEMA_VERSION}): upgrade quotebot"
+    ], err
