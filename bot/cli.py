@@ -21,7 +21,7 @@ from dotenv import dotenv_values
 from sqlalchemy.exc import DBAPIError as DatabaseError
 
 from bot.answers import answer
-from bot.corpus import Corpus, CorpusError, Quote, load_corpus
+from bot.corpus import Corpus, CorpusError, Quote, Topic, load_corpus
 from bot.daily.runner import choose_quote
 from bot.daily.schedule import local_date, next_post
 from bot.services import Services
@@ -157,9 +157,13 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
 
 def topics(args: argparse.Namespace, settings: Settings) -> int:
     """List the topics with their number of quotes."""
-    for topic in _corpus(args, settings).topics():
-        print(f"{topic.count:5d}  {topic.name}")
+    _print_topics(_corpus(args, settings).topics())
     return 0
+
+
+def _print_topics(topics: Sequence[Topic]) -> None:
+    for topic in topics:
+        print(f"{topic.count:5d}  {topic.name}")
 
 
 def quote(args: argparse.Namespace, settings: Settings) -> int:
@@ -170,7 +174,8 @@ def quote(args: argparse.Namespace, settings: Settings) -> int:
         print(_as_text(reply.quote))
         return 0
     if reply.kind == "topics":
-        return topics(args, settings)
+        _print_topics(reply.topics)
+        return 0
     if reply.kind == "not_found":
         print(f"No quote matches {reply.query!r}. Try: {', '.join(reply.suggestions)}")
     else:

@@ -67,6 +67,7 @@ class Corpus:
                 if not positions or positions[-1] != position:
                     positions.append(position)
         self._index = SearchIndex(self._quotes)
+        self._sorted_topics: tuple[Topic, ...] | None = None
 
     def __len__(self) -> int:
         return len(self._quotes)
@@ -84,8 +85,10 @@ class Corpus:
 
     def topics(self) -> list[Topic]:
         """Every topic with its number of quotes, in alphabetical order."""
-        topics = [Topic(self._topic_names[key], len(p)) for key, p in self._topics.items()]
-        return sorted(topics, key=lambda topic: topic.name.casefold())
+        if self._sorted_topics is None:  # the corpus never changes: sort once
+            topics = [Topic(self._topic_names[k], len(p)) for k, p in self._topics.items()]
+            self._sorted_topics = tuple(sorted(topics, key=lambda t: t.name.casefold()))
+        return list(self._sorted_topics)
 
     def find_topic(self, text: str) -> str | None:
         """The topic `text` names, forgiving case, plurals and small typos."""
