@@ -78,6 +78,3 @@ class SearchIndex:
             (expression, limit),
         )
         return [row[0] for row in rows]
-
-    def close(self) -> None:
-        self._db.close()

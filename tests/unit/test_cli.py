@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from bot.corpus import load_corpus, shipped_corpus
 from bot.schema import SCHEMA_VERSION, schema_info
 from bot.store import Store
 from tests.files import write_file as page
+from tests.harness import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -292,41 +291,26 @@ def test_no_command_prints_the_usage_and_exits_2(capsys: pytest.CaptureFixture[s
 # --- the module entry point -----------------------------------------------------------------
 
 
-def test_python_dash_m_bot_check(tmp_path: Path) -> None:
+def clean_environ() -> dict[str, str]:
+    """This process's environment without any quotebot or Slack setting of the developer's."""
     environ = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("QUOTEBOT_", "SLACK_", "DATABASE_URL"))
     }
     environ["PYTHONPATH"] = str(REPO)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "check"],
-        cwd=tmp_path,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return environ
+
+
+def test_python_dash_m_bot_check(tmp_path: Path) -> None:
+    done = run_cli("check", env=clean_environ(), cwd=tmp_path, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 errors, 0 warnings" in done.stdout, done.stdout + done.stderr
 
 
 def test_check_shows_each_problem_once(tmp_path: Path) -> None:
     page(tmp_path, "broken.md", UNCLOSED)
-    environ = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("QUOTEBOT_", "SLACK_", "DATABASE_URL"))
-    }
-    environ["PYTHONPATH"] = str(REPO)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "check", str(tmp_path)],
-        cwd=tmp_path,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_cli("check", str(tmp_path), env=clean_environ(), cwd=tmp_path, timeout=60)
     everything = done.stdout + done.stderr
     assert done.returncode == 1, everything
     assert everything.count("broken.md:1:") == 1, everything
