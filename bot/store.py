@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -408,11 +410,28 @@ def _engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection, _record) -> None:
-            connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA busy_timeout=30000")
+            _write_ahead_log(connection)
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _write_ahead_log(connection: sqlite3.Connection) -> None:
+    """Switch a SQLite file to WAL (readers and the writer stop blocking each other).
+
+    The switch needs the file to itself and SQLite answers "locked" at once, without
+    waiting, when another process opens the new file at the same moment; the mode is
+    kept in the file, so waiting a little until one of them has switched it is enough.
+    """
+    for attempt in range(50):
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == 49:
+                raise
+            time.sleep(0.05)
 
 
 def _row(sub: Subscription, origin: str, user: str | None, now: datetime) -> dict:
