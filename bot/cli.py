@@ -14,7 +14,7 @@ import os
 import random
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -22,8 +22,9 @@ from sqlalchemy.exc import DBAPIError as DatabaseError
 
 from bot.answers import answer
 from bot.corpus import Corpus, CorpusError, Quote, Topic, load_corpus
-from bot.daily.runner import choose_quote
-from bot.daily.schedule import local_date, next_post
+from bot.daily.schedule import Subscription, local_date, next_post, weekdays
+from bot.daily.schedules import schedules
+from bot.daily.walk import next_quote
 from bot.services import Services
 from bot.settings import ENVIRONMENT, Settings, SettingsError, load_settings
 from bot.store import StoreError
@@ -231,7 +232,7 @@ def daily_list(args: argparse.Namespace, settings: Settings) -> int:
     """List the daily subscriptions with their next post time in their own zone."""
     services = _daily_services(args, settings)
     now = args.now or services.clock()
-    subs = services.store.subscriptions(enabled_only=False)
+    subs = schedules(services.store, enabled_only=False)
     if not subs:
         print("No daily subscriptions. Add them in the settings file or with /quote daily.")
     for stored in subs:
@@ -241,7 +242,7 @@ def daily_list(args: argparse.Namespace, settings: Settings) -> int:
             if stored.enabled
             else f"off: {stored.disabled_reason}"
         )
-        print(f"{sub.channel:12} {sub.describe():40} [{stored.origin}] {state}")
+        print(f"{sub.id:6} {sub.channel:12} {sub.describe():40} [{stored.origin}] {state}")
     return 0
 
 
@@ -249,14 +250,47 @@ def daily_preview(args: argparse.Namespace, settings: Settings) -> int:
     """Show what each subscription would post (on --date), without sending anything."""
     services = _daily_services(args, settings)
     now = args.now or services.clock()
-    for stored in services.store.subscriptions():
-        sub = stored.subscription
-        day = args.date or local_date(sub, now)
-        quote_id, _cycle = choose_quote(services.store, services.corpus, sub)
-        print(f"{sub.channel} {day} {sub.describe()}:")
-        quote_found = services.corpus.get(quote_id)
-        print(_as_text(quote_found) if quote_found else "  (no quotes on these topics)")
+    try:
+        for stored in schedules(services.store):
+            sub = stored.subscription
+            day = args.date or local_date(sub, now)
+            print(f"{sub.id} {sub.channel} {day} {sub.describe()}:")
+            if day.weekday() not in weekdays(sub.days):
+                print(f"  (no post on {day:%A}s)")
+                continue
+            quote_id = _quote_on(services, sub, day, now=now)
+            quote_found = services.corpus.get(quote_id) if quote_id else None
+            print(_as_text(quote_found) if quote_found else "  (no quotes on these topics)")
+    finally:
+        services.store.close()
     return 0
+
+
+def _quote_on(services: Services, sub: Subscription, day: date, *, now: datetime) -> str | None:
+    """The quote `sub` posts (or posted) on `day`: its claim, or the walk stepped to that day."""
+    claimed = {
+        post.local_date: post.quote_id
+        for post in services.store.claims.posts(subscription_id=sub.id)
+        if post.status != "failed"
+    }
+    if day in claimed:
+        return claimed[day]
+    cycle, used = services.store.claims.walk(sub.id)
+    eligible = [quote.id for quote in services.corpus.in_topics(sub.topics)]
+    days = weekdays(sub.days)
+    current = min(day, local_date(sub, now))
+    while current < day:  # each post day until then, not yet claimed, takes one step
+        if current.weekday() in days and current not in claimed:
+            step = next_quote(eligible, used, seed=sub.id, cycle=cycle)
+            if step is None:
+                return None
+            quote_id, step_cycle = step
+            if step_cycle != cycle:
+                cycle, used = step_cycle, set()
+            used = used | {quote_id}
+        current += timedelta(days=1)
+    step = next_quote(eligible, used, seed=sub.id, cycle=cycle)
+    return step[0] if step else None
 
 
 def daily_run(args: argparse.Namespace, settings: Settings) -> int:

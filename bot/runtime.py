@@ -10,13 +10,16 @@ from datetime import timedelta
 
 from bot.app import build_app
 from bot.corpus import Corpus
-from bot.daily.post import posting_client
 from bot.daily.runner import DailyRunner
 from bot.daily.scheduler import DailyScheduler
+from bot.daily.schedules import sync_config
 from bot.installations import InstallationStore, Workspaces, oauth_settings
 from bot.server import serve
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack.poster import posting_client
+from bot.slack.sender import SlackSender
+from bot.slack_clients import shared_session
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -26,7 +29,7 @@ def open_services(settings: Settings, corpus: Corpus) -> Services:
     """Open the store (creating or migrating its schema) and sync the configured subscriptions."""
     store = Store(settings.database_url)
     services = Services(settings=settings, corpus=corpus, store=store)
-    store.sync_config(settings.subscriptions, now=services.clock())
+    sync_config(store, settings.subscriptions, now=services.clock())
     for sub in settings.subscriptions:
         for topic in sub.topics:
             if corpus.find_topic(topic) is None:
@@ -52,17 +55,24 @@ def daily_runner(services: Services, store: InstallationStore | None = None) -> 
     """The runner, posting with each workspace's bot token through the Web API URL."""
     settings = services.settings
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    common = {
-        "store": services.store,
-        "corpus": services.corpus,
-        "owner": owner,
-        "lease": timedelta(seconds=settings.lease_seconds),
-    }
     if store is not None:
         workspaces = Workspaces(store, base_url=settings.slack_api_url)
-        return DailyRunner(client_for=workspaces.client_for, forget=workspaces.forget, **common)
-    client = posting_client(settings.bot_token, settings.slack_api_url)
-    return DailyRunner(client_for=lambda _team_id: client, **common)
+        sender = SlackSender(
+            store=services.store, client_for=workspaces.client_for, forget=workspaces.forget,
+            clock=services.clock,
+        )  # fmt: skip
+    else:
+        client = posting_client(settings.bot_token, settings.slack_api_url)
+        sender = SlackSender(
+            store=services.store, client_for=lambda _team_id: client, clock=services.clock
+        )
+    return DailyRunner(
+        store=services.store,
+        corpus=services.corpus,
+        sender=sender,
+        owner=owner,
+        lease=timedelta(seconds=settings.lease_seconds),
+    )
 
 
 async def run(settings: Settings, corpus: Corpus) -> int:
@@ -82,9 +92,13 @@ async def run(settings: Settings, corpus: Corpus) -> int:
         clock=services.clock,
         grace=timedelta(hours=settings.catch_up_hours),
         follow_up=timedelta(seconds=settings.lease_seconds + 1),
+        keep_history=timedelta(days=settings.history_days),
     )
     app = build_app(services, oauth=oauth)
     try:
-        return await serve(app, services, on_start=scheduler.start, on_stop=scheduler.stop)
+        # One Web API session for the whole process, closed once serve() has finished
+        # everything in flight (replies to events included).
+        async with shared_session():
+            return await serve(app, services, on_start=scheduler.start, on_stop=scheduler.stop)
     finally:
         services.store.close()

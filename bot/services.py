@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.corpus import Corpus
+from bot.directory import Directory
 from bot.settings import Settings
 from bot.store import Store, utcnow
 
@@ -23,3 +24,5 @@ class Services:
     store: Store
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], datetime] = utcnow
+    # Who people are in Slack (admins, user groups), cached briefly: for roles.
+    directory: Directory = field(default_factory=Directory)

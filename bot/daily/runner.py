@@ -1,50 +1,60 @@
 """Post every quote of the day that is due and not yet posted: the one code path.
 
 The scheduler calls `run_due` every minute; `quotebot daily run` calls it once. For
-each due (subscription, local date) it picks the next quote of the no-repeat walk,
-claims the post in the database, sends it, and records the outcome. Subscriptions
-are posted concurrently; one channel's trouble only ever costs that channel time.
+each due (schedule, local date) it picks the next quote of the no-repeat walk,
+claims the post in the database, hands it to the `Sender` (the Slack edge), and
+records the outcome. Schedules are posted concurrently; one channel's trouble only
+ever costs that channel time.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.corpus import Corpus, Quote
-from bot.daily.post import Delivery, Poster
+from bot.daily.delivery import Delivery, Post, Sender
 from bot.daily.schedule import Subscription, due_dates, local_date, post_time, weekdays
+from bot.daily.schedules import StoredSubscription, schedules
 from bot.daily.walk import next_quote
 from bot.render import quote_message
-from bot.store import Claim, Store, StoredSubscription
+from bot.store import Claim, Store
 
 log = logging.getLogger(__name__)
 
 HEADER = "Quote of the day"
+Clock = Callable[[], datetime]
+# A post sent later than this after its time is a catch-up (after a restart, say): the
+# channel is searched for it first, in case it went out before a crash that took the
+# record with it (a fresh database on an ephemeral disk).
+CATCH_UP_AFTER = timedelta(seconds=60)
 
 
 @dataclass
 class RunReport:
-    """What one run did, for logs and for `quotebot daily run`'s exit code."""
+    """What one run did, for logs, metrics and `quotebot daily run`'s exit code."""
 
     sent: list[str] = field(default_factory=list)  # claim ids
     failed: list[str] = field(default_factory=list)  # "claim id: reason", not retried today
     retry_later: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)  # outcome unknown: never re-sent
     skipped: int = 0  # already claimed elsewhere
+    taken_over: int = 0  # claims finished for a process whose lease ran out
 
     def add(self, claim: Claim, delivery: Delivery) -> None:
+        if claim.taken_over:
+            self.taken_over += 1
         if delivery.status == "sent":
             self.sent.append(claim.id)
-        elif delivery.status == "retry_later":
+        elif delivery.status in ("retry_later", "unauthorized"):
             self.retry_later.append(f"{claim.id}: {delivery.error}")
+        elif delivery.status == "unverified":
+            self.unverified.append(f"{claim.id}: {delivery.error}")
         elif delivery.status == "lost":
             self.skipped += 1
         else:
@@ -60,27 +70,13 @@ class DailyRunner:
     """Finds due posts and sends them; one per process, shared by scheduler and CLI."""
 
     def __init__(
-        self,
-        *,
-        store: Store,
-        corpus: Corpus,
-        client_for: Callable[[str], AsyncWebClient | Awaitable[AsyncWebClient | None] | None],
-        owner: str,
-        lease: timedelta,
-        forget: Callable[[str], Awaitable[None]] | None = None,
-        poster_options: dict[str, Any] | None = None,
+        self, *, store: Store, corpus: Corpus, sender: Sender, owner: str, lease: timedelta
     ) -> None:
         self.store = store
         self.corpus = corpus
-        # team id -> a client with that workspace's token (looked up in the
-        # installation store in OAuth mode, so it may be a coroutine).
-        self._client_for = client_for
-        self._forget = forget  # delete a workspace's tokens once Slack refuses them
+        self.sender = sender
         self._owner = owner
         self._lease = lease
-        self._poster_options = poster_options or {}
-        self._posters: dict[str, Poster] = {}
-        self._unauthorized: set[tuple[str, str]] = set()  # (team, token) Slack refused
         self._in_flight: set[tuple[str, date]] = set()  # posts an earlier run is still sending
         self._stopping = False
 
@@ -92,87 +88,88 @@ class DailyRunner:
         self, subs: Iterable[StoredSubscription], *, now: datetime, grace: timedelta | None,
         day: date | None = None,
     ) -> list[tuple[Subscription, date]]:  # fmt: skip
-        """(subscription, local date) pairs due at `now` and not yet sent or failed.
+        """(schedule, local date) pairs due at `now` and not yet sent or finished.
 
         With a `grace` window (the scheduler): every date whose post time passed within
-        it. Without one (`quotebot daily run`): `day`, or each subscription's local
-        today, however long ago its time passed.
+        it. Without one (`quotebot daily run`): `day`, or each schedule's local today,
+        however long ago its time passed. The same schedule twice in one channel (the
+        settings file's and one made in Slack) posts once: the settings file's wins.
         """
-        pairs = []
-        for stored in subs:
+        pairs: dict[tuple[tuple[str, ...], date], Subscription] = {}
+        for stored in sorted(subs, key=lambda s: s.origin != "config"):
             sub = stored.subscription
             if grace is not None:
-                pairs += [
-                    (sub, d)
-                    for d in due_dates(sub, now=now, grace=grace)
-                    if not _before_subscribed(stored, post_time(sub, d))
-                ]
-                continue
-            wanted = day or local_date(sub, now)
-            if wanted.weekday() in weekdays(sub.days) and post_time(sub, wanted) <= now:
-                pairs.append((sub, wanted))
-        done = self.store.finished((sub.key, d) for sub, d in pairs)
-        return [(sub, d) for sub, d in pairs if (sub.key, d) not in done]
+                days = [
+                    d for d in due_dates(sub, now=now, grace=grace)
+                    if not _before_start(stored, post_time(sub, d))
+                ]  # fmt: skip
+            else:
+                wanted = day or local_date(sub, now)
+                on = wanted.weekday() in weekdays(sub.days) and post_time(sub, wanted) <= now
+                days = [wanted] if on else []
+            for d in days:
+                pairs.setdefault((sub.signature[1:], d), sub)
+        done = self.store.claims.finished((sub.id, d) for (_, d), sub in pairs.items())
+        return [(sub, d) for (_, d), sub in pairs.items() if (sub.id, d) not in done]
 
     async def run_due(
         self, *, now: datetime, grace: timedelta | None = None, day: date | None = None
     ) -> RunReport:
         """Post everything due now (see `due`), concurrently; returns what happened."""
-        subs = await asyncio.to_thread(self.store.subscriptions)
+        subs = await asyncio.to_thread(schedules, self.store)
         pending = await asyncio.to_thread(self.due, subs, now=now, grace=grace, day=day)
         report = RunReport()
         if pending:
             log.info("quote of the day: %d posts due", len(pending))
-        await asyncio.gather(*(self._post(sub, d, now, report) for sub, d in pending))
+        started = time.monotonic()
+
+        def clock() -> datetime:
+            # `now` moved on by the time this run has taken: a claim's lease counts from
+            # the moment it is claimed, not from the start of a long fan-out.
+            return now + timedelta(seconds=time.monotonic() - started)
+
+        await asyncio.gather(*(self._post(sub, d, now, clock, report) for sub, d in pending))
         return report
 
-    async def _post(self, sub: Subscription, day: date, now: datetime, report: RunReport) -> None:
+    async def _post(
+        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport
+    ) -> None:
         # A run that outlasts the lease (a long fan-out) must not have the next tick
         # take over, and send again, the posts it is still sending.
-        if (sub.key, day) in self._in_flight:
+        if (sub.id, day) in self._in_flight:
             report.skipped += 1
             return
-        self._in_flight.add((sub.key, day))
+        self._in_flight.add((sub.id, day))
         try:
-            await self._post_one(sub, day, now, report)
+            await self._post_one(sub, day, now, clock, report)
         except Exception:  # one channel's bug must not stop the others
             log.exception("quote of the day for %s on %s failed", sub.channel, day)
-            report.failed.append(f"{sub.key}:{day}: unexpected error")
+            report.failed.append(f"{sub.id}:{day}: unexpected error")
         finally:
-            self._in_flight.discard((sub.key, day))
+            self._in_flight.discard((sub.id, day))
 
     async def _post_one(
-        self, sub: Subscription, day: date, now: datetime, report: RunReport
+        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport
     ) -> None:
-        if self._stopping:
+        if self._stopping or not await self.sender.ready(sub.team_id):
             return
-        client = self._client_for(sub.team_id)
-        if inspect.isawaitable(client):
-            client = await client
-        if client is None:
-            log.warning("no token for workspace %r: skipping %s", sub.team_id, sub.channel)
-            return
-        refused = (sub.team_id, client.token or "")  # a reinstall brings a new token
-        if refused in self._unauthorized:
-            return
-        claim = await asyncio.to_thread(self._claim, sub, day, now)
+        claim = await asyncio.to_thread(self._claim, sub, day, clock)
         if claim is None:
             report.skipped += 1
             return
         quote = self.corpus.get(claim.quote_id)
         if quote is None:
             await asyncio.to_thread(
-                self.store.mark_failed, claim, error=f"no quotes on {sub.topics}", now=now
+                self.store.claims.mark_failed,
+                claim,
+                error=f"no quotes on {sub.topics}",
+                now=clock(),
             )
             log.warning("no quotes for %s (topics %s): nothing posted", sub.channel, sub.topics)
             report.failed.append(f"{claim.id}: no eligible quotes")
             return
-        poster_key = (sub.team_id, client.token or "")  # a reinstall brings a new token
-        poster = self._posters.get(poster_key)
-        if poster is None:
-            poster = self._posters[poster_key] = Poster(client, **self._poster_options)
-        oldest = (post_time(sub, day) - timedelta(hours=1)).timestamp()
-        started = renewed = time.monotonic()
+        scheduled = post_time(sub, day)
+        renewed = time.monotonic()
 
         async def still_ours() -> bool:
             # Nobody can take the claim over before its lease ends, so the database is
@@ -182,92 +179,91 @@ class DailyRunner:
             if time.monotonic() - renewed < self._lease.total_seconds() / 2:
                 return True
             renewed = time.monotonic()
-            later = now + timedelta(seconds=renewed - started)
             return await asyncio.to_thread(
-                self.store.renew, claim, owner=self._owner, now=later, lease=self._lease
+                self.store.claims.renew, claim, now=clock(), lease=self._lease
             )
 
-        delivery = await poster.deliver(
-            sub.channel,
-            daily_message(quote),
+        post = Post(
+            team_id=sub.team_id,
+            channel=sub.channel,
+            message=daily_message(quote),
             claim_id=claim.id,
-            oldest=min(oldest, now.timestamp() - 3600),
-            check_first=claim.taken_over,
-            still_ours=still_ours,
+            oldest=min((scheduled - timedelta(hours=1)).timestamp(), now.timestamp() - 3600),
+            check_first=claim.taken_over or clock() - scheduled > CATCH_UP_AFTER,
         )
-        await asyncio.to_thread(self._record, sub, claim, delivery, now)
+        delivery = await self.sender.deliver(post, still_ours=still_ours)
+        await asyncio.to_thread(self._record, sub, claim, delivery, clock())
         report.add(claim, delivery)
-        if delivery.status == "unauthorized" and refused not in self._unauthorized:
-            # Here on the event loop, not in _record's worker thread: said once, for sure.
-            self._unauthorized.add(refused)
-            log.critical(
-                "Slack refused the bot token (%s) for workspace %r: quote of the day is "
-                "stopped there until the app is reinstalled (or SLACK_BOT_TOKEN fixed and "
-                "quotebot restarted)",
-                delivery.error,
-                sub.team_id or "(single workspace)",
-            )
-        if delivery.status == "unauthorized" and self._forget is not None:
-            await self._forget(sub.team_id)
 
-    def _claim(self, sub: Subscription, day: date, now: datetime) -> Claim | None:
+    def _claim(self, sub: Subscription, day: date, clock: Clock) -> Claim | None:
         """Choose the walk's next quote and claim the post; None if someone else has it."""
-        if self.store.taken(subscription_key=sub.key, local_date=day, now=now):
+        if self.store.claims.taken(subscription_id=sub.id, local_date=day, now=clock()):
             return None  # skip the walk: it hashes every eligible quote
         quote_id, cycle = choose_quote(self.store, self.corpus, sub)
-        return self.store.claim(
-            subscription_key=sub.key,
+        return self.store.claims.claim(
+            subscription_id=sub.id,
             local_date=day,
             quote_id=quote_id,
             cycle=cycle,
             owner=self._owner,
-            now=now,
+            now=clock(),
             lease=self._lease,
         )
 
     def _record(self, sub: Subscription, claim: Claim, delivery: Delivery, now: datetime) -> None:
+        claims = self.store.claims
         where = f"quote of the day in {sub.channel} ({sub.describe()}) for {claim.local_date}"
         if delivery.status == "sent":
-            self.store.mark_sent(claim, ts=delivery.ts or "", now=now)
-            log.info("posted %s: ts %s", where, delivery.ts)
+            if claims.mark_sent(claim, ts=delivery.ts or "", now=now):
+                log.info("posted %s: ts %s", where, delivery.ts)
+            else:
+                log.warning(
+                    "posted %s (ts %s), but another process holds it now", where, delivery.ts
+                )
         elif delivery.status == "lost":
             log.info("%s: another process took it over after our lease ran out", where)
-        elif delivery.status == "retry_later":
-            self.store.release(claim)
-            log.warning("%s not posted yet, will retry: %s", where, delivery.error)
-        elif delivery.status == "unauthorized":
-            self.store.release(claim)
+        elif delivery.status in ("retry_later", "unauthorized"):
+            claims.release(claim)
+            if delivery.status == "retry_later":
+                log.warning("%s not posted yet, will retry: %s", where, delivery.error)
+        elif delivery.status == "unverified":
+            claims.mark_unverified(claim, error=delivery.error or "", now=now)
+            log.warning(
+                "%s: UNVERIFIED. Slack may or may not have posted it (%s) and the bot cannot "
+                "read the channel to check, so it is not sent again (a possible miss rather "
+                "than a double post). Add the bot to the channel (/invite @quotebot) so it "
+                "can check next time.",
+                where, delivery.error,
+            )  # fmt: skip
         elif delivery.status == "disabled":
-            self.store.mark_failed(claim, error=delivery.error or "", now=now)
+            claims.mark_failed(claim, error=delivery.error or "", now=now)
             reason = (
                 f"Slack said {delivery.error}: the channel is archived or deleted, or is "
                 "private and the bot was never invited (/invite @quotebot, then /quote daily)"
             )
-            self.store.disable(sub.key, reason)
-            log.error("%s: %s; subscription disabled", where, reason)
+            self.store.schedules.update(sub.id, enabled=False, disabled_reason=reason)
+            log.error("%s: %s; schedule %s switched off", where, reason, sub.id)
         else:
-            self.store.mark_failed(claim, error=delivery.error or "", now=now)
+            claims.mark_failed(claim, error=delivery.error or "", now=now)
             hint = ""
             if delivery.error == "private_channel_not_invited":
                 hint = " (a private channel: invite the bot with /invite @quotebot)"
             log.error("%s failed: %s%s", where, delivery.error, hint)
 
 
-def _before_subscribed(stored: StoredSubscription, instant: datetime) -> bool:
-    """A post time before a subscription made in Slack existed: it was never promised.
+def _before_start(stored: StoredSubscription, instant: datetime) -> bool:
+    """A post time before the schedule was made, resumed or edited in Slack: never promised.
 
     (`/quote daily` answers with the next post time; a post at the next minute for a
-    time that passed before the command would contradict it.) Subscriptions from the
+    time that passed before the command would contradict it.) Schedules from the
     settings file catch up from their first start, as the operator expects.
     """
-    return (
-        stored.origin == "slack" and stored.created_at is not None and instant < stored.created_at
-    )
+    return stored.starts_at is not None and instant < stored.starts_at
 
 
 def choose_quote(store: Store, corpus: Corpus, sub: Subscription) -> tuple[str, int]:
-    """The next quote of the subscription's no-repeat walk and its cycle ("" if none)."""
-    cycle, used = store.walk(sub.key)
+    """The next quote of the schedule's no-repeat walk and its cycle ("" if none)."""
+    cycle, used = store.claims.walk(sub.id)
     eligible = [quote.id for quote in corpus.in_topics(sub.topics)]
-    chosen = next_quote(eligible, used, seed=sub.key, cycle=cycle)
+    chosen = next_quote(eligible, used, seed=sub.id, cycle=cycle)
     return chosen if chosen else ("", cycle)

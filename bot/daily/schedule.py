@@ -6,12 +6,13 @@ tested by giving times, not by waiting for them.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.ids import derived_id
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]?([0-5]\d)$")
@@ -25,7 +26,12 @@ _DAY_WORDS = {
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A channel's quote of the day: when, in which zone, on which days, on which topics."""
+    """A channel's quote of the day: when, in which zone, on which days, on which topics.
+
+    `id` is short (`K7Q2M`) and stays when the schedule is edited, so its walk and its
+    claims follow it. Left empty, it is derived from the schedule's fields: the settings
+    file's schedules get the same ID at every start, with or without a database.
+    """
 
     channel: str
     time: str = "09:00"
@@ -33,12 +39,16 @@ class Subscription:
     days: str = "mon-fri"
     topics: tuple[str, ...] = ()
     team_id: str = ""
+    id: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", derived_id(*self.signature))
 
     @property
-    def key(self) -> str:
-        """A stable id: the same subscription always has the same key, across restarts."""
-        parts = (self.team_id, self.channel, self.time, self.timezone, self.days, *self.topics)
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    def signature(self) -> tuple[str, ...]:
+        """What makes two schedules the same post: one channel never gets it twice."""
+        return (self.team_id, self.channel, self.time, self.timezone, self.days, *self.topics)
 
     def describe(self) -> str:
         topics = f" on {', '.join(self.topics)}" if self.topics else ""
@@ -81,6 +91,27 @@ def check_zone(value: Any) -> str:
             f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin"
         ) from None
     return str(value)
+
+
+def zone_named(word: str) -> str | None:
+    """The IANA zone a word names (`utc`, `Japan`, `europe/berlin`), or None.
+
+    Matched against the zone list, case-insensitively, so `AI/ML` is a topic and
+    `Japan` a zone: a `/` in a word says nothing either way.
+    """
+    return _zones_by_folded_name().get(word.casefold())
+
+
+def _zones_by_folded_name() -> dict[str, str]:
+    global _ZONES
+    if _ZONES is None:
+        zones = available_timezones() | {"UTC"}
+        _ZONES = {name.casefold(): name for name in zones}
+        _ZONES["gmt"] = "UTC"
+    return _ZONES
+
+
+_ZONES: dict[str, str] | None = None
 
 
 def weekdays(days: str) -> frozenset[int]:
@@ -139,21 +170,24 @@ def next_post(subscription: Subscription, *, now: datetime) -> datetime:
 def parse_request(text: str, *, channel: str, team_id: str, default_zone: str) -> Subscription:
     """`09:00 Europe/Berlin mon-fri robotics` as a subscription for `channel`.
 
-    The time comes first; a zone (it has a `/`, or is UTC) and days may follow in
-    either order; the other words, together, name one topic. Raises ValueError saying what is wrong.
+    The time comes first; the word right after it is the zone when it names one (by
+    the IANA list: `UTC`, `Japan`, `Europe/Berlin`); then days; every word after the
+    days names the topic (`AI/ML` included). Raises ValueError saying what is wrong.
     """
     words = text.split()
     if not words:
         raise ValueError("say when: `/quote daily 09:00 [Europe/Berlin] [mon-fri] [topics]`")
     time_of_day = parse_time(words[0])
-    zone, days, topics = default_zone, "mon-fri", []
-    for word in words[1:]:
-        if "/" in word or word.upper() in ("UTC", "GMT"):
-            zone = check_zone("UTC" if word.upper() in ("UTC", "GMT") else word)
-        elif _looks_like_days(word):
-            days = parse_days(word)
-        else:
-            topics.append(word)
+    zone, days, rest = default_zone, "mon-fri", words[1:]
+    zone_given = False
+    for _ in range(2):  # a zone and days, in either order, before the topics
+        if rest and (named := zone_named(rest[0])) and not zone_given:
+            zone, rest, zone_given = named, rest[1:], True
+        elif rest and _looks_like_days(rest[0]):
+            days, rest = parse_days(rest[0]), rest[1:]
+        elif rest and not zone_given and _looks_like_zone(rest[0]):
+            check_zone(rest[0])  # `Europe/Berlim`: say it is no zone, not "no such topic"
+    topics = rest
     return Subscription(
         channel=channel,
         time=time_of_day,
@@ -162,6 +196,12 @@ def parse_request(text: str, *, channel: str, team_id: str, default_zone: str) -
         topics=(" ".join(topics),) if topics else (),
         team_id=team_id,
     )
+
+
+def _looks_like_zone(word: str) -> bool:
+    """`Europe/Berlim`: an area of the zone list, a slash, something."""
+    area, slash, _ = word.casefold().partition("/")
+    return bool(slash) and area in {name.split("/")[0] for name in _zones_by_folded_name()}
 
 
 def _looks_like_days(word: str) -> bool:

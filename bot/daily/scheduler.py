@@ -22,6 +22,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.daily.runner import DailyRunner
 from bot.daily.schedule import due_dates, post_time
+from bot.daily.schedules import schedules
+from bot.metrics import record_daily_run
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class DailyScheduler:
         clock: Callable[[], datetime],
         grace: timedelta,
         follow_up: timedelta,
+        keep_history: timedelta = timedelta(days=60),
     ) -> None:
         self.runner = runner
         self._clock = clock
@@ -43,6 +46,7 @@ class DailyScheduler:
         # When a run left posts behind (claimed by a process that may have died, or
         # to retry), look again once their lease has run out, not a minute later.
         self._follow_up = follow_up
+        self._keep_history = keep_history
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._running: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -61,6 +65,12 @@ class DailyScheduler:
             # A tick stuck on one channel's retries must not hold back the next minute.
             max_instances=3,
         )
+        # Old claims are pruned hourly, so the per-minute lookups never grow with history
+        # (the walk is kept apart from them: pruning never resets it).
+        self._scheduler.add_job(
+            self._prune, "interval", hours=1, id=f"{JOB_ID}-prune", replace_existing=True,
+            next_run_time=self._clock(), misfire_grace_time=None, coalesce=True,
+        )  # fmt: skip
         self._scheduler.start()
         self._spawn()  # the catch-up run, right now
         log.info("quote of the day scheduler started (catch-up window %s)", self._grace)
@@ -88,6 +98,7 @@ class DailyScheduler:
             self._running.add(task)  # ticks started by APScheduler are awaited on stop too
         try:
             report = await self.runner.run_due(now=self._clock(), grace=self._grace)
+            record_daily_run(report)
             follow_up = f"{JOB_ID}-follow-up"
             if (
                 (report.skipped or report.retry_later)
@@ -107,17 +118,27 @@ class DailyScheduler:
             if task is not None:
                 self._running.discard(task)
 
+    async def _prune(self) -> None:
+        before = (self._clock() - self._keep_history).date()
+        try:
+            gone = await asyncio.to_thread(self.runner.store.claims.prune, before=before)
+        except Exception:
+            log.exception("pruning old quote-of-the-day records failed; next hour tries again")
+            return
+        if gone:
+            log.info("pruned %d quote-of-the-day records from before %s", gone, before)
+
     def _log_missed(self) -> None:
         """Say which posts were missed by more than the catch-up window (and are skipped)."""
         now = self._clock()
-        for stored in self.runner.store.subscriptions():
+        for stored in schedules(self.runner.store):
             sub = stored.subscription
             week = due_dates(sub, now=now, grace=timedelta(days=7))
-            born = stored.created_at or now
+            born = stored.starts_at or stored.created_at or now
             missed = [d for d in week if born <= post_time(sub, d) < now - self._grace]
-            done = self.runner.store.finished((sub.key, d) for d in missed)
+            done = self.runner.store.claims.finished((sub.id, d) for d in missed)
             for day in missed:
-                if (sub.key, day) not in done and day == max(missed):
+                if (sub.id, day) not in done and day == max(missed):
                     log.warning(
                         "skipped the quote of the day in %s for %s: its time (%s) passed "
                         "more than %s ago, while quotebot was down",

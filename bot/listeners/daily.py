@@ -1,4 +1,8 @@
-"""`/quote daily …`: subscribe the current channel, show its schedules, or stop them."""
+"""`/quote daily …`: add, list, edit, stop or resume the current channel's schedules.
+
+Thin: parse the words, find out who is asking (`bot.directory`), let the domain
+(`bot.daily.schedules`, with `bot.roles`) decide, render the answer.
+"""
 
 from __future__ import annotations
 
@@ -6,59 +10,132 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
-from bot.daily.schedule import next_post, parse_request
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.daily import schedules as book
+from bot.daily.schedule import Subscription, next_post, parse_request
+from bot.ids import normalize
 from bot.mrkdwn import escape
-from bot.render import notice_message
+from bot.render_schedules import describe, notice, schedule_list_message
+from bot.roles import Person, reinstall_line
 from bot.services import Services
 
+OFF_WORDS = frozenset({"off", "stop", "cancel", "unsubscribe", "remove"})
+ON_WORDS = frozenset({"on", "resume", "start"})
 
-async def handle(services: Services, command: dict[str, Any], text: str) -> dict[str, Any]:
+
+async def handle(
+    services: Services, command: dict[str, Any], text: str, client: AsyncWebClient
+) -> dict[str, Any]:
     """The reply to a `/quote daily` command, as keyword arguments for `ack()`."""
     channel, team = command["channel_id"], command.get("team_id") or ""
-    store, now = services.store, services.clock()
-    words = text.strip()
-    if words.lower() in ("off", "stop", "cancel", "unsubscribe"):
-        reason = f"turned off in Slack by {command.get('user_id', 'someone')}"
-        count = await asyncio.to_thread(
-            store.unsubscribe, team_id=team, channel=channel, reason=reason
+    user = command.get("user_id") or ""
+    store, now, policy = services.store, services.clock(), services.settings.policy
+    first, _, rest = text.strip().partition(" ")
+    verb, rest = first.lower(), rest.strip()
+
+    if not first:
+        subs = await asyncio.to_thread(
+            book.schedules, store, team_id=team, channel=channel, enabled_only=False
         )
-        text = "No more quotes of the day here." if count else "This channel had no schedule."
-        return {"response_type": "in_channel" if count else "ephemeral", **notice_message(text)}
-    if not words:
-        subs = await asyncio.to_thread(store.subscriptions, team_id=team, channel=channel)
-        if not subs:
-            return notice_message(
-                "No quote of the day here yet. Try `/quote daily 09:00 Europe/Berlin mon-fri`."
+        return schedule_list_message(subs, now=now, command=command.get("command", "/quote"))
+
+    person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
+    if verb in OFF_WORDS and not rest:
+        reason = f"turned off in Slack by {user or 'someone'}"
+        change = await asyncio.to_thread(
+            book.stop_channel, store, team_id=team, channel=channel, person=person,
+            policy=policy, reason=reason,
+        )  # fmt: skip
+        if not change.decision.allowed:
+            return _refused(change.decision.reason, person)
+        if not change.count:
+            return notice("This channel had no schedule.")
+        return _public("No more quotes of the day here.")
+
+    if verb in OFF_WORDS | ON_WORDS | {"edit", "change"}:
+        schedule_id, _, spec = rest.partition(" ")
+        current = await asyncio.to_thread(book.find, store, normalize(schedule_id), team_id=team)
+        if current is None or current.subscription.channel != channel:
+            return notice(
+                f"No schedule `{escape(normalize(schedule_id))}` in this channel: "
+                "`/quote daily` lists them with their IDs."
             )
-        lines = [
-            f"• {escape(s.subscription.describe())}: next "
-            f"{next_post(s.subscription, now=now):%a %d %b %H:%M %Z}"
-            for s in subs
-        ]
-        return notice_message("Quote of the day in this channel:\n" + "\n".join(lines))
+        if verb in OFF_WORDS:
+            reason = f"turned off in Slack by {user or 'someone'}"
+            change = await asyncio.to_thread(
+                book.stop, store, current, person=person, policy=policy, reason=reason
+            )
+            done = f"Stopped the quote of the day `{current.id}` here."
+        elif verb in ON_WORDS:
+            change = await asyncio.to_thread(
+                book.resume, store, current, person=person, policy=policy, now=now
+            )
+            done = f"Quote of the day back on: {_describe(change, now)}."
+        else:
+            parsed = _parse(spec, services, channel=channel, team=team)
+            if isinstance(parsed, dict):
+                return parsed
+            change = await asyncio.to_thread(
+                book.edit, store, current, parsed, person=person, policy=policy, now=now
+            )
+            done = f"Quote of the day changed: {_describe(change, now)}."
+        if not change.decision.allowed:
+            return _refused(change.decision.reason, person)
+        return _public(done)
+
+    parsed = _parse(text, services, channel=channel, team=team)
+    if isinstance(parsed, dict):
+        return parsed
+    change = await asyncio.to_thread(
+        book.add, store, parsed, person=person, policy=policy, now=now, rng=services.rng
+    )
+    if not change.decision.allowed:
+        return _refused(change.decision.reason, person)
+    if change.already:
+        return notice(f"This channel already has that schedule: {_describe(change, now)}.")
+    assert change.schedule is not None
+    when = next_post(change.schedule.subscription, now=now)
+    return _public(
+        f"Quote of the day set: {_describe(change, now, with_next=False)}. "
+        f"First one {when:%a %d %b at %H:%M %Z}."
+    )
+
+
+def _parse(
+    words: str, services: Services, *, channel: str, team: str
+) -> Subscription | dict[str, Any]:
+    """The schedule the words describe, with its topic under its real name; or the reply."""
     try:
         sub = parse_request(
             words, channel=channel, team_id=team, default_zone=services.settings.timezone
         )
     except ValueError as error:
-        return notice_message(escape(str(error)))
+        return notice(escape(str(error)))
     topics = [services.corpus.find_topic(name) for name in sub.topics]
     if None in topics:
         unknown = sub.topics[topics.index(None)]
         close = services.corpus.closest_topics(unknown)
         hint = f" Try {', '.join(f'`{escape(t)}`' for t in close)}." if close else ""
-        return notice_message(
-            f"No topic “{escape(unknown)}”, so nothing was set.{hint} "
-            "`/quote topics` lists them all."
+        shown = unknown if len(unknown) <= 200 else unknown[:199] + "…"
+        return notice(
+            f"No topic “{escape(shown)}”, so nothing was set.{hint} `/quote topics` lists them all."
         )
     # Stored under the topic's own name: `robots`, `Robotics` and `robtics` are one.
-    sub = replace(sub, topics=tuple(t for t in topics if t))
-    await asyncio.to_thread(store.subscribe, sub, user=command.get("user_id"), now=now)
-    when = next_post(sub, now=now)
-    return {
-        "response_type": "in_channel",
-        **notice_message(
-            f"Quote of the day set: {escape(sub.describe())}. "
-            f"First one {when:%a %d %b at %H:%M %Z}."
-        ),
-    }
+    return replace(sub, topics=tuple(t for t in topics if t))
+
+
+def _describe(change: book.Change, now: Any, *, with_next: bool = True) -> str:
+    assert change.schedule is not None
+    line = describe(change.schedule, now=now)
+    return line if with_next else line.rsplit(" · next ", 1)[0]
+
+
+def _refused(reason: str, person: Person) -> dict[str, Any]:
+    if person.directory_incomplete:
+        reason += " " + reinstall_line(person.missing_scopes)
+    return notice(reason)
+
+
+def _public(text: str) -> dict[str, Any]:
+    return {"response_type": "in_channel", **notice(text)}

@@ -2,13 +2,17 @@
 
 One `Poster` per workspace. It paces posts (one per channel per second, a bounded
 number in flight, and a workspace-wide pause whenever Slack answers 429), retries
-5xx answers and connection errors with backoff, joins public channels when Slack
-says `not_in_channel`, and sorts every other answer into a `Delivery` the runner
-can act on.
+5xx answers and connection errors with backoff, and sorts every other answer into a
+`Delivery` the runner can act on.
 
 `chat.postMessage` has no idempotency key: when a send may have gone through (a
 timeout, a 5xx), the channel's history is searched for the post's metadata before
-sending again, so a retry never doubles a post.
+sending again. Slack lets a bot read the history only of channels it is a member
+of, even where `chat:write.public` lets it post without joining; so the Poster
+joins a public channel before its first post there (once: membership is kept in the
+store), and where the outcome of a send is unknown and the history still cannot be
+read, it does not send again: the post is "unverified", a possible miss rather than
+a double post.
 """
 
 from __future__ import annotations
@@ -19,27 +23,39 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.daily.delivery import METADATA_TYPE, Delivery
+
 log = logging.getLogger(__name__)
 
-METADATA_TYPE = "quotebot_daily"
 AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
 GONE_ERRORS = frozenset({"is_archived", "channel_not_found"})
+NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 
-Status = Literal["sent", "failed", "disabled", "unauthorized", "retry_later", "lost"]
+
+class Membership(Protocol):
+    """Which channels the bot is known to be in (kept in the store, shared by instances)."""
+
+    async def known(self, channel: str) -> bool: ...
+
+    async def joined(self, channel: str) -> None: ...
+
+    async def left(self, channel: str) -> None: ...
+
+
+class Unreadable(Exception):
+    """The channel's history cannot be read, so whether a post went out cannot be known."""
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
-    """How a post ended: sent (with its ts), or why not."""
-
-    status: Status
-    ts: str | None = None
+class _Joined:
+    ok: bool
+    private: bool = False
     error: str | None = None
 
 
@@ -59,6 +75,7 @@ class Poster:
         self,
         client: AsyncWebClient,
         *,
+        members: Membership,
         in_flight: int = 20,
         channel_interval: float = 1.0,
         attempts: int = 5,
@@ -67,6 +84,7 @@ class Poster:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.client = client
+        self._members = members
         self._slots = asyncio.Semaphore(in_flight)
         self._channel_interval = channel_interval
         self._attempts = attempts
@@ -85,15 +103,23 @@ class Poster:
 
         `oldest` bounds the history search (a Unix time before any earlier attempt);
         `check_first` searches before the first send, for a claim taken over from a
-        process that may have sent it already. `still_ours` is asked right before each
-        send (after any wait); False means another process took the claim over ("lost").
+        process that may have sent it already, or a catch-up after a restart.
+        `still_ours` is asked right before each send (after any wait); False means
+        another process took the claim over ("lost").
         """
+        joined = await self._ensure_member(channel)
+        if joined.error in GONE_ERRORS or joined.error in AUTH_ERRORS:
+            return _failure(joined.error or "")
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"claim": claim_id}}
-        uncertain, joined, failures, ratelimited = check_first, False, 0, 0
+        uncertain, failures, ratelimited = check_first, 0, 0
         last_error = ""
         while failures < self._attempts and ratelimited < self._ratelimit_attempts:
             if uncertain:
-                ts = await self.find_posted(channel, claim_id=claim_id, oldest=oldest)
+                try:
+                    ts = await self.find_posted(channel, claim_id=claim_id, oldest=oldest)
+                except Unreadable as error:
+                    why = f"{last_error or 'an earlier attempt'}; history unreadable: {error}"
+                    return Delivery("unverified", error=why)
                 if ts:
                     return Delivery("sent", ts=ts)
             try:
@@ -104,6 +130,8 @@ class Poster:
                         channel=channel, metadata=metadata, unfurl_links=False,
                         unfurl_media=False, **message,
                     )  # fmt: skip
+                if joined.private:  # a private channel took the post: the bot is in it
+                    await self._members.joined(channel)
                 return Delivery("sent", ts=response["ts"])
             except SlackApiError as error:
                 status = error.response.status_code
@@ -118,31 +146,50 @@ class Poster:
                     failures, uncertain = failures + 1, True
                     await self._sleep(self._backoff * 2 ** (failures - 1))
                     continue
-                if code == "not_in_channel" and not joined:
-                    joined = True
-                    joined_error = await self._join(channel)
-                    if joined_error is None:
+                if code == "not_in_channel" and joined.ok is False and not joined.private:
+                    return _failure(joined.error or code)
+                if code == "not_in_channel":  # removed since we joined: join again
+                    await self._members.left(channel)
+                    joined = await self._ensure_member(channel)
+                    if joined.ok:
                         continue
-                    return _failure(joined_error)
+                    return _failure(joined.error or code)
                 return _failure(code)
-            except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            except NETWORK_ERRORS as error:
                 failures, uncertain = failures + 1, True
                 last_error = f"{type(error).__name__}: {error}"
                 await self._sleep(self._backoff * 2 ** (failures - 1))
+        if uncertain:  # the last attempt's outcome is unknown: look once more
+            try:
+                ts = await self.find_posted(channel, claim_id=claim_id, oldest=oldest)
+            except Unreadable as error:
+                return Delivery("unverified", error=f"{last_error}; history unreadable: {error}")
+            if ts:
+                return Delivery("sent", ts=ts)
         return Delivery("retry_later", error=f"gave up for now after {last_error}")
 
     async def find_posted(self, channel: str, *, claim_id: str, oldest: float) -> str | None:
-        """The ts of our post for `claim_id` in the channel's recent history, if there is one."""
-        cursor = None
+        """The ts of our post for `claim_id` in the channel's recent history, if there is one.
+
+        Raises Unreadable when the history cannot be read (not a member, no answer).
+        """
+        cursor, rejoined = None, False
         for _page in range(5):
             try:
                 response = await self.client.conversations_history(
                     channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True,
                     limit=200, cursor=cursor,
                 )  # fmt: skip
-            except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as error:
-                log.warning("cannot read %s history to check for a sent post: %s", channel, error)
-                return None
+            except SlackApiError as error:
+                code = str(error.response.get("error") or error.response.status_code)
+                if code == "not_in_channel" and not rejoined:  # removed since: join again
+                    rejoined = True
+                    await self._members.left(channel)
+                    if (await self._ensure_member(channel)).ok:
+                        continue
+                raise Unreadable(code) from None
+            except NETWORK_ERRORS as error:
+                raise Unreadable(f"{type(error).__name__}: {error}") from None
             for message in response.get("messages") or []:
                 meta = message.get("metadata") or {}
                 payload = meta.get("event_payload") or {}
@@ -153,17 +200,30 @@ class Poster:
                 return None
         return None
 
-    async def _join(self, channel: str) -> str | None:
-        """Join a public channel; None on success, else Slack's error."""
+    async def _ensure_member(self, channel: str) -> _Joined:
+        """Join a public channel before posting there, so its history can be read.
+
+        Private channels cannot be joined; the bot posts there only as an invited
+        member (and then reads them with `groups:history`).
+        """
+        if await self._members.known(channel):
+            return _Joined(True)
         try:
             await self.client.conversations_join(channel=channel)
         except SlackApiError as error:
-            code = str(error.response.get("error"))
+            code = str(error.response.get("error") or error.response.status_code)
             if code == "method_not_supported_for_channel_type":
-                return "private_channel_not_invited"
-            return code
-        log.info("joined %s to post the quote of the day", channel)
-        return None
+                return _Joined(False, private=True)
+            log.warning(
+                "could not join %s (%s): posting without reading its history", channel, code
+            )
+            return _Joined(False, error=code)
+        except NETWORK_ERRORS as error:
+            log.warning("could not join %s (%s); will try again next post", channel, error)
+            return _Joined(False, error=f"{type(error).__name__}")
+        await self._members.joined(channel)
+        log.info("joined %s to post the quote of the day there", channel)
+        return _Joined(True)
 
     @contextlib.asynccontextmanager
     async def _paced(self, channel: str) -> AsyncIterator[None]:
@@ -196,4 +256,6 @@ def _failure(code: str) -> Delivery:
         return Delivery("unauthorized", error=code)
     if code in GONE_ERRORS:
         return Delivery("disabled", error=code)
+    if code == "method_not_supported_for_channel_type":
+        return Delivery("failed", error="private_channel_not_invited")
     return Delivery("failed", error=code)

@@ -1,0 +1,220 @@
+"""A channel's quote-of-the-day schedules: add, edit, pause, resume, stop, list.
+
+The one code path behind `/quote daily` (and, later, the schedule modal), with the
+rules that make it safe to hand to a whole workspace: who may change what
+(`bot.roles`), at most `CHANNEL_CAP` per channel, the same schedule never twice in a
+channel, and a schedule made, resumed or edited in Slack starting at its next time,
+as the reply promises. Pure but for the store, which is passed in.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.daily.schedule import Subscription
+from bot.ids import random_id
+from bot.roles import (
+    ALLOWED,
+    Decision,
+    Person,
+    Policy,
+    may_add_in_channel,
+    may_add_schedule,
+    may_change_schedule,
+)
+from bot.store import ScheduleRow, Store
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubscription:
+    """A schedule with what the store knows about it: where it came from, on or off."""
+
+    subscription: Subscription
+    origin: str  # "config" (the settings file) or "slack"
+    enabled: bool
+    disabled_reason: str | None
+    created_by: str | None
+    created_at: datetime | None = None  # UTC
+    starts_at: datetime | None = None  # no post time before this is due (UTC)
+
+    @property
+    def id(self) -> str:
+        return self.subscription.id
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a change did, for the reply: the schedule, or why nothing changed."""
+
+    decision: Decision
+    schedule: StoredSubscription | None = None
+    count: int = 0  # how many schedules a stop turned off
+    already: bool = False  # the same schedule was already on: nothing added
+
+
+def from_row(row: ScheduleRow) -> StoredSubscription:
+    sub = Subscription(
+        channel=row.channel, time=row.time, timezone=row.timezone, days=row.days,
+        topics=row.topics, team_id=row.team_id, id=row.id,
+    )  # fmt: skip
+    return StoredSubscription(
+        sub, row.origin, row.enabled, row.disabled_reason, row.created_by, row.created_at,
+        row.starts_at,
+    )  # fmt: skip
+
+
+def to_row(
+    sub: Subscription, *, origin: str, user: str | None, now: datetime,
+    starts_at: datetime | None,
+) -> ScheduleRow:  # fmt: skip
+    return ScheduleRow(
+        id=sub.id, team_id=sub.team_id, channel=sub.channel, time=sub.time,
+        timezone=sub.timezone, days=sub.days, topics=sub.topics, origin=origin,
+        created_by=user, enabled=True, disabled_reason=None, created_at=now,
+        starts_at=starts_at,
+    )  # fmt: skip
+
+
+def sync_config(store: Store, configured: Iterable[Subscription], *, now: datetime) -> None:
+    """The settings file's schedules, under the IDs they derive (they catch up after a start)."""
+    rows = [to_row(sub, origin="config", user=None, now=now, starts_at=None) for sub in configured]
+    store.schedules.sync_config(rows)
+
+
+def schedules(
+    store: Store, *, team_id: str | None = None, channel: str | None = None,
+    enabled_only: bool = True,
+) -> list[StoredSubscription]:  # fmt: skip
+    rows = store.schedules.list(team_id=team_id, channel=channel, enabled_only=enabled_only)
+    return [from_row(row) for row in rows]
+
+
+def find(store: Store, schedule_id: str, *, team_id: str) -> StoredSubscription | None:
+    """A schedule by ID, only within the asker's workspace (or the settings file's)."""
+    row = store.schedules.get(schedule_id)
+    if row is None or row.team_id not in (team_id, ""):
+        return None
+    return from_row(row)
+
+
+def add(
+    store: Store, sub: Subscription, *, person: Person, policy: Policy, now: datetime,
+    rng: random.Random,
+) -> Change:  # fmt: skip
+    """Add a schedule made in Slack; an identical one is not added twice, a stopped one resumes."""
+    allowed = may_add_schedule(person, policy)
+    if not allowed.allowed:
+        return Change(allowed)
+    same = _same_schedule(store, sub)
+    if same is not None and same.enabled:
+        return Change(ALLOWED, same, already=True)
+    if same is not None:
+        return resume(store, same, person=person, policy=policy, now=now)
+    capped = may_add_in_channel(store.schedules.count(team_id=sub.team_id, channel=sub.channel))
+    if not capped.allowed:
+        return Change(capped)
+    while True:  # a random short ID; the store refuses one already taken
+        fresh = replace(sub, id=random_id(rng))
+        row = to_row(fresh, origin="slack", user=person.user_id, now=now, starts_at=now)
+        if store.schedules.add(row):
+            return Change(ALLOWED, from_row(row))
+
+
+def edit(
+    store: Store, current: StoredSubscription, new: Subscription, *, person: Person,
+    policy: Policy, now: datetime, creator_name: str | None = None,
+) -> Change:  # fmt: skip
+    """Change a schedule's time, zone, days or topics; its ID, walk and claims stay.
+
+    Today's post is claimed under (ID, date), so a schedule edited after it posted
+    today does not post again today; one edited to a time already past starts at its
+    next time.
+    """
+    allowed = _may_change(current, person, policy, creator_name)
+    if not allowed.allowed:
+        return Change(allowed)
+    store.schedules.update(
+        current.id, time=new.time, timezone=new.timezone, days=new.days,
+        topics=new.topics, starts_at=now,
+    )  # fmt: skip
+    changed = replace(new, id=current.id, channel=current.subscription.channel,
+                      team_id=current.subscription.team_id)  # fmt: skip
+    return Change(ALLOWED, replace(current, subscription=changed, starts_at=now))
+
+
+def pause(
+    store: Store, current: StoredSubscription, *, person: Person, policy: Policy, reason: str,
+    creator_name: str | None = None,
+) -> Change:  # fmt: skip
+    """Switch a schedule off, keeping it (the settings file's stay off after a restart)."""
+    allowed = _may_change(current, person, policy, creator_name)
+    if not allowed.allowed:
+        return Change(allowed)
+    store.schedules.update(current.id, enabled=False, disabled_reason=reason)
+    return Change(ALLOWED, replace(current, enabled=False, disabled_reason=reason), count=1)
+
+
+def resume(
+    store: Store, current: StoredSubscription, *, person: Person, policy: Policy,
+    now: datetime, creator_name: str | None = None,
+) -> Change:  # fmt: skip
+    """Switch a schedule back on, from its next post time (no catching up on the pause)."""
+    allowed = _may_change(current, person, policy, creator_name)
+    if not allowed.allowed:
+        return Change(allowed)
+    store.schedules.update(current.id, enabled=True, disabled_reason=None, starts_at=now)
+    resumed = replace(current, enabled=True, disabled_reason=None, starts_at=now)
+    return Change(ALLOWED, resumed)
+
+
+def stop(
+    store: Store, current: StoredSubscription, *, person: Person, policy: Policy, reason: str,
+    creator_name: str | None = None,
+) -> Change:  # fmt: skip
+    """Stop one schedule: one made in Slack is removed, the settings file's is switched off."""
+    if current.origin == "config":
+        return pause(store, current, person=person, policy=policy, reason=reason,
+                     creator_name=creator_name)  # fmt: skip
+    allowed = _may_change(current, person, policy, creator_name)
+    if not allowed.allowed:
+        return Change(allowed)
+    store.schedules.delete(current.id)
+    return Change(ALLOWED, current, count=1)
+
+
+def stop_channel(
+    store: Store, *, team_id: str, channel: str, person: Person, policy: Policy, reason: str
+) -> Change:
+    """Stop every schedule of a channel the person may stop; refused if any is not theirs.
+
+    All or nothing: half a channel stopped is a surprise either way, so the first
+    schedule the person may not change refuses the whole request, saying why.
+    """
+    active = [s for s in schedules(store, team_id=team_id, channel=channel) if s.enabled]
+    for current in active:
+        allowed = _may_change(current, person, policy, None)
+        if not allowed.allowed:
+            return Change(allowed)
+    for current in active:
+        stop(store, current, person=person, policy=policy, reason=reason)
+    return Change(ALLOWED, count=len(active))
+
+
+def _may_change(
+    current: StoredSubscription, person: Person, policy: Policy, creator_name: str | None
+) -> Decision:
+    return may_change_schedule(
+        person, origin=current.origin, created_by=current.created_by, policy=policy,
+        creator_name=creator_name,
+    )  # fmt: skip
+
+
+def _same_schedule(store: Store, sub: Subscription) -> StoredSubscription | None:
+    """The channel's schedule posting exactly this (any origin, on or off), if there is one."""
+    for existing in schedules(store, team_id=sub.team_id, channel=sub.channel, enabled_only=False):
+        if existing.subscription.signature[1:] == sub.signature[1:]:
+            return existing
+    return None

@@ -1,0 +1,46 @@
+"""The bot's state in SQL, through SQLAlchemy, split by what it holds.
+
+- `events`: Slack event ids already handled;
+- `schedules`: the quote-of-the-day schedules;
+- `claims`: who sends each day's post, what it was, and the no-repeat walk;
+- `members`: channels the bot has joined.
+
+The store never imports the domain: it reads and writes its own row types
+(`bot.store.rows`), and the domain turns them into its own.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Engine
+
+from bot.store.claims import Claims
+from bot.store.database import Database, StoreError, utcnow
+from bot.store.events import Events
+from bot.store.members import Members
+from bot.store.rows import Claim, PostRecord, ScheduleRow
+from bot.store.schedules import Schedules
+
+__all__ = ["Claim", "PostRecord", "ScheduleRow", "Store", "StoreError", "utcnow"]
+
+
+class Store:
+    """All of the bot's state; one instance per process."""
+
+    def __init__(self, url: str) -> None:
+        self.database = Database(url)
+        self.events = Events(self.database)
+        self.schedules = Schedules(self.database)
+        self.claims = Claims(self.database)
+        self.members = Members(self.database)
+
+    @property
+    def engine(self) -> Engine:
+        """For slack-sdk's installation store, which keeps its tables in our database."""
+        return self.database.engine
+
+    def create_tables(self, tables: MetaData) -> None:
+        self.database.create_tables(tables)
+
+    def close(self) -> None:
+        self.database.close()

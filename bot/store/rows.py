@@ -1,0 +1,53 @@
+"""The store's own row types: what it reads and writes, independent of the domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    """A quote-of-the-day schedule as stored (times in UTC)."""
+
+    id: str
+    team_id: str
+    channel: str
+    time: str
+    timezone: str
+    days: str
+    topics: tuple[str, ...]
+    origin: str  # "config" (the settings file) or "slack"
+    created_by: str | None
+    enabled: bool
+    disabled_reason: str | None
+    created_at: datetime
+    starts_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The right to send one day's post; `taken_over` means an earlier sender may have sent it."""
+
+    subscription_id: str
+    local_date: date
+    quote_id: str
+    cycle: int
+    taken_over: bool = False
+    owner: str = ""
+
+    @property
+    def id(self) -> str:
+        """The claim's name in the post's metadata, found again in the channel's history."""
+        return f"{self.subscription_id}:{self.local_date.isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord:
+    subscription_id: str
+    local_date: date
+    status: str  # pending, sent, failed, unverified
+    quote_id: str
+    cycle: int
+    ts: str | None
+    error: str | None

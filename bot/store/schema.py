@@ -1,0 +1,103 @@
+"""The database tables, as SQLAlchemy Core metadata; the modules beside it read and write them.
+
+Bump SCHEMA_VERSION with every change here, and add the step that migrates an older
+database to `bot.store.migrations`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+SCHEMA_VERSION = 2
+SCHEMA_LOCK = 0x71756F7465  # any constant shared by all instances: 'quote'
+
+metadata = MetaData()
+
+schema_info = Table(
+    "quotebot_schema",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+seen_events = Table(
+    "seen_events",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# A channel's quote of the day. `id` is short and stays when the schedule is edited,
+# so its walk and its claims follow it.
+schedules = Table(
+    "daily_schedules",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("team_id", String(32), nullable=False, default=""),
+    Column("channel", String(32), nullable=False, index=True),
+    Column("time", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("days", String(64), nullable=False),
+    Column("topics", Text, nullable=False, default="[]"),
+    Column("origin", String(8), nullable=False),  # "config" or "slack"
+    Column("created_by", String(32), nullable=True),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("disabled_reason", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # Post times before this instant are never due: set when made, resumed or edited
+    # in Slack ("first one at …" holds); None for the settings file's (they catch up).
+    Column("starts_at", DateTime(timezone=True), nullable=True),
+)
+
+# One row per (schedule, local date): the claim that decides who sends that post.
+claims = Table(
+    "daily_claims",
+    metadata,
+    Column("subscription_id", String(16), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("status", String(12), nullable=False),  # pending, sent, failed, unverified
+    Column("quote_id", String(32), nullable=False),
+    Column("cycle", Integer, nullable=False, default=0),
+    Column("ts", String(32), nullable=True),
+    Column("claimed_by", String(64), nullable=False),
+    Column("lease_until", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("error", Text, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Every minute the scheduler asks which of today's posts are done, and pruning
+    # deletes by date: both read this index, so neither grows with the history.
+    Index("daily_claims_by_date", "local_date", "status"),
+)
+
+# The no-repeat walk, apart from the post history: pruning old claims never resets it.
+# Only the current cycle's steps are kept.
+walk_steps = Table(
+    "daily_walk",
+    metadata,
+    Column("subscription_id", String(16), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("cycle", Integer, nullable=False),
+    Column("quote_id", String(32), nullable=False),
+    Index("daily_walk_by_cycle", "subscription_id", "cycle"),
+)
+
+# Channels the bot has joined (or posted to as a member): there it can read the
+# history, so a post whose answer was lost is looked for before it is sent again.
+channel_members = Table(
+    "channel_members",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+)
