@@ -7,6 +7,7 @@ from the environment and are never logged or shown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bot.corpus import shipped_corpus
 from bot.daily.schedule import Subscription, check_zone, parse_days, parse_time
+from bot.ids import ALPHABET, normalize
+from bot.roles import Policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +119,9 @@ class Settings:
     timezone: str = "UTC"
     catch_up_hours: float = 6.0
     lease_seconds: float = 300.0
+    history_days: int = 60
     subscriptions: tuple[Subscription, ...] = ()
+    policy: Policy = field(default_factory=Policy)  # who manages schedules, approves quotes
 
     @property
     def socket_mode(self) -> bool:
@@ -185,11 +190,16 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         database_url=_database_url(env["DATABASE_URL"]) or f"sqlite:///{database}",
         log_level=_log_level(env["QUOTEBOT_LOG_LEVEL"]),
         timezone=timezone,
-        catch_up_hours=_number(config, "catch_up_hours", 6.0, config_path),
-        lease_seconds=_number(config, "lease_seconds", 300.0, config_path),
+        # Values that would silently switch things off are refused: with no catch-up
+        # window nothing is ever due, and a lease shorter than one slow send lets a
+        # second instance take over a post that is still being sent.
+        catch_up_hours=_number(config, "catch_up_hours", 6.0, config_path, above=0),
+        lease_seconds=_number(config, "lease_seconds", 300.0, config_path, least=30),
+        history_days=int(_number(config, "history_days", 60, config_path, least=1)),
         subscriptions=_subscriptions(
             config.get("daily"), timezone, config_path, need_team=bool(client_id)
         ),
+        policy=_policy(config, config_path),
     )
 
 
@@ -270,10 +280,19 @@ def _read_yaml(path: Path, *, required: bool) -> Mapping[str, Any]:
     return data
 
 
-def _number(config: Mapping[str, Any], key: str, default: float, path: Path) -> float:
+def _number(
+    config: Mapping[str, Any], key: str, default: float, path: Path, *,
+    above: float | None = None, least: float | None = None,
+) -> float:  # fmt: skip
+    """A number setting, more than `above` or at least `least`; the error names the key."""
     value = config.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise SettingsError(f"{path}: {key} must be a number of at least 0, got {value!r}")
+    number = not isinstance(value, bool) and isinstance(value, int | float)
+    if not number:
+        raise SettingsError(f"{path}: {key} must be a number, got {value!r}")
+    if above is not None and value <= above:
+        raise SettingsError(f"{path}: {key} must be a number above {above:g}, got {value!r}")
+    if least is not None and value < least:
+        raise SettingsError(f"{path}: {key} must be a number of at least {least:g}, got {value!r}")
     return float(value)
 
 
@@ -317,6 +336,81 @@ def _subscriptions(
                 days=_checked(parse_days, item.get("days", "mon-fri"), f"{where}.days"),
                 topics=tuple(str(topic) for topic in topics),
                 team_id=str(item.get("team", "") or ""),
+                id=_schedule_id(item.get("id"), f"{where}.id"),
             )
         )
+    ids = [sub.id for sub in subscriptions]
+    for number, sub in enumerate(subscriptions, start=1):
+        if ids.index(sub.id) != number - 1:
+            raise SettingsError(
+                f"{path}: daily[{number}] has the same id as daily[{ids.index(sub.id) + 1}] "
+                f"({sub.id}): give each schedule its own, or remove the copy"
+            )
     return tuple(subscriptions)
+
+
+def _schedule_id(value: Any, where: str) -> str:
+    """An optional `id:`: keeps a schedule's walk when its time or days change in the file.
+
+    Without one, the ID is derived from the schedule's fields (the same at every start).
+    """
+    if value is None:
+        return ""
+    text = normalize(str(value))
+    if not 2 <= len(text) <= 16 or not all(char in ALPHABET for char in text):
+        raise SettingsError(
+            f"{where}: must be 2 to 16 of the letters and digits {ALPHABET}, got {value!r}"
+        )
+    return text
+
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
+
+
+def _policy(config: Mapping[str, Any], path: Path) -> Policy:
+    """`managers`, `approvers` and `schedules_added_by`: who holds which role."""
+    managers, manager_groups = _people(config.get("managers"), "managers", path)
+    approvers = approver_groups = None  # absent: the same as the managers
+    if config.get("approvers") is not None:
+        approvers, approver_groups = _people(config["approvers"], "approvers", path)
+    added_by = config.get("schedules_added_by", "everyone")
+    if added_by not in ("everyone", "managers"):
+        raise SettingsError(
+            f"{path}: schedules_added_by must be everyone or managers, got {added_by!r}"
+        )
+    return Policy(
+        managers=managers,
+        manager_groups=manager_groups,
+        approvers=approvers,
+        approver_groups=approver_groups,
+        schedules_added_by=added_by,
+    )
+
+
+def _people(raw: Any, key: str, path: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """A list of user IDs and user group IDs, split into (users, groups).
+
+    IDs, not names: names change and can be shared, an ID is one account or group.
+    """
+    if raw is None:
+        return frozenset(), frozenset()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise SettingsError(
+            f"{path}: {key} must be a list of Slack user IDs (U…) or user group IDs (S…)"
+        )
+    users, groups = set(), set()
+    for number, item in enumerate(raw, start=1):
+        value = item.strip() if isinstance(item, str) else item
+        if isinstance(value, str) and _USER_ID.fullmatch(value):
+            users.add(value)
+        elif isinstance(value, str) and _GROUP_ID.fullmatch(value):
+            groups.add(value)
+        else:
+            raise SettingsError(
+                f"{path}: {key}[{number}] must be a Slack user ID like U0123ABCD (profile → ⋮ "
+                f"→ Copy member ID) or a user group ID like S0123ABCD, got {item!r}"
+            )
+    return frozenset(users), frozenset(groups)
