@@ -4,6 +4,10 @@ slack-sdk's SQLAlchemy installation and state stores keep their tables in the sa
 database as the rest of the bot's state. Their async versions need an async
 database driver; the sync ones, run in a worker thread, share our one engine and
 work the same on SQLite and PostgreSQL.
+
+Each workspace's `auth.test` answer is kept (`CachedAuthorize`), so a request costs
+no call to Slack before its reply; the entry is dropped when the workspace's tokens
+are deleted and when Slack refuses its token.
 """
 
 from __future__ import annotations
@@ -11,7 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -19,8 +27,8 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.daily.post import posting_client
 from bot.settings import Settings
+from bot.slack.poster import AUTH_ERRORS, posting_client
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -35,18 +43,33 @@ BOT_SCOPES = (
     "channels:history",
     "groups:history",
     "im:history",
+    "users:read",
+    "usergroups:read",
 )
 STATE_SECONDS = 600
 
 
+def refused_token(error: BaseException) -> bool:
+    """Whether Slack answered `error` because the token itself no longer works."""
+    code = error.response.get("error") if isinstance(error, SlackApiError) else None
+    return code in AUTH_ERRORS
+
+
 class InstallationStore(AsyncInstallationStore):
-    """slack-sdk's SQLAlchemy installation store, run off the event loop."""
+    """slack-sdk's SQLAlchemy installation store, run off the event loop.
+
+    It holds the cache of each workspace's authorization (`authorize`), and deleting a
+    workspace's tokens here drops its entry: so every way tokens get deleted (bolt's
+    `tokens_revoked` and `app_uninstalled` listeners, the daily poster's `forget`)
+    empties the cache too.
+    """
 
     def __init__(self, client_id: str, store: Store) -> None:
         self.sync = SQLAlchemyInstallationStore(
             client_id=client_id, engine=store.engine, logger=log
         )
         store.create_tables(self.sync.metadata)
+        self.authorize = CachedAuthorize(self)
 
     @property
     def logger(self) -> logging.Logger:
@@ -90,6 +113,7 @@ class InstallationStore(AsyncInstallationStore):
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await asyncio.to_thread(self.sync.delete_bot, enterprise_id=enterprise_id, team_id=team_id)
+        self.authorize.forget(enterprise_id=enterprise_id, team_id=team_id)
 
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
@@ -100,6 +124,66 @@ class InstallationStore(AsyncInstallationStore):
             team_id=team_id,
             user_id=user_id,
         )
+        # Also for one user's token (tokens_revoked): the next request asks auth.test again.
+        self.authorize.forget(enterprise_id=enterprise_id, team_id=team_id)
+
+
+class CachedAuthorize(AsyncAuthorize):
+    """bolt's authorize for many workspaces, asking `auth.test` once per workspace token.
+
+    bolt's own `AsyncInstallationStoreAuthorize` asks `auth.test` on every request; its
+    `cache_enabled` keeps the answers but never drops one. Here the stored bot token is
+    still read on every request (one indexed row), so tokens deleted by any instance
+    stop working at once; only Slack's answer about that token is kept, by workspace,
+    until `forget`. A reinstall brings a new token, which is asked about afresh.
+    Bot tokens only (`installation_store_bot_only`), and the manifest leaves token
+    rotation off, so there is no refresh token to handle.
+    """
+
+    def __init__(self, installations: AsyncInstallationStore) -> None:
+        self._installations = installations
+        self._results: dict[tuple[str | None, str | None], AuthorizeResult] = {}
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **actor: str | None,
+    ) -> AuthorizeResult | None:
+        bot = await self._installations.async_find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=context.is_enterprise_install,
+        )
+        if bot is None or not bot.bot_token:
+            log.debug("no installation for enterprise %s, team %s", enterprise_id, team_id)
+            return None  # bolt answers that the app is not installed here
+        key = (enterprise_id, team_id)
+        cached = self._results.get(key)
+        if cached is not None and cached.bot_token == bot.bot_token:
+            return cached
+        try:
+            answer = await context.client.auth_test(token=bot.bot_token)
+        except SlackApiError as error:
+            log.warning(
+                "Slack refused the stored token of workspace %s: %s",
+                team_id,
+                error.response.get("error"),
+            )
+            return None
+        result = AuthorizeResult.from_auth_test_response(
+            auth_test_response=answer, bot_token=bot.bot_token, bot_scopes=bot.bot_scopes
+        )
+        self._results[key] = result
+        return result
+
+    def forget(self, *, enterprise_id: str | None = None, team_id: str | None) -> None:
+        """Drop a workspace's kept answer: its next request asks `auth.test` again."""
+        if self._results.pop((enterprise_id, team_id), None) is not None:
+            log.info("dropped the cached authorization of workspace %s", team_id)
 
 
 class StateStore(AsyncOAuthStateStore):
@@ -130,7 +214,7 @@ def oauth_settings(
     settings: Settings, installations: InstallationStore, store: Store
 ) -> AsyncOAuthSettings:
     """bolt's OAuth flow, with installations and states in our database."""
-    return AsyncOAuthSettings(
+    flow = AsyncOAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         scopes=list(BOT_SCOPES),
@@ -139,6 +223,9 @@ def oauth_settings(
         state_store=StateStore(store),
         logger=log,
     )
+    # The one bolt built asks auth.test on every request; AsyncApp takes this one.
+    flow.authorize = installations.authorize
+    return flow
 
 
 class Workspaces:
@@ -155,6 +242,6 @@ class Workspaces:
         return posting_client(bot.bot_token, self._base_url)
 
     async def forget(self, team_id: str) -> None:
-        """Delete a workspace's tokens: Slack said they no longer work."""
+        """Delete a workspace's tokens (and so its cached authorization): Slack refused them."""
         await self._installations.async_delete_all(enterprise_id=None, team_id=team_id)
         log.warning("deleted the tokens of workspace %s", team_id)

@@ -51,7 +51,7 @@ class RunReport:
             self.taken_over += 1
         if delivery.status == "sent":
             self.sent.append(claim.id)
-        elif delivery.status in ("retry_later", "unauthorized"):
+        elif delivery.status == "retry_later":
             self.retry_later.append(f"{claim.id}: {delivery.error}")
         elif delivery.status == "unverified":
             self.unverified.append(f"{claim.id}: {delivery.error}")
@@ -242,7 +242,7 @@ class DailyRunner:
                 "private and the bot was never invited (/invite @quotebot, then /quote daily)"
             )
             self.store.schedules.update(sub.id, enabled=False, disabled_reason=reason)
-            log.error("%s: %s; schedule %s switched off", where, reason, sub.id)
+            log.error("%s: %s; schedule %s disabled", where, reason, sub.id)
         else:
             claims.mark_failed(claim, error=delivery.error or "", now=now)
             hint = ""

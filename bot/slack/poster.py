@@ -111,7 +111,7 @@ class Poster:
         if joined.error in GONE_ERRORS or joined.error in AUTH_ERRORS:
             return _failure(joined.error or "")
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"claim": claim_id}}
-        uncertain, failures, ratelimited = check_first, 0, 0
+        uncertain, failures, ratelimited, rejoined = check_first, 0, 0, False
         last_error = ""
         while failures < self._attempts and ratelimited < self._ratelimit_attempts:
             if uncertain:
@@ -146,9 +146,12 @@ class Poster:
                     failures, uncertain = failures + 1, True
                     await self._sleep(self._backoff * 2 ** (failures - 1))
                     continue
-                if code == "not_in_channel" and joined.ok is False and not joined.private:
+                if code == "not_in_channel" and joined.private:
+                    return _failure("private_channel_not_invited")
+                if code == "not_in_channel" and not joined.ok:
                     return _failure(joined.error or code)
-                if code == "not_in_channel":  # removed since we joined: join again
+                if code == "not_in_channel" and not rejoined:  # removed since: join again
+                    rejoined = True
                     await self._members.left(channel)
                     joined = await self._ensure_member(channel)
                     if joined.ok:

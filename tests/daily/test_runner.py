@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import random
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,9 @@ from bot.daily.runner import DailyRunner, RunReport, daily_message
 from bot.daily.schedule import Subscription, post_time
 from bot.daily.scheduler import DailyScheduler
 from bot.render import DAILY_ANOTHER
+from bot.daily.schedules import add, schedules, sync_config
+from bot.roles import Person, Policy
+from bot.slack.sender import SlackSender
 from bot.store import Store
 from tests.harness import BOT_TOKEN
 from tests.slack_standin import Call, SlackStandIn
@@ -71,14 +75,13 @@ def make_runner(
         retry_handlers=[],  # as in production: the Poster retries, checking history first
         timeout=timeout,  # type: ignore[arg-type]  # slack-sdk says int; aiohttp takes float
     )
-    return DailyRunner(
+    sender = SlackSender(
         store=store,
-        corpus=corpus,
         client_for=lambda _team_id: client,
-        owner=owner,
-        lease=lease,
+        clock=lambda: NOW,
         poster_options={**FAST, **poster},
     )
+    return DailyRunner(store=store, corpus=corpus, sender=sender, owner=owner, lease=lease)
 
 
 def daily(channel: str, time: str = "09:00", zone: str = "UTC", **more: Any) -> Subscription:
@@ -86,11 +89,11 @@ def daily(channel: str, time: str = "09:00", zone: str = "UTC", **more: Any) -> 
 
 
 def subscribe(store: Store, *subs: Subscription) -> None:
-    store.sync_config(subs, now=utc(2026, 1, 1))
+    sync_config(store, subs, now=utc(2026, 1, 1))
 
 
 def claim_id(sub: Subscription, day: date) -> str:
-    return f"{sub.key}:{day.isoformat()}"
+    return f"{sub.id}:{day.isoformat()}"
 
 
 def posts_to(slack: SlackStandIn, channel: str) -> list[Call]:
@@ -142,7 +145,7 @@ async def test_thirty_days_across_the_spring_change_post_once_a_day_at_nine_berl
 
     messages = slack.messages("CDAY")
     assert [claim_of(m) for m in messages] == [claim_id(sub, day) for day in days]
-    records = store.posts(subscription_key=sub.key)
+    records = store.claims.posts(subscription_id=sub.id)
     assert [(r.local_date, r.status) for r in records] == [(day, "sent") for day in days]
     assert [r.ts for r in records] == [m["ts"] for m in messages]
 
@@ -224,7 +227,7 @@ async def test_a_topic_subscription_posts_only_that_topics_quotes(
     for n in range(7):
         report = await runner.run_due(now=NOW + timedelta(days=n), grace=GRACE)
         assert len(report.sent) == 1, report
-    quote_ids = [r.quote_id for r in store.posts(subscription_key=sub.key)]
+    quote_ids = [r.quote_id for r in store.claims.posts(subscription_id=sub.id)]
     assert set(quote_ids) == robotics
     assert set(quote_ids[:3]) == robotics and set(quote_ids[3:6]) == robotics
     for message, quote_id in zip(slack.messages("CROBOTS"), quote_ids, strict=True):
@@ -244,7 +247,7 @@ async def test_the_post_is_the_quote_layout_headed_with_metadata_and_the_daily_b
         "event_type": "quotebot_daily",
         "event_payload": {"claim": claim_id(sub, NOW.date())},
     }
-    [record] = store.posts()
+    [record] = store.claims.posts()
     quote = corpus.get(record.quote_id)
     assert quote is not None
     assert message["blocks"] == daily_message(quote)["blocks"]
@@ -270,7 +273,7 @@ async def test_catch_up_posts_within_the_grace_window_and_skips_beyond_it(
 
     assert report.sent == [claim_id(late, date(2026, 3, 10))]
     assert slack.messages("CMISSED") == []
-    assert [r.subscription_key for r in store.posts()] == [late.key]
+    assert [r.subscription_id for r in store.claims.posts()] == [late.id]
     # The skip is for that day only: the next morning posts as usual.
     report = await runner.run_due(now=utc(2026, 3, 11, 6, 0), grace=GRACE)
     assert report.sent == [claim_id(missed, date(2026, 3, 11))]
@@ -293,7 +296,7 @@ async def test_the_scheduler_catches_up_at_start_and_logs_what_it_skips(
 
     await scheduler.start()
     try:
-        await until(lambda: store.posts() and store.posts()[0].status == "sent")
+        await until(lambda: store.claims.posts() and store.claims.posts()[0].status == "sent")
     finally:
         await scheduler.stop()
 
@@ -380,8 +383,8 @@ async def test_server_errors_and_a_timeout_after_posting_end_with_one_post_each(
     assert len(posts_to(slack, "CSLOW")) == 1, "found in the history, not sent again"
     history = [c.args["channel"] for c in slack.calls_to("conversations.history")]
     assert "CSLOW" in history and "C500" in history
-    records = {r.subscription_key: r for r in store.posts()}
-    slow = records[daily("CSLOW").key]
+    records = {r.subscription_id: r for r in store.claims.posts()}
+    slow = records[daily("CSLOW").id]
     assert slow.status == "sent" and slow.ts == slack.messages("CSLOW")[0]["ts"]
 
 
@@ -397,7 +400,7 @@ async def test_a_channel_still_failing_after_retries_is_retried_by_a_later_run(
 
     assert report.sent == [claim_id(ok, NOW.date())]
     assert len(report.retry_later) == 1 and not report.failed, report
-    assert [r.subscription_key for r in store.posts()] == [ok.key], "the claim was given back"
+    assert [r.subscription_id for r in store.claims.posts()] == [ok.id], "the claim was given back"
     assert len(posts_to(slack, "CBROKEN")) == 3
     slack.reset()  # Slack recovers
     report = await runner.run_due(now=NOW + timedelta(minutes=1), grace=GRACE)
@@ -405,7 +408,7 @@ async def test_a_channel_still_failing_after_retries_is_retried_by_a_later_run(
     one_post_each(slack, ["COK", "CBROKEN"])
 
 
-async def test_not_in_channel_joins_a_public_channel_and_records_a_private_failure(
+async def test_public_channels_are_joined_before_the_first_post_a_private_one_needs_an_invite(
     store: Store, corpus: Corpus, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
     public, private, fine = daily("CPUB"), daily("CPRIV"), daily("CFINE")
@@ -422,12 +425,14 @@ async def test_not_in_channel_joins_a_public_channel_and_records_a_private_failu
     one_post_each(slack, ["CPUB", "CFINE"])
     assert slack.messages("CPRIV") == []
     joins = {c.args["channel"]: c.response.get("ok") for c in slack.calls_to("conversations.join")}
-    assert joins == {"CPUB": True, "CPRIV": False}
-    assert [c.status for c in posts_to(slack, "CPUB")] == [200, 200]
-    assert posts_to(slack, "CPUB")[0].response["error"] == "not_in_channel"
-    [failed] = store.posts(subscription_key=private.key)
+    assert joins == {"CPUB": True, "CPRIV": False, "CFINE": True}
+    joined_at = slack.calls_to("conversations.join")[0].at
+    assert [c.status for c in posts_to(slack, "CPUB")] == [200], "posted once, as a member"
+    assert posts_to(slack, "CPUB")[0].at > joined_at
+    assert store.members.channels("") == {"CPUB", "CFINE"}, "kept: no join again tomorrow"
+    [failed] = store.claims.posts(subscription_id=private.id)
     assert (failed.status, failed.error) == ("failed", "private_channel_not_invited")
-    assert private.key in {s.key for s in store.subscriptions()}, "the subscription stays"
+    assert private.id in {s.id for s in schedules(store)}, "the subscription stays"
     lines = [r for r in caplog.records if "CPRIV" in r.getMessage()]
     assert any(r.levelno == logging.ERROR and "/invite" in r.getMessage() for r in lines)
 
@@ -438,6 +443,8 @@ async def test_not_in_channel_joins_a_public_channel_and_records_a_private_failu
     report = await runner.run_due(now=NOW + timedelta(days=1), grace=GRACE)
     assert claim_id(private, NOW.date() + timedelta(days=1)) in report.sent
     assert len(slack.messages("CPRIV")) == 1
+    joins = [c.args["channel"] for c in slack.calls_to("conversations.join")]
+    assert joins == ["CPRIV"], "the public channels are known members; only CPRIV is asked"
 
 
 async def test_archived_and_missing_channels_disable_their_subscription(
@@ -458,11 +465,11 @@ async def test_archived_and_missing_channels_disable_their_subscription(
              f"{claim_id(gone, NOW.date())}: channel_not_found"]
         )  # fmt: skip
         one_post_each(slack, ["CFINE"])
-        state = {s.key: s for s in store.subscriptions(enabled_only=False)}
-        assert state[fine.key].enabled
+        state = {s.id: s for s in schedules(store, enabled_only=False)}
+        assert state[fine.id].enabled
         for sub, error in ((archived, "is_archived"), (gone, "channel_not_found")):
-            assert not state[sub.key].enabled
-            assert error in (state[sub.key].disabled_reason or "")
+            assert not state[sub.id].enabled
+            assert error in (state[sub.id].disabled_reason or "")
             logged = [r for r in caplog.records if sub.channel in r.getMessage()]
             assert any("disabled" in r.getMessage() and error in r.getMessage() for r in logged)
 
@@ -481,16 +488,17 @@ async def test_invalid_auth_stops_posting_and_says_so_once(
     runner = make_runner(store, corpus, slack)
 
     first = await runner.run_due(now=NOW, grace=GRACE)
-    tried = len(slack.calls_to("chat.postMessage"))
+    tried = len(slack.calls)  # joins and posts, each refused
     second = await runner.run_due(now=NOW + timedelta(minutes=1), grace=GRACE)
 
     assert first.sent == second.sent == [], (first, second)
     assert all(slack.messages(sub.channel) == [] for sub in subs)
-    assert 1 <= tried <= 3 and len(slack.calls_to("chat.postMessage")) == tried
+    assert 1 <= tried <= 6 and len(slack.calls) == tried, "the second run calls Slack no more"
+    assert {c.response.get("error") for c in slack.calls} == {"invalid_auth"}
     critical = [r for r in caplog.records if r.levelno == logging.CRITICAL]
     assert len(critical) == 1, caplog.text
     assert "invalid_auth" in critical[0].getMessage()
-    assert store.posts() == [], "claims are given back, nothing marked sent or failed"
+    assert store.claims.posts() == [], "claims are given back, nothing marked sent or failed"
 
 
 # --- crashes and several senders ---------------------------------------------------------
@@ -504,8 +512,8 @@ async def test_a_post_sent_before_a_crash_is_found_in_history_not_sent_again(
     day = NOW.date()
     quote_id = corpus.quotes[0].id
     # The crashed process claimed the post and sent it, but never recorded the ts.
-    store.claim(
-        subscription_key=sub.key, local_date=day, quote_id=quote_id, cycle=0,
+    store.claims.claim(
+        subscription_id=sub.id, local_date=day, quote_id=quote_id, cycle=0,
         owner="crashed", now=NOW - timedelta(minutes=10), lease=timedelta(minutes=5),
     )  # fmt: skip
     quote = corpus.get(quote_id)
@@ -520,7 +528,7 @@ async def test_a_post_sent_before_a_crash_is_found_in_history_not_sent_again(
 
     assert report.sent == [claim_id(sub, day)]
     assert len(slack.calls_to("chat.postMessage")) == 1, slack.dump_calls()
-    [record] = store.posts()
+    [record] = store.claims.posts()
     assert (record.status, record.ts, record.quote_id) == ("sent", sent["ts"], quote_id)
 
 
@@ -535,12 +543,12 @@ async def test_a_run_that_dies_before_recording_is_finished_by_the_next_one(
         raise RuntimeError("killed between sending and recording")
 
     with monkeypatch.context() as patch:
-        patch.setattr(store, "mark_sent", crash)
+        patch.setattr(store.claims, "mark_sent", crash)
         dying = await make_runner(store, corpus, slack, owner="dying", lease=lease).run_due(
             now=NOW, grace=GRACE
         )
     assert dying.sent == [] and len(dying.failed) == 3
-    assert {r.status for r in store.posts()} == {"pending"}
+    assert {r.status for r in store.claims.posts()} == {"pending"}
     one_post_each(slack, ["C1", "C2", "C3"])
 
     # Within the lease, the claims still belong to the dead process: nobody touches them.
@@ -553,7 +561,7 @@ async def test_a_run_that_dies_before_recording_is_finished_by_the_next_one(
     assert len(slack.calls_to("chat.postMessage")) == 3, slack.dump_calls()
     one_post_each(slack, ["C1", "C2", "C3"])
     for sub in subs:
-        [record] = store.posts(subscription_key=sub.key)
+        [record] = store.claims.posts(subscription_id=sub.id)
         assert record.status == "sent"
         assert record.ts == slack.messages(sub.channel)[0]["ts"]
 
@@ -564,8 +572,8 @@ async def test_an_expired_claim_that_was_never_sent_is_sent_once_with_its_quote(
     sub = daily("CNEVER")
     subscribe(store, sub)
     quote_id = corpus.quotes[5].id
-    store.claim(
-        subscription_key=sub.key, local_date=NOW.date(), quote_id=quote_id, cycle=0,
+    store.claims.claim(
+        subscription_id=sub.id, local_date=NOW.date(), quote_id=quote_id, cycle=0,
         owner="crashed", now=NOW - timedelta(minutes=10), lease=timedelta(minutes=5),
     )  # fmt: skip
 
@@ -624,7 +632,7 @@ async def test_the_next_tick_does_not_take_over_a_post_still_waiting_in_this_pro
 
     assert tick.sent == [] and done.sent == [claim_id(sub, NOW.date())], (tick, done)
     assert len(slack.messages("CQUEUED")) == 1, slack.dump_calls()
-    [record] = store.posts()
+    [record] = store.claims.posts()
     assert (record.status, record.ts) == ("sent", slack.messages("CQUEUED")[0]["ts"])
 
 
@@ -651,7 +659,7 @@ async def test_a_process_whose_claim_was_taken_over_does_not_send_it_too(
 
         taken = await other.run_due(now=NOW + lease + timedelta(seconds=1), grace=GRACE)
         late = await waiting
-        records = second_store.posts()
+        records = second_store.claims.posts()
     finally:
         first_store.close()
         second_store.close()
@@ -681,7 +689,11 @@ async def test_a_subscription_made_in_slack_after_todays_time_starts_tomorrow(
 ) -> None:
     """`/quote daily 09:00` typed at 10:00 promises tomorrow 09:00, not a post right away."""
     sub = daily("CLATE", "09:00")
-    store.subscribe(sub, user="U1", now=utc(2026, 3, 10, 10, 0))
+    made = add(
+        store, sub, person=Person("U1"), policy=Policy(), now=utc(2026, 3, 10, 10, 0),
+        rng=random.Random(1),
+    )  # fmt: skip
+    sub = made.schedule.subscription
     runner = make_runner(store, corpus, slack)
 
     today = await runner.run_due(now=utc(2026, 3, 10, 10, 1), grace=GRACE)
@@ -707,13 +719,9 @@ async def test_a_workspace_refused_once_posts_again_when_reinstalled_with_a_new_
             AsyncWebClient(token=token["now"], base_url=slack.api_url, retry_handlers=[]),
         )
 
+    sender = SlackSender(store=store, client_for=client_for, clock=lambda: NOW, poster_options=FAST)
     runner = DailyRunner(
-        store=store,
-        corpus=corpus,
-        client_for=client_for,
-        owner="runner-a",
-        lease=timedelta(minutes=5),
-        poster_options=FAST,
+        store=store, corpus=corpus, sender=sender, owner="runner-a", lease=timedelta(minutes=5)
     )
     refused = await runner.run_due(now=NOW, grace=GRACE)
     token["now"] = "xoxb-reinstalled"  # the workspace installed the app again
