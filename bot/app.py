@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.installations import CachedAuthorize, refused_token
 from bot.listeners import actions, commands, events
+from bot.metrics import Kind, record_answer, request_kind
 from bot.services import Services
+from bot.slack.clients import web_client
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +41,8 @@ def build_app(services: Services, *, oauth: AsyncOAuthSettings | None = None) ->
     # Nothing else is retried: after a 5xx or a dropped connection the reply may have
     # been posted, and chat.postMessage has no idempotency key.
     retries = [AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
-    client = AsyncWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=retries)
+    # On the process's shared session: connections reused, every call counted (/metrics).
+    client = web_client(token, settings.slack_api_url, retry_handlers=retries)
     bolt_log = logging.getLogger("slack_bolt")
     # bolt also reads SLACK_BOT_TOKEN from the environment and warns that the client's
     # token wins; the client is built from that same variable, so the warning misleads.
@@ -49,15 +56,48 @@ def build_app(services: Services, *, oauth: AsyncOAuthSettings | None = None) ->
         oauth_settings=oauth,
         logger=bolt_log,
     )
+    app.use(_measure_answers)  # first: its clock includes the other middleware
     app.use(_drop_retried_events(services))
     if oauth:
-        # app_uninstalled and tokens_revoked delete the workspace's stored tokens.
+        # app_uninstalled and tokens_revoked delete the workspace's stored tokens (and
+        # so, in bot.installations, its cached authorization).
         app.enable_token_revocation_listeners()
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)
-    app.error(_log_error)
+    app.error(_error_handler(oauth.authorize if oauth else None))
     return app
+
+
+async def _measure_answers(
+    body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+) -> None:
+    """Middleware: count each command, event and action answered, and time its answer.
+
+    bolt's middleware is not an onion (`next()` returns before any listener runs), so
+    the end of a request is seen from its `ack()`, through which every answer goes
+    (bolt acks events itself). A request never acked (a retried event dropped, an
+    unmatched one, a listener failing first) is not counted as answered.
+    """
+    kind = request_kind(body)
+    if kind is not None:
+        context["ack"] = _TimedAck(*kind, started=time.perf_counter())
+    await next()
+
+
+class _TimedAck(AsyncAck):
+    """bolt's `ack()`, recording the answer for /metrics the first time it is called."""
+
+    def __init__(self, kind: Kind, label: str, *, started: float) -> None:
+        super().__init__()
+        self._kind, self._label, self._started = kind, label, started
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+        first = self.response is None
+        response = await super().__call__(*args, **kwargs)
+        if first:
+            record_answer(self._kind, self._label, seconds=time.perf_counter() - self._started)
+        return response
 
 
 def _drop_retried_events(services: Services) -> Callable[..., Awaitable[Any]]:
@@ -74,7 +114,7 @@ def _drop_retried_events(services: Services) -> Callable[..., Awaitable[Any]]:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             fresh = await asyncio.to_thread(
-                services.store.first_delivery, event_id, now=services.clock()
+                services.store.events.first_delivery, event_id, now=services.clock()
             )
             if not fresh:
                 log.info("event %s already handled; ignoring Slack's retry", event_id)
@@ -85,8 +125,26 @@ def _drop_retried_events(services: Services) -> Callable[..., Awaitable[Any]]:
     return drop_retried_events
 
 
+def _error_handler(authorize: AsyncAuthorize | None) -> Callable[..., Awaitable[None]]:
+    """The one error handler: log, and forget a workspace authorization Slack refused.
+
+    In OAuth mode a listener's call answered `invalid_auth` (or `token_revoked`,
+    `account_inactive`) drops the workspace's cached auth.test answer: its next request
+    asks auth.test again and is refused, rather than replying with the dead token.
+    """
+
+    async def handle_error(
+        error: Exception, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await _log_error(error, body)
+        if isinstance(authorize, CachedAuthorize) and refused_token(error):
+            authorize.forget(enterprise_id=context.enterprise_id, team_id=context.team_id)
+
+    return handle_error
+
+
 async def _log_error(error: Exception, body: dict[str, Any]) -> None:
-    """The one error handler: log with enough context to find the request, never secrets."""
+    """Log an error with enough context to find the request, never secrets."""
     kind = body.get("type") or ("command" if "command" in body else "request")
     detail = body.get("command") or (body.get("event") or {}).get("type") or ""
     log.error("error handling %s %s: %s", kind, detail, error, exc_info=error)

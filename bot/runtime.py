@@ -17,9 +17,9 @@ from bot.installations import InstallationStore, Workspaces, oauth_settings
 from bot.server import serve
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack.clients import shared_session
 from bot.slack.poster import posting_client
 from bot.slack.sender import SlackSender
-from bot.slack_clients import shared_session
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Literal
 
 import aiohttp
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot.metrics import exposition
 from bot.services import Services
 
 if TYPE_CHECKING:
@@ -46,7 +48,11 @@ Hook = Callable[[], Awaitable[None]]
 
 
 def web_app(app: AsyncApp, services: Services) -> web.Application:
-    """The HTTP routes: Slack's requests, and a health check for the platform."""
+    """The HTTP routes: Slack's requests, a health check and metrics for the platform.
+
+    /healthz and /metrics need no authentication: they show counts, never a message,
+    a channel, a user or a secret (see bot.metrics).
+    """
 
     async def slack_events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
@@ -54,9 +60,13 @@ def web_app(app: AsyncApp, services: Services) -> web.Application:
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "quotes": len(services.corpus)})
 
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(body=exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     application = web.Application(client_max_size=1024 * 1024)
     application.router.add_post(EVENTS_PATH, slack_events)
     application.router.add_get("/healthz", healthz)
+    application.router.add_get("/metrics", metrics)
     flow = app.oauth_flow
     if flow is not None:
 

@@ -30,6 +30,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.daily.delivery import METADATA_TYPE, Delivery
+from bot.slack.clients import web_client
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def posting_client(token: str | None, base_url: str) -> AsyncWebClient:
     No automatic retries: the Poster retries itself, checking first whether a post that
     timed out went through (chat.postMessage has no idempotency key).
     """
-    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=[], timeout=15)
+    return web_client(token, base_url, retry_handlers=[], timeout=15)
 
 
 class Poster:
