@@ -159,7 +159,7 @@ class CachedAuthorize(AsyncAuthorize):
             is_enterprise_install=context.is_enterprise_install,
         )
         if bot is None or not bot.bot_token:
-            log.debug("no installation for enterprise %s, team %s", enterprise_id, team_id)
+            log.debug("no installation stored for workspace %s", team_id)
             return None  # bolt answers that the app is not installed here
         key = (enterprise_id, team_id)
         cached = self._results.get(key)

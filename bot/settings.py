@@ -174,6 +174,13 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if not isinstance(database, str) or not database:
         raise SettingsError(f"{config_path}: database must be a file name, got {database!r}")
     client_id, client_secret = env["SLACK_CLIENT_ID"], env["SLACK_CLIENT_SECRET"]
+    # Checked before the pair is complete, so setting the missing half is not wasted.
+    if app_token and (client_id or client_secret):
+        raise SettingsError(
+            "SLACK_APP_TOKEN (Socket Mode) cannot be used with SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET (many workspaces): the install pages /slack/install and "
+            "/slack/oauth_redirect need HTTP; unset SLACK_APP_TOKEN, or the client ID and secret"
+        )
     if bool(client_id) != bool(client_secret):
         missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
         raise SettingsError(f"{missing} is missing: OAuth needs both client ID and secret")

@@ -125,3 +125,22 @@ def test_a_reply_in_flight_at_sigterm_is_still_sent(
         assert code == 0, bot.log()
     sent = [c for c in slack.calls_to("chat.postMessage") if c.status == 200]
     assert [c.args["thread_ts"] for c in sent] == [event["ts"]], slack.dump_calls()
+
+
+def test_socket_mode_with_oauth_is_one_line_naming_the_variables(
+    bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The install pages need HTTP: SLACK_APP_TOKEN with the OAuth client is refused."""
+    env = {
+        **bot_env,
+        "SLACK_APP_TOKEN": "xapp-1-TOPSECRET",
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "client-TOPSECRET",
+    }
+
+    result = serve(env, tmp_path)
+
+    assert_one_line_naming(result, "SLACK_APP_TOKEN")
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        assert name in result.stderr, output(result)
+    assert "TOPSECRET" not in result.stdout + result.stderr, output(result)

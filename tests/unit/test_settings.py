@@ -288,7 +288,6 @@ def test_missing_for_slack(environ: dict[str, str], missing: list[str]) -> None:
     [
         ({}, ["SLACK_SIGNING_SECRET"]),
         ({"SLACK_SIGNING_SECRET": "s"}, []),
-        ({"SLACK_APP_TOKEN": "xapp-1"}, []),
     ],
 )
 def test_oauth_needs_no_bot_token(environ: dict[str, str], missing: list[str]) -> None:
@@ -324,9 +323,12 @@ def test_secrets_never_show_in_the_settings_repr() -> None:
     secrets = {var.name for var in ENVIRONMENT if var.secret}
     assert secrets <= set(environ)
     assert all("TOPSECRET" in environ[name] for name in secrets)
-    settings = load_settings(environ)
-    for text in (repr(settings), str(settings), f"{settings}"):
-        assert "TOPSECRET" not in text, text
+    # Socket Mode and OAuth are refused together: each secret is read in a mode that takes it.
+    oauth = {name: value for name, value in environ.items() if name != "SLACK_APP_TOKEN"}
+    socket = {name: value for name, value in environ.items() if "_CLIENT_" not in name}
+    for settings in (load_settings(oauth), load_settings(socket)):
+        for text in (repr(settings), str(settings), f"{settings}"):
+            assert "TOPSECRET" not in text, text
 
 
 def test_a_database_other_than_sqlite_or_postgresql_is_refused_by_name() -> None:
@@ -351,3 +353,26 @@ def test_with_many_workspaces_each_configured_subscription_names_its_team(
     }
     with pytest.raises(SettingsError, match=r"daily\[1\].*team: T0123ABCD"):
         load_settings(environ)
+
+
+# --- Socket Mode with OAuth ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "oauth",
+    [
+        {"SLACK_CLIENT_ID": "1234.5678", "SLACK_CLIENT_SECRET": "client-TOPSECRET"},
+        {"SLACK_CLIENT_ID": "1234.5678"},  # refused before the missing secret is asked for
+        {"SLACK_CLIENT_SECRET": "client-TOPSECRET"},
+    ],
+)
+def test_socket_mode_with_oauth_is_refused_naming_the_variables(oauth: dict[str, str]) -> None:
+    """The install pages (/slack/install, /slack/oauth_redirect) need HTTP."""
+    message = error_for(
+        {"SLACK_APP_TOKEN": "xapp-1-TOPSECRET", "SLACK_BOT_TOKEN": "xoxb-1", **oauth}
+    )
+
+    assert message.startswith("SLACK_APP_TOKEN"), message
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "/slack/install"):
+        assert name in message, message
+    assert "\n" not in message and "TOPSECRET" not in message, message
