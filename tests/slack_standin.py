@@ -27,12 +27,16 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import yaml
 from aiohttp import WSCloseCode, WSMsgType, web
 
 JSON = dict[str, Any]
@@ -40,7 +44,13 @@ JSON = dict[str, Any]
 MAX_BLOCKS = 50
 MAX_TEXT_CHARS = 40_000
 RESPONSE_URL_MAX_USES = 5  # Slack: up to 5 posts per response_url
-DEFAULT_SCOPE = "commands,app_mentions:read,chat:write,chat:write.public,channels:join,im:history"
+# What the shipped manifest grants, so a default token behaves like a real install; it is also
+# what oauth.v2.access reports. Tests give a token fewer with ``scopes=`` or ``set_scopes``.
+MANIFEST = Path(__file__).resolve().parents[1] / "config" / "manifest.yaml"
+DEFAULT_SCOPE = ",".join(
+    yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))["oauth_config"]["scopes"]["bot"]
+)
+METHOD_SCOPES = {"users.info": "users:read", "usergroups.users.list": "usergroups:read"}
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,7 @@ class Channel:
     id: str
     name: str
     is_private: bool = False
-    is_member: bool = True
+    is_member: bool = False
     is_archived: bool = False
     team: str | None = None
 
@@ -92,6 +102,7 @@ class _Fault:
     channel: str | None
     remaining: int | None  # None: forever
     delay: float
+    after_effect: bool = False  # the call takes effect, then the answer is the error
 
     def matches(self, method: str, args: JSON) -> bool:
         if self.method != method or self.remaining == 0:
@@ -205,7 +216,7 @@ class SlackStandIn:
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
         strict_channels: bool = False,
-        chat_write_public: bool = False,
+        chat_write_public: bool | None = None,
         per_channel_rate: float | None = None,
         per_channel_burst: int | None = None,
         workspace_rate: float | None = None,
@@ -213,12 +224,17 @@ class SlackStandIn:
         latency: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        scopes: dict[str, str] | None = None,
     ) -> None:
         self.tokens: dict[str, str] = dict(tokens or {})  # token -> team_id
         self.app_tokens: dict[str, str] = dict(app_tokens or {})  # xapp- token -> team_id
         self.bot_user_id, self.bot_id = bot_user_id, bot_id
         self.strict_channels = strict_channels
-        self.chat_write_public = chat_write_public  # the scope lets bots post without joining
+        # The scope lets bots post in public channels without joining; granted by default,
+        # as the shipped manifest asks for it.
+        if chat_write_public is None:
+            chat_write_public = "chat:write.public" in DEFAULT_SCOPE.split(",")
+        self.chat_write_public = chat_write_public
         self.latency = latency
         self.host, self.port = host, port
         self.client_id, self.client_secret, self.app_id = "1111.2222", "standin-secret", "ASTANDIN"
@@ -253,7 +269,10 @@ class SlackStandIn:
             "conversations.join": self._conversations_join,
             "conversations.history": self._conversations_history,
             "oauth.v2.access": self._oauth_v2_access,
+            "users.info": self._users_info,
+            "usergroups.users.list": self._usergroups_users_list,
         }
+        self._init_directory(scopes)
 
     # ----- lifecycle -------------------------------------------------------------------------
 
@@ -371,6 +390,7 @@ class SlackStandIn:
         channel: str | None = None,
         times: int | None = 1,
         delay: float = 0.0,
+        after_effect: bool = False,
     ) -> None:
         """Make the next ``times`` matching calls fail (``times=None``: all of them).
 
@@ -378,7 +398,9 @@ class SlackStandIn:
         status (error defaults to ``internal_error``); ``ratelimited`` answers 429 with
         ``Retry-After``. ``delay`` holds the answer back that long; with no error and status 200
         the call is then processed normally, which simulates a client timeout after Slack
-        posted. Faults apply after the auth check, in the order they were added.
+        posted. ``after_effect`` processes the call (the message is posted) and then answers
+        the error anyway: Slack took it, but the bot hears a 500. Faults apply after the
+        auth check, in the order they were added.
         """
         if error is None and status == 200 and not ratelimited and not delay:
             raise ValueError("fail() needs error, status, ratelimited or delay")
@@ -391,6 +413,7 @@ class SlackStandIn:
             channel,
             times,
             delay,
+            after_effect,
         )
         with self._lock:
             self._faults.append(fault)
@@ -414,10 +437,11 @@ class SlackStandIn:
         name: str | None = None,
         *,
         is_private: bool = False,
-        is_member: bool = True,
+        is_member: bool = False,
         is_archived: bool = False,
         team: str | None = None,
     ) -> Channel:
+        """A conversation; ``is_member``: the bot joined it or someone invited it."""
         channel = Channel(
             channel_id, name or channel_id.lower(), is_private, is_member, is_archived, team
         )
@@ -561,8 +585,17 @@ class SlackStandIn:
             elif entry[1] >= RESPONSE_URL_MAX_USES:
                 answer = _Answer.error("used_url", 404)
             else:
-                entry[1] += 1
-                answer = _Answer(200, {"ok": True})
+                try:
+                    # A message posted here is checked as chat.postMessage checks one, and
+                    # refused with HTTP 200 and ok: false (invalid_blocks, msg_too_long,
+                    # no_text): a client that looks only at the status thinks it was posted.
+                    if not body.get("delete_original"):
+                        self._message_content(body)
+                except SlackError as error:
+                    answer = _Answer.error(str(error))
+                else:
+                    entry[1] += 1
+                    answer = _Answer(200, {"ok": True})
             self._record("response_url", args, None, answer)
         return await _send(answer)
 
@@ -643,9 +676,13 @@ class SlackStandIn:
                 return _Answer.error("not_allowed_token_type")
             if (self.app_tokens.get(req.token) if app_level else req.team) is None:
                 return _Answer.error("invalid_auth")
+        if (missing_scope := self._missing_scope(req)) is not None:
+            return missing_scope
         fault = self._take_fault(req.method, req.args)
         if fault and fault.slow_success:
             return dataclasses.replace(self._dispatch(req), delay=fault.delay)
+        if fault and fault.after_effect:
+            self._dispatch(req)  # it happened; the bot is told otherwise
         if fault:
             return fault.answer()
         if req.method == "chat.postMessage" and self._limits and req.team:
@@ -688,7 +725,9 @@ class SlackStandIn:
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _channel(self, channel_id: Any, team: str | None) -> Channel:
-        """Look a channel up by id (or #name); unknown ids are public member channels."""
+        """Look a channel up by id (or #name); unknown ids are public channels the bot never
+        joined, as in a real workspace (the bot is a member only where it joined or was
+        invited)."""
         if not channel_id or not isinstance(channel_id, str):
             raise SlackError("channel_not_found")
         channel = self._channels.get(channel_id) or next(
@@ -697,7 +736,8 @@ class SlackStandIn:
         if channel is None:
             if self.strict_channels:
                 raise SlackError("channel_not_found")
-            channel = self._channels[channel_id] = Channel(channel_id, channel_id.lower())
+            channel = Channel(channel_id, channel_id.lower(), is_member=False)
+            self._channels[channel_id] = channel
         if channel.team and team and channel.team != team:
             raise SlackError("channel_not_found")
         return channel
@@ -837,6 +877,7 @@ class SlackStandIn:
         del self.oauth_codes[str(req.args["code"])]  # codes are single-use
         self.tokens[grant["bot_token"]] = grant["team_id"]
         self._bot_users[grant["bot_token"]] = grant.get("bot_user_id", self.bot_user_id)
+        self._scopes[grant["bot_token"]] = grant.get("scope", DEFAULT_SCOPE)
         self._team_names[grant["team_id"]] = grant.get("team_name", f"Team {grant['team_id']}")
         return {
             "app_id": self.app_id,
@@ -852,6 +893,105 @@ class SlackStandIn:
 
     def _bot_user(self, req: _Request) -> str:
         return self._bot_users.get(req.token or "", self.bot_user_id)
+
+    # ----- people, user groups and scopes (users.info, usergroups.users.list) ---------------
+    # Tokens have the manifest's scopes unless a test gives them fewer; only the methods in
+    # METHOD_SCOPES check them, as Slack does: ``missing_scope`` with ``needed``/``provided``.
+
+    def _init_directory(self, scopes: dict[str, str] | None) -> None:
+        self._scopes: dict[str, str] = dict(scopes or {})  # token -> "a,b"; else DEFAULT_SCOPE
+        self._users: dict[str, JSON] = {}
+        self._usergroups: dict[str, tuple[str | None, list[str]]] = {}  # id -> (team, members)
+
+    def set_scopes(self, token: str, scopes: str | Iterable[str]) -> None:
+        """Give ``token`` exactly these scopes (``"a,b"`` or a list), like an older install."""
+        with self._lock:
+            self._scopes[token] = scopes if isinstance(scopes, str) else ",".join(scopes)
+
+    def scopes_of(self, token: str) -> list[str]:
+        """The scopes ``token`` has: the manifest's unless set otherwise."""
+        with self._lock:
+            return self._scope_list(self._scopes.get(token, DEFAULT_SCOPE))
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str | None = None,
+        *,
+        real_name: str | None = None,
+        display_name: str | None = None,
+        tz: str = "UTC",
+        is_admin: bool = False,
+        is_owner: bool = False,
+        is_primary_owner: bool = False,
+        is_bot: bool = False,
+        deleted: bool = False,
+        team: str | None = None,
+    ) -> JSON:
+        """A user as ``users.info`` shows them (``team=None``: visible from every team).
+
+        The flags are reported as given (a primary owner is also an owner), so a test can
+        check an owner who is not flagged admin.
+        """
+        name = name or user_id.lower()
+        real_name = real_name if real_name is not None else name.title()
+        zone = datetime.now(ZoneInfo(tz))
+        offset = zone.utcoffset()
+        user: JSON = {
+            "id": user_id,
+            "team_id": team,
+            "name": name,
+            "real_name": real_name,
+            "tz": tz,
+            "tz_label": zone.tzname() or tz,
+            "tz_offset": int(offset.total_seconds()) if offset else 0,
+            "is_admin": is_admin,
+            "is_owner": is_owner or is_primary_owner,
+            "is_primary_owner": is_primary_owner,
+            "is_bot": is_bot,
+            "deleted": deleted,
+            "profile": {
+                "display_name": display_name if display_name is not None else name,
+                "real_name": real_name,
+            },
+        }
+        with self._lock:
+            self._users[user_id] = user
+        return copy.deepcopy(user)
+
+    def add_usergroup(
+        self, group_id: str, members: Iterable[str], *, team: str | None = None
+    ) -> None:
+        """A user group (Slack: a subteam, ``S…``) and its members; replaces an earlier one."""
+        with self._lock:
+            self._usergroups[group_id] = (team, list(members))
+
+    def _missing_scope(self, req: _Request) -> _Answer | None:
+        """Slack's answer when the token lacks the method's scope; None when it has it."""
+        needed = METHOD_SCOPES.get(req.method)
+        provided = self._scopes.get(req.token or "", DEFAULT_SCOPE)
+        if needed is None or needed in self._scope_list(provided):
+            return None
+        body = {"ok": False, "error": "missing_scope", "needed": needed, "provided": provided}
+        return _Answer(200, body)
+
+    def _users_info(self, req: _Request) -> JSON:
+        user = self._users.get(str(req.args.get("user") or ""))
+        if user is None or (user["team_id"] and req.team and user["team_id"] != req.team):
+            raise SlackError("user_not_found")
+        return {"user": {**copy.deepcopy(user), "team_id": user["team_id"] or req.team}}
+
+    def _usergroups_users_list(self, req: _Request) -> JSON:
+        group = self._usergroups.get(str(req.args.get("usergroup") or ""))
+        if group is None or (group[0] and req.team and group[0] != req.team):
+            raise SlackError("no_such_subteam")
+        return {"users": list(group[1])}
+
+    @staticmethod
+    def _scope_list(scopes: str) -> list[str]:
+        return [scope.strip() for scope in scopes.split(",") if scope.strip()]
+
+    # ----- end of people, user groups and scopes ----------------------------------------------
 
 
 # ----- helpers -------------------------------------------------------------------------------
@@ -962,7 +1102,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workspace-burst", type=int)
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--strict-channels", action="store_true")
-    parser.add_argument("--chat-write-public", action="store_true")
+    parser.add_argument(
+        "--no-chat-write-public",
+        dest="chat_write_public",
+        action="store_false",
+        default=None,
+        help="a token without chat:write.public (posting needs membership)",
+    )
     opts = parser.parse_args(argv)
     if any(":" not in token for token in opts.token + opts.app_token):
         parser.error("--token and --app-token take TOKEN:TEAM_ID")

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
@@ -20,7 +21,7 @@ from slack_sdk.web import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookClient
 
-from tests.slack_standin import SlackStandIn
+from tests.slack_standin import DEFAULT_SCOPE, SlackStandIn
 
 TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-1-test"
@@ -181,7 +182,35 @@ def test_fault_matches_channel_and_times_none_is_forever(
     client.chat_postMessage(channel="C2", text="fine now")
 
 
-def test_not_in_channel_then_join_then_post(slack: SlackStandIn, client: WebClient) -> None:
+def test_by_default_the_bot_posts_in_public_channels_it_never_joined_but_cannot_read_them(
+    client: WebClient,
+) -> None:
+    # The shipped manifest grants chat:write.public; channels:history needs membership.
+    assert client.chat_postMessage(channel="CNEVER", text="hi")["ok"]
+    with pytest.raises(SlackApiError) as excinfo:
+        client.conversations_history(channel="CNEVER")
+    assert slack_error(excinfo) == "not_in_channel"
+    client.conversations_join(channel="CNEVER")
+    assert client.conversations_history(channel="CNEVER")["messages"][0]["text"] == "hi"
+
+
+def test_an_after_effect_fault_posts_the_message_and_still_answers_500(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    slack.fail("chat.postMessage", status=500, channel="CLOST", after_effect=True)
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel="CLOST", text="did it go out?")
+    assert excinfo.value.response.status_code == 500
+    assert [m["text"] for m in slack.messages("CLOST")] == ["did it go out?"]
+
+
+def test_not_in_channel_then_join_then_post() -> None:
+    with SlackStandIn(tokens={TOKEN: "T1"}, chat_write_public=False) as slack:
+        client = WebClient(token=TOKEN, base_url=slack.api_url)
+        _not_in_channel_then_join_then_post(slack, client)
+
+
+def _not_in_channel_then_join_then_post(slack: SlackStandIn, client: WebClient) -> None:
     slack.add_channel("C5", name="random", is_member=False)
     with pytest.raises(SlackApiError) as excinfo:
         client.chat_postMessage(channel="C5", text="hi")
@@ -225,7 +254,8 @@ def test_strict_channels_refuses_unknown_ids() -> None:
             assert slack_error(excinfo) == "channel_not_found"
 
 
-def test_history_metadata_round_trip(client: WebClient) -> None:
+def test_history_metadata_round_trip(slack: SlackStandIn, client: WebClient) -> None:
+    slack.add_channel("C1", is_member=True)
     metadata = {"event_type": "quote_posted", "event_payload": {"schedule_id": 7}}
     posted = client.chat_postMessage(channel="C1", text="quote", metadata=metadata)
     plain = client.conversations_history(channel="C1")
@@ -237,6 +267,7 @@ def test_history_metadata_round_trip(client: WebClient) -> None:
 
 
 def test_history_pagination_and_time_range(slack: SlackStandIn, client: WebClient) -> None:
+    slack.add_channel("C1", is_member=True)
     ts = [client.chat_postMessage(channel="C1", text=str(i))["ts"] for i in range(5)]
     first = client.conversations_history(channel="C1", limit=2)
     assert [m["text"] for m in first["messages"]] == ["4", "3"]
@@ -389,6 +420,7 @@ def test_delayed_success_posts_but_answers_late(slack: SlackStandIn, client: Web
 
 async def test_async_client_and_latency() -> None:
     with SlackStandIn(tokens={TOKEN: "T1"}, latency=0.05) as slack:
+        slack.add_channel("C1", is_member=True)
         client = AsyncWebClient(token=TOKEN, base_url=slack.api_url)
         started = time.monotonic()
         posted = await client.chat_postMessage(channel="C1", text="hi", unfurl_links=False)
@@ -554,3 +586,116 @@ async def test_stopping_closes_the_websocket_with_going_away() -> None:
     finally:
         slack.stop()
         await client.close()
+
+
+# ----- people, user groups and scopes ----------------------------------------------------------
+
+MANIFEST_SCOPES = yaml.safe_load(
+    (Path(__file__).resolve().parents[1] / "config" / "manifest.yaml").read_text(encoding="utf-8")
+)["oauth_config"]["scopes"]["bot"]
+
+
+def test_users_info_answers_like_slack(slack: SlackStandIn, client: WebClient) -> None:
+    slack.add_user(
+        "U1", "ada", real_name="Ada Lovelace", tz="Europe/London", is_admin=True, team="T1"
+    )
+    answer = client.users_info(user="U1")
+    user = answer["user"]
+    assert answer["ok"] is True
+    assert {k: user[k] for k in ("id", "team_id", "name", "real_name", "tz")} == {
+        "id": "U1",
+        "team_id": "T1",
+        "name": "ada",
+        "real_name": "Ada Lovelace",
+        "tz": "Europe/London",
+    }
+    assert user["tz_label"] in ("GMT", "BST")
+    assert user["tz_offset"] in (0, 3600)
+    assert (user["is_admin"], user["is_owner"], user["is_primary_owner"]) == (True, False, False)
+    assert (user["is_bot"], user["deleted"]) == (False, False)
+    assert user["profile"] == {"display_name": "ada", "real_name": "Ada Lovelace"}
+    assert slack.calls_to("users.info")[0].args == {"user": "U1"}
+
+
+def test_users_info_flags_and_teams(slack: SlackStandIn, client: WebClient) -> None:
+    slack.add_user("U2", is_primary_owner=True)  # no team: visible from any
+    slack.add_user("U3", team="T2")
+    user = client.users_info(user="U2")["user"]
+    assert (user["is_owner"], user["is_primary_owner"], user["team_id"]) == (True, True, "T1")
+    for unknown in ("U3", "UNOBODY"):  # another team's user, or nobody
+        with pytest.raises(SlackApiError) as excinfo:
+            client.users_info(user=unknown)
+        assert slack_error(excinfo) == "user_not_found"
+
+
+def test_usergroups_users_list(slack: SlackStandIn, client: WebClient) -> None:
+    slack.add_usergroup("S1", ["U1", "U2"], team="T1")
+    slack.add_usergroup("S2", ["U9"], team="T2")
+    assert client.usergroups_users_list(usergroup="S1").data == {"ok": True, "users": ["U1", "U2"]}
+    slack.add_usergroup("S1", ["U3"])  # replaces the members
+    assert client.usergroups_users_list(usergroup="S1")["users"] == ["U3"]
+    for unknown in ("S2", "SNONE"):
+        with pytest.raises(SlackApiError) as excinfo:
+            client.usergroups_users_list(usergroup=unknown)
+        assert slack_error(excinfo) == "no_such_subteam"
+
+
+def test_default_scopes_are_the_manifests(slack: SlackStandIn) -> None:
+    assert ",".join(MANIFEST_SCOPES) == DEFAULT_SCOPE
+    assert {"users:read", "usergroups:read"} <= set(MANIFEST_SCOPES)
+    assert slack.scopes_of(TOKEN) == MANIFEST_SCOPES
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "needed"),
+    [
+        ("users.info", {"user": "U1"}, "users:read"),
+        ("usergroups.users.list", {"usergroup": "S1"}, "usergroups:read"),
+    ],
+)
+def test_a_token_without_the_scope_gets_missing_scope(
+    method: str, args: dict[str, str], needed: str
+) -> None:
+    with SlackStandIn(tokens={TOKEN: "T1"}, scopes={TOKEN: "commands,chat:write"}) as slack:
+        slack.add_user("U1")
+        slack.add_usergroup("S1", ["U1"])
+        client = WebClient(token=TOKEN, base_url=slack.api_url)
+        with pytest.raises(SlackApiError) as excinfo:
+            client.api_call(method, http_verb="GET", params=args)
+        assert excinfo.value.response.status_code == 200
+        assert excinfo.value.response.data == {
+            "ok": False,
+            "error": "missing_scope",
+            "needed": needed,
+            "provided": "commands,chat:write",
+        }
+        assert client.auth_test()["ok"]  # only the methods that need a scope check it
+        slack.set_scopes(TOKEN, [*MANIFEST_SCOPES])
+        assert client.api_call(method, http_verb="GET", params=args)["ok"]
+
+
+def test_set_scopes_takes_away_one_scope(slack: SlackStandIn, client: WebClient) -> None:
+    slack.add_user("U1")
+    slack.add_usergroup("S1", ["U1"])
+    slack.set_scopes(TOKEN, "users:read")
+    assert client.users_info(user="U1")["ok"]
+    with pytest.raises(SlackApiError) as excinfo:
+        client.usergroups_users_list(usergroup="S1")
+    assert excinfo.value.response["needed"] == "usergroups:read"
+    assert slack.scopes_of(TOKEN) == ["users:read"]
+
+
+def test_oauth_install_grants_the_scopes_it_reports(slack: SlackStandIn) -> None:
+    slack.oauth_codes["old"] = {"team_id": "T7", "bot_token": "xoxb-old", "scope": "commands"}
+    slack.oauth_codes["new"] = {"team_id": "T8", "bot_token": "xoxb-new"}
+    oauth = WebClient(base_url=slack.api_url)
+    for code in ("old", "new"):
+        answer = oauth.oauth_v2_access(
+            client_id=slack.client_id, client_secret=slack.client_secret, code=code
+        )
+        assert answer["scope"] == ("commands" if code == "old" else DEFAULT_SCOPE)
+    slack.add_user("U1")
+    with pytest.raises(SlackApiError) as excinfo:
+        WebClient(token="xoxb-old", base_url=slack.api_url).users_info(user="U1")
+    assert slack_error(excinfo) == "missing_scope"
+    assert WebClient(token="xoxb-new", base_url=slack.api_url).users_info(user="U1")["ok"]

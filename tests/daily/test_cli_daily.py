@@ -77,9 +77,9 @@ def test_run_posts_each_due_subscription_once_and_the_second_run_nothing(
     assert first.returncode == 0, output(first)
     subs = quotebot.subscriptions()
     for channel, sub in subs.items():
-        assert f"sent {sub.key}:2026-03-27" in first.stdout, output(first)
+        assert f"sent {sub.id}:2026-03-27" in first.stdout, output(first)
         [message] = slack.messages(channel)
-        assert message["metadata"]["event_payload"]["claim"] == f"{sub.key}:2026-03-27"
+        assert message["metadata"]["event_payload"]["claim"] == f"{sub.id}:2026-03-27"
     assert "3 sent, 0 failed" in first.stdout, output(first)
 
     second = quotebot("run", "--now", FRIDAY_AFTERNOON)
@@ -127,7 +127,7 @@ def test_run_exits_1_when_a_post_failed_for_good(tmp_path: Path, slack: SlackSta
     assert result.returncode == 1, output(result)
     assert "1 sent, 1 failed" in result.stdout, output(result)
     secret = quotebot.subscriptions()["CSECRET"]
-    assert f"failed: {secret.key}:2026-03-27" in result.stdout, output(result)
+    assert f"failed: {secret.id}:2026-03-27" in result.stdout, output(result)
     assert len(slack.messages("COPEN")) == 1
     assert slack.messages("CSECRET") == []
 
@@ -154,7 +154,7 @@ def test_preview_sends_nothing_and_shows_what_run_will_post(
     assert slack.calls == [], slack.dump_calls()
     store = quotebot.store()
     try:
-        assert store.posts() == [], "a preview claims nothing"
+        assert store.claims.posts() == [], "a preview claims nothing"
     finally:
         store.close()
     for channel in ("CBERLIN", "CNY", "CTOKYO"):
@@ -165,7 +165,7 @@ def test_preview_sends_nothing_and_shows_what_run_will_post(
     corpus = load_corpus(shipped_corpus()).corpus
     store = quotebot.store()
     try:
-        posted = [corpus.get(record.quote_id) for record in store.posts()]
+        posted = [corpus.get(record.quote_id) for record in store.claims.posts()]
     finally:
         store.close()
     assert len(posted) == 3

@@ -55,7 +55,7 @@ def posts_per_channel(slack: SlackStandIn, channels: Iterable[str]) -> dict[str,
 def all_recorded(database_url: str, count: int) -> bool:
     store = Store(database_url)
     try:
-        records = store.posts()
+        records = store.claims.posts()
     finally:
         store.close()
     return len(records) == count and all(r.status == "sent" and r.ts for r in records)
@@ -132,7 +132,7 @@ def test_a_restart_in_the_middle_of_a_fan_out_leaves_one_post_per_channel(
         assert slack.calls_to("conversations.history"), slack.dump_calls()
         store = Store(env["DATABASE_URL"])
         try:
-            recorded = {r.ts for r in store.posts()}
+            recorded = {r.ts for r in store.claims.posts()}
         finally:
             store.close()
         assert recorded == {slack.messages(channel)[0]["ts"] for channel in channels}
@@ -206,6 +206,6 @@ def test_a_subscription_made_in_slack_survives_a_restart_until_turned_off(
         assert status == 200 and "No quote of the day here yet" in body["text"], body
     store = Store(bot_env["DATABASE_URL"])
     try:
-        assert store.subscriptions(enabled_only=False) == []
+        assert store.schedules.list(enabled_only=False) == []
     finally:
         store.close()

@@ -11,8 +11,8 @@ from sqlalchemy import create_engine, update
 
 from bot.cli import main
 from bot.corpus import load_corpus, shipped_corpus
-from bot.schema import SCHEMA_VERSION, schema_info
 from bot.store import Store
+from bot.store.schema import SCHEMA_VERSION, schema_info
 from tests.files import write_file as page
 from tests.harness import run_cli
 
