@@ -242,7 +242,7 @@ def daily_list(args: argparse.Namespace, settings: Settings) -> int:
             if stored.enabled
             else f"off: {stored.disabled_reason}"
         )
-        print(f"{sub.id:6} {sub.channel:12} {sub.describe():40} [{stored.origin}] {state}")
+        print(f"{sub.channel:12} {sub.id:6} {sub.describe():40} [{stored.origin}] {state}")
     return 0
 
 
@@ -304,7 +304,7 @@ def daily_run(args: argparse.Namespace, settings: Settings) -> int:
     runner = daily_runner(services, installations(services))
     now = args.now or services.clock()
     try:
-        report = asyncio.run(runner.run_due(now=now, day=args.date))
+        report = asyncio.run(runner.run_due(now=now, day=args.date, verify_first=True))
     finally:
         services.store.close()
     for claim_id in report.sent:

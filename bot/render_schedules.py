@@ -50,7 +50,7 @@ def schedule_list_message(
     text = "Quote of the day in this channel:\n" + "\n".join(lines)
     blocks = [_section(piece) for piece in split(text, SECTION_LIMIT)]
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": hint}]})
-    return {"text": f"{len(subs)} quote-of-the-day schedules in this channel", "blocks": blocks}
+    return {"text": split(text, SECTION_LIMIT)[0], "blocks": blocks}
 
 
 def notice(text: str) -> Message:

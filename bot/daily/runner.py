@@ -113,9 +113,15 @@ class DailyRunner:
         return [(sub, d) for (_, d), sub in pairs.items() if (sub.id, d) not in done]
 
     async def run_due(
-        self, *, now: datetime, grace: timedelta | None = None, day: date | None = None
-    ) -> RunReport:
-        """Post everything due now (see `due`), concurrently; returns what happened."""
+        self, *, now: datetime, grace: timedelta | None = None, day: date | None = None,
+        verify_first: bool = False,
+    ) -> RunReport:  # fmt: skip
+        """Post everything due now (see `due`), concurrently; returns what happened.
+
+        `verify_first`: look for each post in its channel before sending it, as the
+        first run after a start does: the process before may have sent it and died
+        before recording it, or the database may be new (an ephemeral disk).
+        """
         subs = await asyncio.to_thread(schedules, self.store)
         pending = await asyncio.to_thread(self.due, subs, now=now, grace=grace, day=day)
         report = RunReport()
@@ -128,12 +134,15 @@ class DailyRunner:
             # the moment it is claimed, not from the start of a long fan-out.
             return now + timedelta(seconds=time.monotonic() - started)
 
-        await asyncio.gather(*(self._post(sub, d, now, clock, report) for sub, d in pending))
+        await asyncio.gather(
+            *(self._post(sub, d, now, clock, report, verify_first) for sub, d in pending)
+        )
         return report
 
     async def _post(
-        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport
-    ) -> None:
+        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport,
+        verify_first: bool,
+    ) -> None:  # fmt: skip
         # A run that outlasts the lease (a long fan-out) must not have the next tick
         # take over, and send again, the posts it is still sending.
         if (sub.id, day) in self._in_flight:
@@ -141,7 +150,7 @@ class DailyRunner:
             return
         self._in_flight.add((sub.id, day))
         try:
-            await self._post_one(sub, day, now, clock, report)
+            await self._post_one(sub, day, now, clock, report, verify_first)
         except Exception:  # one channel's bug must not stop the others
             log.exception("quote of the day for %s on %s failed", sub.channel, day)
             report.failed.append(f"{sub.id}:{day}: unexpected error")
@@ -149,8 +158,9 @@ class DailyRunner:
             self._in_flight.discard((sub.id, day))
 
     async def _post_one(
-        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport
-    ) -> None:
+        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport,
+        verify_first: bool,
+    ) -> None:  # fmt: skip
         if self._stopping or not await self.sender.ready(sub.team_id):
             return
         claim = await asyncio.to_thread(self._claim, sub, day, clock)
@@ -189,7 +199,7 @@ class DailyRunner:
             message=daily_message(quote),
             claim_id=claim.id,
             oldest=min((scheduled - timedelta(hours=1)).timestamp(), now.timestamp() - 3600),
-            check_first=claim.taken_over or clock() - scheduled > CATCH_UP_AFTER,
+            check_first=(verify_first or claim.taken_over or clock() - scheduled > CATCH_UP_AFTER),
         )
         delivery = await self.sender.deliver(post, still_ours=still_ours)
         await asyncio.to_thread(self._record, sub, claim, delivery, clock())

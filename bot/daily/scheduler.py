@@ -89,16 +89,25 @@ class DailyScheduler:
             await self._run()
 
     def _spawn(self) -> None:
-        task = asyncio.create_task(self._run())
+        # The first run after a start looks in each channel before sending: the process
+        # before may have posted and died before recording it, or the database is new.
+        task = asyncio.create_task(self._run(verify_first=True))
         self._running.add(task)  # a strong reference, and something for stop() to await
 
-    async def _run(self) -> None:
+    async def _run(self, *, verify_first: bool = False) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)  # ticks started by APScheduler are awaited on stop too
         try:
-            report = await self.runner.run_due(now=self._clock(), grace=self._grace)
+            report = await self.runner.run_due(
+                now=self._clock(), grace=self._grace, verify_first=verify_first
+            )
             record_daily_run(report)
+            log.debug(
+                "quote of the day run finished: %d sent, %d failed, %d to retry, %d unverified, "
+                "%d skipped", len(report.sent), len(report.failed), len(report.retry_later),
+                len(report.unverified), report.skipped,
+            )  # fmt: skip
             follow_up = f"{JOB_ID}-follow-up"
             if (
                 (report.skipped or report.retry_later)

@@ -191,6 +191,9 @@ class Poster:
                     await self._members.left(channel)
                     if (await self._ensure_member(channel)).ok:
                         continue
+                if code == "channel_not_found":
+                    # Gone, or private and never joined: nothing of ours can be in it.
+                    return None
                 raise Unreadable(code) from None
             except NETWORK_ERRORS as error:
                 raise Unreadable(f"{type(error).__name__}: {error}") from None

@@ -26,8 +26,8 @@ from bot.corpus import Corpus, load_corpus, shipped_corpus
 from bot.daily.runner import DailyRunner, RunReport, daily_message
 from bot.daily.schedule import Subscription, post_time
 from bot.daily.scheduler import DailyScheduler
-from bot.render import DAILY_ANOTHER
 from bot.daily.schedules import add, schedules, sync_config
+from bot.render import DAILY_ANOTHER
 from bot.roles import Person, Policy
 from bot.slack.sender import SlackSender
 from bot.store import Store
@@ -445,6 +445,27 @@ async def test_public_channels_are_joined_before_the_first_post_a_private_one_ne
     assert len(slack.messages("CPRIV")) == 1
     joins = [c.args["channel"] for c in slack.calls_to("conversations.join")]
     assert joins == ["CPRIV"], "the public channels are known members; only CPRIV is asked"
+
+
+async def test_a_lost_answer_where_the_history_cannot_be_read_is_unverified_not_resent(
+    store: Store, corpus: Corpus, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    locked = daily("CLOCKED")
+    subscribe(store, locked)
+    slack.fail("conversations.join", "restricted_action", channel="CLOCKED", times=None)
+    slack.fail("chat.postMessage", status=500, channel="CLOCKED", after_effect=True)
+    runner = make_runner(store, corpus, slack)
+
+    report = await runner.run_due(now=NOW, grace=GRACE)
+    later = await runner.run_due(now=NOW + timedelta(minutes=5), grace=GRACE)
+
+    assert report.sent == [] and len(report.unverified) == 1, report
+    assert later.sent == later.unverified == [], "finished for the day: never sent again"
+    assert len(slack.messages("CLOCKED")) == 1, "Slack took the one post"
+    assert len(posts_to(slack, "CLOCKED")) == 1, slack.dump_calls()
+    [record] = store.claims.posts()
+    assert record.status == "unverified" and "not_in_channel" in (record.error or "")
+    assert any("UNVERIFIED" in r.getMessage() for r in caplog.records)
 
 
 async def test_archived_and_missing_channels_disable_their_subscription(

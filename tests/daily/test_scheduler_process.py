@@ -101,7 +101,7 @@ def test_a_restart_in_the_middle_of_a_fan_out_leaves_one_post_per_channel(
     tmp_path: Path,
 ) -> None:
     channels = [f"C{n:02d}" for n in range(60)]
-    write_config(tmp_path, channels, lease_seconds=2)
+    write_config(tmp_path, channels, lease_seconds=30)
     # Slow enough that the fan-out takes seconds: 20 posts a second for the workspace.
     with SlackStandIn(
         tokens={BOT_TOKEN: TEAM_ID}, latency=0.05, workspace_rate=20, workspace_burst=10
@@ -114,9 +114,10 @@ def test_a_restart_in_the_middle_of_a_fan_out_leaves_one_post_per_channel(
         sent_before = len(posted(slack.calls))
         assert sent_before < len(channels), "killed after the fan-out: the test means nothing"
 
-        # The killed process's claims are its own for lease_seconds (2 s) after its run
-        # began; start again once they have run out, so the catch-up run takes them over.
-        time.sleep(max(0.0, killed_at + 2.5 - time.monotonic()))
+        # The killed process's claims are its own for lease_seconds (30 s, the least allowed)
+        # after each was claimed; start again once they have run out, so the catch-up run
+        # takes them over.
+        time.sleep(max(0.0, killed_at + 30.5 - time.monotonic()))
         with BotProcess(env, cwd=tmp_path, slack=slack) as bot:
             wait_until(
                 lambda: all_recorded(env["DATABASE_URL"], len(channels)),
@@ -193,7 +194,7 @@ def test_a_subscription_made_in_slack_survives_a_restart_until_turned_off(
         after = next_post(sub, now=datetime.now(UTC))
         assert status == 200, f"{status} {body}\n{again.log()}"
         listed = body["text"]
-        assert "09:00 Europe/Berlin mon-fri on Robotics: next " in listed, body
+        assert "09:00 Europe/Berlin mon-fri on Robotics · next " in listed, body
         expected = {f"{when:%a %d %b %H:%M %Z}" for when in (before, after)}
         assert any(f"next {text}" in listed for text in expected), (listed, expected)
 

@@ -113,7 +113,7 @@ def test_three_instances_post_once_per_channel_even_when_one_is_killed(
     pairs = channels(200)
     database_url = fresh_database(postgres)
     install_workspaces(database_url)
-    config = write_config(tmp_path / "quotebot.yaml", pairs, lease=2)
+    config = write_config(tmp_path / "quotebot.yaml", pairs, lease=30)
     # Slow enough that the fan-out takes several seconds and the kill lands in its middle.
     with SlackStandIn(
         tokens={token: team for team, token in TEAMS.items()},
@@ -173,7 +173,7 @@ def test_sigterm_finishes_in_flight_posts_and_exits_within_ten_seconds(
     pairs = [("T1", f"CT1S{i:03d}") for i in range(40)]
     database_url = fresh_database(postgres)
     install_workspaces(database_url)
-    config = write_config(tmp_path / "quotebot.yaml", pairs, lease=2)
+    config = write_config(tmp_path / "quotebot.yaml", pairs, lease=30)
     with SlackStandIn(
         tokens={token: team for team, token in TEAMS.items()},
         latency=0.05,
@@ -216,7 +216,7 @@ def test_a_workspace_whose_token_slack_refuses_is_forgotten_and_the_others_post(
     pairs = [("T1", "CT1REVOKED"), ("T2", "CT2FINE")]
     database_url = f"sqlite:///{tmp_path / 'quotebot.sqlite3'}"
     install_workspaces(database_url)
-    config = write_config(tmp_path / "quotebot.yaml", pairs, lease=2)
+    config = write_config(tmp_path / "quotebot.yaml", pairs, lease=30)
     with SlackStandIn(tokens={token: team for team, token in TEAMS.items()}) as slack:
         slack.revoke(TEAMS["T1"])  # T1 uninstalled the app, or its token was revoked
         env = instance(tmp_path, "cli", slack, database_url=database_url, config=config).env
