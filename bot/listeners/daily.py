@@ -66,12 +66,10 @@ async def handle(
             change = await asyncio.to_thread(
                 book.stop, store, current, person=person, policy=policy, reason=reason
             )
-            done = f"Stopped the quote of the day `{current.id}` here."
         elif verb in ON_WORDS:
             change = await asyncio.to_thread(
                 book.resume, store, current, person=person, policy=policy, now=now
             )
-            done = f"Quote of the day back on: {_describe(change, now)}."
         else:
             parsed = _parse(spec, services, channel=channel, team=team)
             if isinstance(parsed, dict):
@@ -79,10 +77,13 @@ async def handle(
             change = await asyncio.to_thread(
                 book.edit, store, current, parsed, person=person, policy=policy, now=now
             )
-            done = f"Quote of the day changed: {_describe(change, now)}."
         if not change.decision.allowed:
             return _refused(change.decision.reason, person)
-        return _public(done)
+        if verb in OFF_WORDS:
+            return _public(f"Stopped the quote of the day `{current.id}` here.")
+        if verb in ON_WORDS:
+            return _public(f"Quote of the day back on: {_describe(change, now)}.")
+        return _public(f"Quote of the day changed: {_describe(change, now)}.")
 
     parsed = _parse(text, services, channel=channel, team=team)
     if isinstance(parsed, dict):
