@@ -108,10 +108,12 @@ class Claims:
         self, db: Connection, subscription_id: str, day: date, cycle: int, quote: str
     ) -> None:
         steps = walk_steps.c
-        # A new cycle starts afresh: the older one's steps are no longer needed.
+        # Only the current cycle's steps are needed, and the one before: if the new
+        # cycle's first post is given back, the walk is still at the end of that cycle
+        # (and starts the new one afresh), never back at cycle 0.
         db.execute(
             delete(walk_steps).where(
-                (steps.subscription_id == subscription_id) & (steps.cycle < cycle)
+                (steps.subscription_id == subscription_id) & (steps.cycle < cycle - 1)
             )
         )
         values = {"subscription_id": subscription_id, "local_date": day, "cycle": cycle,
@@ -157,10 +159,7 @@ class Claims:
 
         Its quote goes back to the walk: it was never shown.
         """
-        finished = self._finish(claim, status="failed", ts=None, error=error, now=now)
-        if finished:
-            self._unstep(claim)
-        return finished
+        return self._finish(claim, status="failed", ts=None, error=error, now=now, unstep=True)
 
     def release(self, claim: Claim) -> None:
         """Give a claim back unsent, so a later run can try again within the grace window.
@@ -168,26 +167,28 @@ class Claims:
         Only while it is still ours: a process whose lease ran out must not delete the
         claim another process has taken over since.
         """
+        # One transaction: a process claiming the day right after must find its own
+        # walk step in place, not have it deleted by this release's second half.
         with self._db.begin() as db:
             gone = db.execute(
                 delete(claims).where(_ours(claim)).returning(claims.c.subscription_id)
             ).first()
-        if gone is not None:
-            self._unstep(claim)
+            if gone is not None:
+                self._unstep(db, claim)
 
-    def _unstep(self, claim: Claim) -> None:
+    def _unstep(self, db: Connection, claim: Claim) -> None:
         steps = walk_steps.c
-        with self._db.begin() as db:
-            db.execute(
-                delete(walk_steps).where(
-                    (steps.subscription_id == claim.subscription_id)
-                    & (steps.local_date == claim.local_date)
-                )
+        db.execute(
+            delete(walk_steps).where(
+                (steps.subscription_id == claim.subscription_id)
+                & (steps.local_date == claim.local_date)
             )
+        )
 
     def _finish(
-        self, claim: Claim, *, status: str, ts: str | None, error: str | None, now: datetime
-    ) -> bool:
+        self, claim: Claim, *, status: str, ts: str | None, error: str | None, now: datetime,
+        unstep: bool = False,
+    ) -> bool:  # fmt: skip
         now = to_db(now)
         with self._db.begin() as db:
             done = db.execute(
@@ -196,6 +197,8 @@ class Claims:
                 .values(status=status, ts=ts, error=error, updated_at=now)
                 .returning(claims.c.subscription_id)
             ).first()
+            if done is not None and unstep:
+                self._unstep(db, claim)
         return done is not None
 
     # --- reading and pruning the history ----------------------------------------

@@ -14,13 +14,16 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 from slack_sdk.oauth.installation_store import Installation
+from sqlalchemy import create_engine, select
 
 from bot.daily.schedule import Subscription
 from bot.installations import InstallationStore
 from bot.store import Store
+from bot.store.schema import claims
 from tests.harness import BotProcess, bot_environment, run_cli
 from tests.postgres import fresh_database
 from tests.slack_standin import SlackStandIn
@@ -48,6 +51,26 @@ def write_config(path: Path, pairs: list[tuple[str, str]], *, lease: float) -> P
     }
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
+
+
+def claims_by_id(database_url: str) -> dict[str, Any]:
+    """Every daily claim as stored, by claim id (`schedule:date`)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as db:
+            rows = list(db.execute(select(claims)))
+    finally:
+        engine.dispose()
+    return {f"{row.subscription_id}:{row.local_date.isoformat()}": row for row in rows}
+
+
+def claims_held_by(database_url: str, pid: int) -> set[str]:
+    """The claims still pending under the process `pid` (owners are host:pid:random)."""
+    return {
+        claim_id
+        for claim_id, row in claims_by_id(database_url).items()
+        if row.status == "pending" and f":{pid}:" in row.claimed_by
+    }
 
 
 def install_workspaces(database_url: str) -> None:
@@ -144,11 +167,13 @@ def test_three_instances_post_once_per_channel_even_when_one_is_killed(
             bots[0].process.send_signal(signal.SIGKILL)
             bots[0].process.wait(timeout=10)
             sent_at_kill = sum(posts_by_channel(slack, pairs).values())
+            held = claims_held_by(database_url, bots[0].process.pid)
+            assert held, "the killed instance held no claim: the kill proves nothing"
 
             wait_until(
                 lambda: all(posts_by_channel(slack, pairs).values()), timeout=90, explain=logs
             )
-            time.sleep(4)  # past another lease and follow-up: a late double would show now
+            time.sleep(4)  # the follow-up runs have looked again: a late double would show now
 
             counts = posts_by_channel(slack, pairs)
             assert sent_at_kill < len(pairs), "the kill came after the fan-out ended"
@@ -161,7 +186,13 @@ def test_three_instances_post_once_per_channel_even_when_one_is_killed(
                     channel, time=due_time(config), timezone="UTC", days="mon-sun", team_id=team
                 )
                 claim = message["metadata"]["event_payload"]["claim"]
-                assert claim.split(":")[0] == subscription.key, (channel, claim)
+                assert claim.split(":")[0] == subscription.id, (channel, claim)
+            # What the killed instance had claimed, another finished, after its lease.
+            finished = claims_by_id(database_url)
+            for claim_id in held:
+                row = finished[claim_id]
+                assert row.status == "sent" and row.attempts >= 2, (claim_id, row)
+                assert f":{bots[0].process.pid}:" not in row.claimed_by, (claim_id, row)
         finally:
             for bot in bots:
                 bot.kill()
