@@ -78,6 +78,13 @@ def daily_runner(services: Services, store: InstallationStore | None = None) -> 
 async def run(settings: Settings, corpus: Corpus) -> int:
     """Serve until told to stop; returns the process exit code."""
     services = open_services(settings, corpus)
+    if settings.ephemeral_platform and settings.database_url.startswith("sqlite"):
+        log.warning(
+            "running on %s with a SQLite file: the disk is wiped at each restart, and with it "
+            "the record of which quotes of the day were posted and every schedule made in "
+            "Slack. Set DATABASE_URL to a PostgreSQL database.",
+            settings.ephemeral_platform,
+        )
     log.info(
         "quotebot starting: %s; %d quotes, %d configured daily subscriptions, Web API at %s",
         settings.describe_mode(),

@@ -120,6 +120,9 @@ class Settings:
     catch_up_hours: float = 6.0
     lease_seconds: float = 300.0
     history_days: int = 60
+    # A platform whose disk is wiped at each restart (from its own variables: Heroku sets
+    # DYNO, Render sets RENDER), where a SQLite file forgets what was posted.
+    ephemeral_platform: str | None = None
     subscriptions: tuple[Subscription, ...] = ()
     policy: Policy = field(default_factory=Policy)  # who manages schedules, approves quotes
 
@@ -202,12 +205,20 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         # second instance take over a post that is still being sent.
         catch_up_hours=_number(config, "catch_up_hours", 6.0, config_path, above=0),
         lease_seconds=_number(config, "lease_seconds", 300.0, config_path, least=30),
+        ephemeral_platform=_ephemeral_platform(environ),
         history_days=int(_number(config, "history_days", 60, config_path, least=1)),
         subscriptions=_subscriptions(
             config.get("daily"), timezone, config_path, need_team=bool(client_id)
         ),
         policy=_policy(config, config_path),
     )
+
+
+_EPHEMERAL_PLATFORMS = (("DYNO", "Heroku"), ("RENDER", "Render"))
+
+
+def _ephemeral_platform(environ: Mapping[str, str]) -> str | None:
+    return next((name for var, name in _EPHEMERAL_PLATFORMS if environ.get(var)), None)
 
 
 def _token(env: Mapping[str, str | None], name: str, prefix: str) -> str | None:

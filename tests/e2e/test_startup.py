@@ -10,6 +10,7 @@ import pytest
 
 from bot.corpus import load_corpus, shipped_corpus
 from tests.harness import BOT_USER_ID, BotProcess, mention_event, run_cli
+from tests.postgres import fresh_database
 from tests.slack_standin import SlackStandIn
 
 
@@ -144,3 +145,25 @@ def test_socket_mode_with_oauth_is_one_line_naming_the_variables(
     for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
         assert name in result.stderr, output(result)
     assert "TOPSECRET" not in result.stdout + result.stderr, output(result)
+
+
+@pytest.mark.parametrize(("variable", "platform"), [("DYNO", "Heroku"), ("RENDER", "Render")])
+def test_on_a_platform_with_an_ephemeral_disk_sqlite_is_warned_about_at_start(
+    bot_env: dict[str, str], tmp_path: Path, slack: SlackStandIn, variable: str, platform: str
+) -> None:
+    env = {**bot_env, variable: "web.1"}
+    with BotProcess(env, cwd=tmp_path, slack=slack) as bot:
+        log = bot.wait_for_log("quotebot starting")
+        assert bot.stop() == 0, bot.log()
+    [warning] = [line for line in log.splitlines() if "SQLite file" in line]
+    assert "WARNING" in warning and platform in warning and "DATABASE_URL" in warning
+
+
+def test_on_such_a_platform_with_postgresql_there_is_no_warning(
+    bot_env: dict[str, str], tmp_path: Path, slack: SlackStandIn, postgres: str
+) -> None:
+    env = {**bot_env, "DYNO": "web.1", "DATABASE_URL": fresh_database(postgres)}
+    with BotProcess(env, cwd=tmp_path, slack=slack) as bot:
+        log = bot.wait_for_log("quotebot starting")
+        assert bot.stop() == 0, bot.log()
+    assert "SQLite file" not in log and "ephemeral" not in log
