@@ -1,4 +1,4 @@
-"""Slack's mrkdwn text rules: escaping, links, and splitting long text to fit a block.
+"""Slack's mrkdwn text rules: escaping, links, and splitting or cutting long text to fit.
 
 Slack reads `<…>` as live syntax (`<!channel>`, `<@U123>`, `<https://x|label>`), so
 every piece of text from users or quote files is escaped exactly once before it is sent.
@@ -7,6 +7,7 @@ every piece of text from users or quote files is escaped exactly once before it 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -63,3 +64,49 @@ def split(text: str, limit: int) -> list[str]:
     if text:
         pieces.append(text)
     return pieces
+
+
+def cut(text: str, limit: int, *, size: Callable[[str], int] = len, words: bool = True) -> str:
+    """The longest start of `text` whose `size` is at most `limit`, ended between words.
+
+    For a field or a message that must fit a budget and show its start. `size` must
+    add up character by character and count each at least 1 (`len`, or the length of
+    the JSON a string becomes), so no start longer than `limit` characters can fit.
+    The cut falls before the last paragraph break in the second half of what fits,
+    else the last line break there, else the last space there, else the last break
+    anywhere; only a single word longer than the whole budget is cut inside, and
+    then never inside an escaped character (&amp; &lt; &gt;). `words=False` cuts as
+    late as it can, for a start that must show even when no whole word fits.
+    """
+    if size(text) <= limit:
+        return text
+    low, high = 0, min(len(text), max(limit, 0))  # the longest start that fits: text[:low]
+    while low < high:
+        middle = (low + high + 1) // 2
+        if size(text[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    fits = low
+    window = text[: fits + 1]  # the character just after what fits may be the break
+    for separator in ("\n\n", "\n", " ") if words else ():
+        at = window.rfind(separator)
+        if at > fits // 2:
+            return text[:at]
+    at = max(window.rfind("\n"), window.rfind(" ")) if words else -1
+    if at > 0:
+        return text[:at]
+    entity = text.rfind("&", max(0, fits - len("&amp;") + 1), fits)
+    if entity >= 0 and ";" not in text[entity:fits]:
+        fits = entity
+    return text[:fits]
+
+
+def shorten(text: str, limit: int, *, size: Callable[[str], int] = len) -> str:
+    """`text`, or its start (`cut`) and "…" when it is longer than `limit` allows.
+
+    For names, titles and labels, where a visible mark says something was left out.
+    """
+    if size(text) <= limit:
+        return text
+    return cut(text, limit - size("…"), size=size).rstrip() + "…"

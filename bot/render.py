@@ -3,23 +3,44 @@
 Pure functions from domain values to message dicts (`{"text": …, "blocks": […]}`);
 nothing here talks to Slack. Every string that came from a user or a quote file goes
 through `mrkdwn.escape` exactly once, here and nowhere else.
+
+Every message fits Slack's limits whatever the input: a field is shortened (with "…")
+before it is escaped, and a quote or a list shows its start and says what is left out.
+Besides the per-block limits, Slack refuses a message whose blocks, as JSON, run much
+past 12,000 characters (`msg_blocks_too_long`), so sizes are measured as that JSON:
+an emoji costs 12 characters there, a `"` or a line break 2.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.corpus import Quote, Topic
-from bot.mrkdwn import escape, link, mention, split
+from bot.mrkdwn import cut, escape, link, mention, shorten, split
 
 Message = dict[str, Any]
+Block = dict[str, Any]
 
 SECTION_LIMIT = 3000  # characters in a section's text
 MAX_BLOCKS = 50
+PAYLOAD_LIMIT = 12_000  # characters of json.dumps(blocks); Slack refuses near 13,000
+HEADER_LIMIT = 150  # characters in a header block
 FALLBACK_LIMIT = 300  # characters of quote in the notification text
+NOTICE_FALLBACK_LIMIT = SECTION_LIMIT  # a long list needs no long notification
+# Budgets for single fields, in characters of their escaped JSON. Together they leave
+# thousands of characters for the quote itself, so the start of a quote always shows.
+SPEAKER_SIZE = 300
+SOURCE_SIZE = 300  # a link's label
+TOPIC_SIZE = 200
+URL_SIZE = 800  # a longer URL is not linked: the label is shown alone
+USER_SIZE = 100  # a user id that is not one is shown as text
+COMMAND_SIZE = 100
+QUERY_SIZE = 1500  # the query echoed by "no quote matches"
+SUGGESTIONS = 10
+BUTTON_VALUE_SIZE = 1000  # each of three buttons carries the state: 3,000 at most
 
 # action_ids of the buttons; the listeners match on these.
 SHARE = "quote_share"
@@ -55,12 +76,13 @@ def quote_message(
     daily_button: bool = False,
 ) -> Message:
     """A quote as a message: optional header, the quote, attribution, then buttons."""
-    blocks: list[dict[str, Any]] = []
-    if header:
-        blocks.append({"type": "header", "text": {"type": "plain_text", "text": header}})
+    before: list[Block] = []
+    if header and header.strip():
+        title = shorten(header, HEADER_LIMIT)  # plain_text: Slack shows it as typed
+        before.append({"type": "header", "text": {"type": "plain_text", "text": title}})
     after = [_context(_attribution(quote))]
     if shared_by:
-        after.append(_context(f"Shared by {mention(shared_by)}"))
+        after.append(_context(f"Shared by {mention(_clip(shared_by, USER_SIZE))}"))
     if buttons:
         after.append(_preview_buttons(buttons))
     if daily_button:
@@ -70,15 +92,22 @@ def quote_message(
                 "elements": [_button("Show me another", DAILY_ANOTHER, quote.id)],
             }
         )
-    blocks += _quote_sections(quote, room=MAX_BLOCKS - len(blocks) - len(after))
-    return {"text": fallback_text(quote, header=header), "blocks": blocks + after}
+    body = _quote_sections(
+        quote,
+        room=PAYLOAD_LIMIT - _payload_size(before + after),
+        blocks=MAX_BLOCKS - len(before) - len(after),
+    )
+    return {"text": fallback_text(quote, header=header), "blocks": before + body + after}
 
 
 def fallback_text(quote: Quote, *, header: str | None = None) -> str:
-    """The plain text shown in notifications and by clients that cannot show blocks."""
-    text = quote.text if len(quote.text) <= FALLBACK_LIMIT else quote.text[:FALLBACK_LIMIT] + "…"
-    by = f" — {quote.speaker}" if quote.speaker else ""
-    prefix = f"{header}: " if header else ""
+    """The plain text shown in notifications and by clients that cannot show blocks.
+
+    Short on purpose: the start of the quote, cut between words, and who said it.
+    """
+    text = shorten(quote.text, FALLBACK_LIMIT)
+    by = f" — {_clip(quote.speaker, SPEAKER_SIZE)}" if quote.speaker else ""
+    prefix = f"{shorten(header, HEADER_LIMIT)}: " if header and header.strip() else ""
     return escape(f"{prefix}“{text}”{by}")
 
 
@@ -86,16 +115,18 @@ def topics_message(topics: Sequence[Topic]) -> Message:
     """The list of topics with their quote counts."""
     if not topics:
         return _plain("There are no topics yet: the quote collection is empty.")
-    lines = [f"• {escape(topic.name)} ({topic.count})" for topic in topics]
+    names = [escape(_clip(topic.name, TOPIC_SIZE)) for topic in topics]
+    lines = [f"• {name} ({topic.count})" for name, topic in zip(names, topics, strict=True)]
     intro = f"*{len(topics)} topics.* Try `/quote &lt;topic&gt;`:"  # escaped: < is markup
     return {
-        "text": f"{len(topics)} topics: " + ", ".join(escape(t.name) for t in topics[:20]),
+        "text": f"{len(topics)} topics: " + ", ".join(names[:20]),
         "blocks": _sections(intro + "\n" + "\n".join(lines)),
     }
 
 
 def help_message(command: str = "/quote") -> Message:
     """How to use the bot."""
+    command = escape(_clip(command, COMMAND_SIZE))  # Slack's own name for it, escaped anyway
     text = (
         f"*{command}* shares a quote from the team's collection.\n"
         f"• `{command}`: a random quote\n"
@@ -111,9 +142,10 @@ def help_message(command: str = "/quote") -> Message:
 
 def not_found_message(query: str, suggestions: Sequence[str]) -> Message:
     """No quote matched: say so, and point at the closest topics."""
-    text = f"No quote matches “{escape(query)}”."
+    text = f"No quote matches “{escape(_clip(query, QUERY_SIZE))}”."
     if suggestions:
-        text += " Try " + ", ".join(f"`{escape(name)}`" for name in suggestions) + "."
+        names = [escape(_clip(name, TOPIC_SIZE)) for name in suggestions[:SUGGESTIONS]]
+        text += " Try " + ", ".join(f"`{name}`" for name in names) + "."
     text += " `/quote topics` lists them all."
     return _plain(text)
 
@@ -124,30 +156,85 @@ def notice_message(text: str) -> Message:
 
 
 def _plain(text: str) -> Message:
-    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+    """A message of one (already escaped) text: one section unless it is very long."""
+    return {"text": shorten(text, NOTICE_FALLBACK_LIMIT), "blocks": _sections(text)}
 
 
-def _quote_sections(quote: Quote, *, room: int) -> list[dict[str, Any]]:
-    """The lead-in and the quote in at most `room` sections of at most SECTION_LIMIT each.
+def _quote_sections(quote: Quote, *, room: int, blocks: int) -> list[Block]:
+    """The lead-in and the quote in sections that fit `room` JSON characters and `blocks`.
 
-    A quote too long for the room (over 100,000 characters) shows its start, then says
-    how much is left out: Slack refuses a message of more than 50 blocks outright.
+    A quote too long for one message shows its start, cut between words, then says how
+    many words are left out and links to the source; what is shown loses no character.
+    A lead-in takes at most half the room, so the quote's start always has space.
     """
-    pieces = _quote_pieces(escape(quote.text), SECTION_LIMIT)
-    if quote.lead_in:
-        lead_in = f"*{escape(quote.lead_in)}*"
-        if pieces and len(lead_in) + 1 + len(pieces[0]) <= SECTION_LIMIT:
-            pieces[0] = f"{lead_in}\n{pieces[0]}"
-        else:  # a lead-in too long to share the first section gets sections of its own
-            pieces[:0] = split(escape(quote.lead_in), SECTION_LIMIT)
-    sections = [{"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in pieces]
-    if len(sections) <= room:
-        return sections
-    hidden = sum(1 for piece in pieces[room - 1 :] for word in piece.split() if word != ">")
-    note = f"…and {hidden:,} more words: the quote is too long for one Slack message."
+    lead_in = escape(_clip(quote.lead_in, room // 2)) if quote.lead_in else ""
+    lead_blocks = [_section(piece) for piece in split(lead_in, SECTION_LIMIT)]
+    body = _fit(
+        _quote_pieces(escape(quote.text), SECTION_LIMIT),
+        room=room - _payload_size(lead_blocks),
+        blocks=blocks - len(lead_blocks),
+        note=lambda rest: _more_words(quote, rest),
+    )
+    if lead_in and body and body[0]["type"] == "section":
+        first = body[0]["text"]["text"]
+        if len(lead_in) + len("**\n") + len(first) <= SECTION_LIMIT:
+            # Sharing the first section costs less than a section of its own.
+            return [_section(f"*{lead_in}*\n{first}"), *body[1:]]
+    return lead_blocks + body  # a lead-in too long to share gets sections of its own
+
+
+def _more_words(quote: Quote, rest: Sequence[str]) -> Block:
+    """The note under a cut quote: how many words are not shown, and where to read them."""
+    hidden = sum(1 for piece in rest for word in piece.split() if word != ">")
+    note = f"…and {max(hidden, 1):,} more words: the quote is too long for one Slack message."
     if quote.url:
-        note += f" Read it all: {link(quote.url, quote.source or 'the source')}."
-    return [*sections[: room - 1], _context(note)]
+        note += f" Read it all: {_link(quote.url, quote.source or 'the source')}."
+    return _context(note)
+
+
+def _fit(
+    pieces: Sequence[str],
+    *,
+    room: int,
+    blocks: int,
+    note: Callable[[Sequence[str]], Block],
+) -> list[Block]:
+    """Sections of `pieces`, all of them when they fit `room` JSON characters and `blocks`.
+
+    Otherwise as many as fit, the last one cut between words (`cut`, which never splits
+    an escaped character), then `note(rest)`, a block saying what the rest is.
+    """
+    sections = [_section(piece) for piece in pieces]
+    if len(sections) <= blocks and _payload_size(sections) <= room:
+        return sections
+    # The note for everything is at least as long as the note for what is left out;
+    # a few characters more cover a count that grows by a digit.
+    free = room - _block_size(note(pieces)) - 8
+    shown: list[Block] = []
+    while len(shown) < len(sections) and len(shown) + 1 < blocks:
+        size = _block_size(sections[len(shown)])
+        if size > free:
+            break
+        shown.append(sections[len(shown)])
+        free -= size
+    rest = list(pieces[len(shown) :])
+    if rest and len(shown) + 1 < blocks:
+        budget = free - _block_size(_section(""))
+        part = _tidy(cut(rest[0], budget, size=_json_size))
+        if not part and not shown:  # not one whole word fits: the start must show anyway
+            part = _tidy(cut(rest[0], budget, size=_json_size, words=False))
+        if part:
+            shown.append(_section(part))
+            rest[0] = rest[0][len(part) :]
+    return [*shown, note(rest)]
+
+
+def _tidy(part: str) -> str:
+    """The start of a piece without the empty `>` lines and spaces a cut leaves at its end."""
+    part = part.rstrip()
+    while part.endswith("\n>"):
+        part = part[: -len("\n>")].rstrip()
+    return "" if part == ">" else part
 
 
 def _quote_pieces(text: str, limit: int) -> list[str]:
@@ -172,32 +259,72 @@ def _quote_pieces(text: str, limit: int) -> list[str]:
 
 
 def _attribution(quote: Quote) -> str:
-    parts = [f"— *{escape(quote.speaker)}*" if quote.speaker else "— _unknown speaker_"]
+    """Who said it, where, and the topic; each field shortened so the line stays small."""
+    if quote.speaker:
+        parts = [f"— *{escape(_clip(quote.speaker, SPEAKER_SIZE))}*"]
+    else:
+        parts = ["— _unknown speaker_"]
     if quote.source:
-        parts.append(link(quote.url, quote.source))
+        parts.append(_link(quote.url, quote.source))
     elif quote.url:
-        parts.append(link(quote.url, "source"))
+        parts.append(_link(quote.url, "source"))
     text = ", ".join(parts)
     if quote.topic:
-        text += f" · {escape(quote.topic)}"
+        text += f" · {escape(_clip(quote.topic, TOPIC_SIZE))}"
     return text
 
 
-def _context(text: str) -> dict[str, Any]:
+def _link(url: str | None, label: str) -> str:
+    """`mrkdwn.link` within budget: the label shortened, a URL too long to send dropped."""
+    if url and _json_size(escape(url)) > URL_SIZE:
+        url = None  # a URL cut short would lead somewhere else
+    return link(url, _clip(label, SOURCE_SIZE))
+
+
+def _clip(text: str, size: int) -> str:
+    """Raw `text` shortened with "…" so that, once escaped, its JSON fits `size`.
+
+    Cut before escaping, so a cut can never split an escaped character.
+    """
+    return shorten(text, size, size=lambda part: _json_size(escape(part)))
+
+
+def _json_size(text: str) -> int:
+    """Characters `text` takes inside the JSON Slack receives (`json.dumps`, ASCII-safe)."""
+    return len(json.dumps(text)) - 2
+
+
+def _block_size(block: Block) -> int:
+    """What a block adds to `json.dumps(blocks)`: itself and the ", " that separates it."""
+    return len(json.dumps(block)) + 2
+
+
+def _payload_size(blocks: Sequence[Block]) -> int:
+    """`len(json.dumps(blocks))` for a non-empty list, counted so that parts add up."""
+    return sum(_block_size(block) for block in blocks)
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def _sections(text: str) -> list[dict[str, Any]]:
+def _sections(text: str) -> list[Block]:
+    """Escaped text in sections within Slack's limits; what does not fit is counted."""
+
+    def more_sections(rest: Sequence[str]) -> Block:
+        hidden = len(split("".join(rest), SECTION_LIMIT))
+        return _context(f"…and {max(hidden, 1):,} more sections not shown.")
+
     pieces = split(text, SECTION_LIMIT)
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in pieces]
-    if len(blocks) > MAX_BLOCKS:
-        rest = len(blocks) - MAX_BLOCKS + 1
-        blocks = [*blocks[: MAX_BLOCKS - 1], _context(f"…and {rest} more sections not shown.")]
-    return blocks
+    return _fit(pieces, room=PAYLOAD_LIMIT, blocks=MAX_BLOCKS, note=more_sections)
 
 
-def _preview_buttons(state: ButtonState) -> dict[str, Any]:
-    value = state.encode()
+def _preview_buttons(state: ButtonState) -> Block:
+    value = _fitting(state).encode()
     return {
         "type": "actions",
         "elements": [
@@ -208,7 +335,22 @@ def _preview_buttons(state: ButtonState) -> dict[str, Any]:
     }
 
 
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+def _fitting(state: ButtonState) -> ButtonState:
+    """The state with its query cut (between words) so each button value fits its budget.
+
+    Three buttons carry the state, and a query full of quotes or emoji costs several
+    JSON characters per character: uncut, it could leave no room for the quote.
+    """
+    empty = _json_size(ButtonState("", state.position, state.quote_id).encode())
+
+    def size(query: str) -> int:
+        return _json_size(ButtonState(query, state.position, state.quote_id).encode()) - empty
+
+    query = cut(state.query, BUTTON_VALUE_SIZE - empty, size=size)
+    return state if query == state.query else ButtonState(query, state.position, state.quote_id)
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
     button = {
         "type": "button",
         "text": {"type": "plain_text", "text": text},

@@ -39,6 +39,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.models.blocks import Block
 
+from tests import limits
 from tests.slack_standin import SlackStandIn
 
 # The workspace the tests pretend to be. The stand-in answers auth.test for BOT_TOKEN with
@@ -304,6 +305,7 @@ def check_message(message: Mapping[str, Any]) -> Mapping[str, Any]:
         assert parsed is not None, f"not a Block Kit block: {block}"
         parsed.validate_json()
         assert parsed.to_dict() == block, f"block changed by slack-sdk's model: {block}"
+    limits.check_message(message)  # and every limit slack-sdk's models do not check
     return message
 
 

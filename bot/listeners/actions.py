@@ -48,11 +48,19 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         message = quote_message(quote, shared_by=body["user"]["id"])
         # Post for everyone first, then remove the preview: a failed post keeps the preview.
-        # respond() does not raise when Slack refuses the post; it returns Slack's answer.
+        # respond() does not raise when Slack refuses the post; it returns Slack's answer,
+        # and Slack refuses a bad message with HTTP 200 and {"ok": false, "error": …}.
         posted = await respond(
             response_type="in_channel", replace_original=False, **message, **NO_UNFURL
         )
-        if posted.status_code != 200:
+        refused = posted.status_code != 200
+        if not refused:
+            try:
+                answer_body = json.loads(posted.body or "{}")
+            except ValueError:
+                answer_body = None  # not JSON (Slack has also answered a plain "ok")
+            refused = isinstance(answer_body, dict) and answer_body.get("ok") is False
+        if refused:
             # Logged, not raised: bolt turns an exception raised just after ack() into a
             # 404 for Slack three seconds later.
             log.error("Share: Slack refused the post: %s %.200s", posted.status_code, posted.body)

@@ -12,8 +12,10 @@ import itertools
 import logging
 import random
 import threading
+import time as time_module
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from bot.corpus import Corpus, load_corpus, shipped_corpus
 from bot.daily.runner import DailyRunner, RunReport, daily_message
 from bot.daily.schedule import Subscription, post_time
 from bot.daily.scheduler import DailyScheduler
-from bot.daily.schedules import add, schedules, sync_config
+from bot.daily.schedules import add, edit, pause, resume, schedules, sync_config, to_row
 from bot.render import DAILY_ANOTHER
 from bot.roles import Person, Policy
 from bot.slack.sender import SlackSender
@@ -349,7 +351,7 @@ async def test_a_429_storm_on_one_channel_waits_retry_after_and_all_post_once(
         assert retried.at - refused.at >= 1.0, "each retry waits the Retry-After (1 s)"
 
 
-async def test_many_channels_post_concurrently_within_the_workspace_limit(
+async def test_many_channels_over_the_workspace_limit_each_post_once_after_pausing_on_429s(
     store: Store, corpus: Corpus
 ) -> None:
     channels = [f"C{n:02d}" for n in range(40)]
@@ -361,6 +363,9 @@ async def test_many_channels_post_concurrently_within_the_workspace_limit(
         report = await make_runner(store, corpus, limited).run_due(now=NOW, grace=GRACE)
         one_post_each(limited, channels)
         assert limited.ratelimited_count > 0, "the limit was reached: the test means something"
+        # Each 429 pauses the whole workspace, not just the refused post: without that
+        # pause every waiting post would hit the limit again, 40 posts or more.
+        assert limited.ratelimited_count < len(channels), limited.ratelimited_count
     assert len(report.sent) == 40 and not report.failed and not report.retry_later, report
 
 
@@ -751,3 +756,110 @@ async def test_a_workspace_refused_once_posts_again_when_reinstalled_with_a_new_
     assert refused.sent == [] and refused.failed, refused
     assert again.sent == [claim_id(sub, NOW.date())], again
     one_post_each(slack, ["CREINSTALLED"])
+
+
+# --- schedules: pauses, duplicates, leases --------------------------------------------------
+
+
+async def test_a_workspace_without_a_token_pauses_its_posts_with_one_log_line(
+    store: Store, corpus: Corpus, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    subscribe(store, daily("C1", team_id="TGONE"), daily("C2", team_id="TGONE"))
+    sender = SlackSender(store=store, client_for=lambda _team: None, clock=lambda: NOW)
+    runner = DailyRunner(
+        store=store, corpus=corpus, sender=sender, owner="runner-a", lease=timedelta(minutes=5)
+    )
+
+    for minute in range(5):
+        report = await runner.run_due(now=NOW + timedelta(minutes=minute), grace=GRACE)
+        assert report.sent == report.failed == [] and report.skipped == 0, report
+
+    lines = [r for r in caplog.records if "no token for workspace" in r.getMessage()]
+    assert len(lines) == 1 and "'TGONE'" in lines[0].getMessage(), caplog.text
+    assert store.claims.posts() == [], "nothing claimed while paused"
+    assert slack.calls == []
+
+
+async def test_the_same_schedule_from_the_settings_file_and_from_slack_posts_once(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    configured = daily("CBOTH", team_id="")
+    subscribe(store, configured)
+    from_slack = replace(configured, team_id="T1", id="SLACK")
+    row = to_row(from_slack, origin="slack", user="U1", now=utc(2026, 1, 1), starts_at=None)
+    assert store.schedules.add(row)  # as an older quotebot, without the duplicate check, made it
+
+    report = await make_runner(store, corpus, slack).run_due(now=NOW, grace=GRACE)
+
+    assert report.sent == [claim_id(configured, NOW.date())], "the settings file's wins"
+    one_post_each(slack, ["CBOTH"])
+
+
+async def test_a_schedule_turned_off_and_on_again_starts_at_its_next_time(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    sub = daily("CPAUSE", "09:00")
+    subscribe(store, sub)
+    admin, policy = Person("UADMIN", is_admin=True), Policy()
+    [stored] = schedules(store)
+    pause(store, stored, person=admin, policy=policy, reason="testing")
+    [stored] = schedules(store, enabled_only=False)
+    resumed = resume(store, stored, person=admin, policy=policy, now=utc(2026, 3, 10, 9, 30))
+    assert resumed.decision.allowed
+    runner = make_runner(store, corpus, slack)
+
+    today = await runner.run_due(now=utc(2026, 3, 10, 9, 31), grace=GRACE)
+    tomorrow = await runner.run_due(now=utc(2026, 3, 11, 9, 0, 5), grace=GRACE)
+
+    assert today.sent == [], "09:00 had passed when it was turned back on"
+    assert tomorrow.sent == [claim_id(sub, date(2026, 3, 11))]
+
+
+async def test_an_edit_on_the_day_it_posted_does_not_post_again_that_day(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    sub = daily("CEDITED", "09:00")
+    subscribe(store, sub)
+    runner = make_runner(store, corpus, slack)
+    assert (await runner.run_due(now=NOW, grace=GRACE)).sent == [claim_id(sub, NOW.date())]
+    [stored] = schedules(store)
+    later = replace(sub, time="11:00")
+    edited = edit(store, stored, later, person=Person("UADMIN", is_admin=True), policy=Policy(),
+                  now=NOW + timedelta(minutes=5))  # fmt: skip
+    assert edited.decision.allowed and edited.schedule.id == sub.id
+
+    again = await runner.run_due(now=utc(2026, 3, 10, 11, 0, 5), grace=GRACE)
+    next_day = await runner.run_due(now=utc(2026, 3, 11, 11, 0, 5), grace=GRACE)
+
+    assert again.sent == [], "today's post was claimed under the same ID"
+    assert next_day.sent == [claim_id(sub, date(2026, 3, 11))]
+    assert len(slack.messages("CEDITED")) == 2
+    walked = [p.cycle for p in store.claims.posts(subscription_id=sub.id)]
+    assert walked == [0, 0], "one walk, kept through the edit"
+
+
+async def test_a_claim_waiting_behind_a_long_fan_out_gets_its_full_lease(
+    store: Store, corpus: Corpus
+) -> None:
+    """The lease counts from the moment of claiming, not from the start of the run."""
+    slow, waiting = daily("CSLOWFIRST"), daily("CWAITING")
+    subscribe(store, slow, waiting)
+    claimed_at: dict[str, datetime] = {}
+    real_taken, real_claim = store.claims.taken, store.claims.claim
+
+    def slow_read(**kwargs: Any) -> bool:
+        if kwargs["subscription_id"] == slow.id:
+            time_module.sleep(1.5)  # the database (or the thread pool) keeps this claim waiting
+        return real_taken(**kwargs)
+
+    def claim_spy(**kwargs: Any) -> Any:
+        claimed_at[kwargs["subscription_id"]] = kwargs["now"]
+        return real_claim(**kwargs)
+
+    store.claims.taken = slow_read  # type: ignore[method-assign]
+    store.claims.claim = claim_spy  # type: ignore[method-assign]
+    with SlackStandIn(tokens={TOKEN: "T1"}) as slack:
+        await make_runner(store, corpus, slack).run_due(now=NOW, grace=GRACE)
+    assert claimed_at[waiting.id] - NOW < timedelta(seconds=1.5), "the other did not wait"
+    assert claimed_at[slow.id] - NOW >= timedelta(seconds=1.5)
+    assert claimed_at[slow.id] - NOW < timedelta(seconds=10)

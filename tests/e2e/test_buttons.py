@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from tests.harness import (
     USER_ID,
@@ -91,6 +92,29 @@ def test_a_failed_share_keeps_the_preview_and_says_so(bot: BotProcess, slack: Sl
     assert notice.args["response_type"] == "ephemeral"
     assert notice.args["replace_original"] is False  # the preview stays, Share still works
     assert "Share" in visible_text(notice.args)
+
+
+def test_a_share_slack_refuses_with_ok_false_and_http_200_keeps_the_preview_and_says_so(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    shown = preview(bot)
+    url = slack.response_url("share")
+    # Slack refuses a bad message on a response_url with HTTP 200 and ok: false.
+    slack.fail("response_url", "invalid_blocks", times=1)
+
+    clicked(bot.click(shown, "quote_share", response_url=url), bot)
+
+    refused, notice = response_posts(slack, "share", 2)
+    assert (refused.status, refused.response) == (200, {"ok": False, "error": "invalid_blocks"})
+    assert refused.args["response_type"] == "in_channel"
+    assert not notice.args.get("delete_original"), "the preview was removed; nothing was shared"
+    check_message(notice.args)
+    assert notice.args["response_type"] == "ephemeral"
+    assert notice.args["replace_original"] is False  # the preview stays, Share still works
+    assert "did not take the shared quote" in visible_text(notice.args)
+    time.sleep(0.3)  # long enough for a delete_original sent after the notice to arrive
+    posts = [c.args for c in slack.calls_to("response_url") if c.args.get("name") == "share"]
+    assert len(posts) == 2 and not any(p.get("delete_original") for p in posts), posts
 
 
 def test_share_of_a_quote_no_longer_in_the_collection_says_so(

@@ -30,6 +30,7 @@ from tests.harness import (
     section_texts,
     visible_text,
 )
+from tests.limits import check_message as check_limits
 
 LIVE = ("<!channel>", "<!here>", "<!everyone>", "<@U0123ABCD>", "<https://evil.example|Safe>")
 # Slack markup in rendered text: <!…>, <@…>, <#…>, <http…>; whatever is left after escaping.
@@ -271,8 +272,6 @@ def long_quote_text(paragraphs: int, words: int) -> str:
         pytest.param(long_quote_text(12, 120), id="12 paragraphs, 8,600 chars"),
         pytest.param(long_quote_text(60, 8), id="60 short paragraphs"),
         pytest.param("\n".join(f"line {i} of a poem" for i in range(400)), id="400 short lines"),
-        pytest.param("\n".join("a" for _ in range(4000)), id="4,000 one-letter lines"),
-        pytest.param("<&> " * 2000, id="8,000 characters to escape"),
     ],
 )
 def test_a_long_quote_fills_few_sections_and_loses_no_word(text: str) -> None:
@@ -288,14 +287,33 @@ def test_a_long_quote_fills_few_sections_and_loses_no_word(text: str) -> None:
     assert button_labels(message) == ["Share", "Another", "Cancel"]
 
 
-def test_a_word_longer_than_a_section_is_cut_but_never_inside_an_escaped_character() -> None:
-    text = "<&>" * 2500  # one 7,500-character word: 32,500 characters once escaped
-    message = check_message(quote_message(make_quote(text)))
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("\n".join("a" for _ in range(4000)), id="4,000 one-letter lines"),
+        pytest.param("<&> " * 2000, id="8,000 characters to escape"),
+        pytest.param("<&>" * 2500, id="one 7,500-character word, 32,500 escaped"),
+    ],
+)
+def test_a_quote_over_slacks_payload_budget_shows_its_start_cut_cleanly_and_says_so(
+    text: str,
+) -> None:
+    """Slack refuses blocks of more than about 13,000 characters (`msg_blocks_too_long`):
+    such a quote shows as much of its start as fits, never cut inside an escaped
+    character, then says how much is left out."""
+    message = quote_message(make_quote(text), buttons=ButtonState("q", 0, "q1"))
+    check_limits(message)
 
     sections = section_texts(message)
-    assert all(len(section) <= 3000 for section in sections)
     assert all(not BROKEN_ENTITY.search(section) for section in sections)
-    assert "".join(unquoted_words(message)) == text
+    shown = "".join(unquoted_words(message))
+    assert shown and "".join(text.split()).startswith(shown), "the start, in order"
+    assert len(shown) < len("".join(text.split()))
+    note = re.search(r"…and ([\d,]+) more words: the quote is too long", context_text(message))
+    assert note, context_text(message)
+    if len(text.split()) > 1:  # words to count: shown and left out add up to the quote's
+        assert len(unquoted_words(message)) + int(note[1].replace(",", "")) == len(text.split())
+    assert button_labels(message) == ["Share", "Another", "Cancel"]
 
 
 def test_a_long_lead_in_does_not_push_the_quote_over_the_limit() -> None:
