@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError as DatabaseError
 
 from bot.answers import answer
 from bot.corpus import Corpus, CorpusError, Quote, Topic, load_corpus
+from bot.daily.runner import DailyRunner, RunReport
 from bot.daily.schedule import Subscription, local_date, next_post, weekdays
 from bot.daily.schedules import schedules
 from bot.daily.walk import next_quote
@@ -293,6 +294,14 @@ def _quote_on(services: Services, sub: Subscription, day: date, *, now: datetime
     return step[0] if step else None
 
 
+async def _run_once(runner: DailyRunner, *, now: datetime, day: date | None) -> RunReport:
+    """One run, as a scheduler tick would make it, then the background joins (10 s at most)."""
+    try:
+        return await runner.run_due(now=now, day=day)
+    finally:
+        await runner.sender.settle(10)
+
+
 def daily_run(args: argparse.Namespace, settings: Settings) -> int:
     """Post every due, unposted quote of the day (for --date) now; exit 1 if any failed."""
     if not settings.bot_token and not settings.oauth:
@@ -304,7 +313,7 @@ def daily_run(args: argparse.Namespace, settings: Settings) -> int:
     runner = daily_runner(services, installations(services))
     now = args.now or services.clock()
     try:
-        report = asyncio.run(runner.run_due(now=now, day=args.date, verify_first=True))
+        report = asyncio.run(_run_once(runner, now=now, day=args.date))
     finally:
         services.store.close()
     for claim_id in report.sent:

@@ -46,6 +46,9 @@ class Sender(Protocol):
     async def ready(self, team_id: str) -> bool:
         """Whether the workspace can be posted to now (it has a token Slack has not refused)."""
 
+    async def settle(self, timeout: float) -> None:
+        """Finish work still under way in the background (at most `timeout` seconds)."""
+
     async def deliver(self, post: Post, *, still_ours: Callable[[], Awaitable[bool]]) -> Delivery:
         """Post it once: never twice, whatever the network does.
 

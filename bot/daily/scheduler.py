@@ -83,6 +83,7 @@ class DailyScheduler:
             self._scheduler.shutdown(wait=False)
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
+        await self.runner.sender.settle(2)  # joins under way in the background
 
     async def _tick(self) -> None:
         if not self._stopping:

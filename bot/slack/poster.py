@@ -8,11 +8,12 @@ number in flight, and a workspace-wide pause whenever Slack answers 429), retrie
 `chat.postMessage` has no idempotency key: when a send may have gone through (a
 timeout, a 5xx), the channel's history is searched for the post's metadata before
 sending again. Slack lets a bot read the history only of channels it is a member
-of, even where `chat:write.public` lets it post without joining; so the Poster
-joins a public channel before its first post there (once: membership is kept in the
-store), and where the outcome of a send is unknown and the history still cannot be
-read, it does not send again: the post is "unverified", a possible miss rather than
-a double post.
+of, even where `chat:write.public` lets it post without joining. So the Poster
+joins each public channel it posts to (once: membership is kept in the store): in
+the background after a post went out, so posts never wait for joins, and right away
+when a send's outcome is unknown and the history must be read. Where the history
+still cannot be read (the workspace refuses the join), it does not send again: the
+post is "unverified", a possible miss rather than a double post.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ class Poster:
         self._resume_at = 0.0  # monotonic time before which nobody posts (after a 429)
         self._channel_locks: dict[str, asyncio.Lock] = {}
         self._channel_last: dict[str, float] = {}
+        self._joining: set[str] = set()  # channels a background join was started for
+        self._joins: set[asyncio.Task[_Joined]] = set()
 
     async def deliver(
         self, channel: str, message: dict[str, Any], *, claim_id: str, oldest: float,
@@ -104,25 +107,16 @@ class Poster:
 
         `oldest` bounds the history search (a Unix time before any earlier attempt);
         `check_first` searches before the first send, for a claim taken over from a
-        process that may have sent it already, or a catch-up after a restart.
+        process that may have sent it already, or the first run after a start.
         `still_ours` is asked right before each send (after any wait); False means
         another process took the claim over ("lost").
         """
-        joined = await self._ensure_member(channel)
-        if joined.error in GONE_ERRORS or joined.error in AUTH_ERRORS:
-            return _failure(joined.error or "")
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"claim": claim_id}}
-        uncertain, failures, ratelimited, rejoined = check_first, 0, 0, False
+        uncertain, failures, ratelimited, joined_for_post = check_first, 0, 0, False
         last_error = ""
         while failures < self._attempts and ratelimited < self._ratelimit_attempts:
-            if uncertain:
-                try:
-                    ts = await self.find_posted(channel, claim_id=claim_id, oldest=oldest)
-                except Unreadable as error:
-                    why = f"{last_error or 'an earlier attempt'}; history unreadable: {error}"
-                    return Delivery("unverified", error=why)
-                if ts:
-                    return Delivery("sent", ts=ts)
+            if uncertain and (found := await self._look(channel, claim_id, oldest, last_error)):
+                return found
             try:
                 async with self._paced(channel):
                     if still_ours is not None and not await still_ours():
@@ -131,8 +125,7 @@ class Poster:
                         channel=channel, metadata=metadata, unfurl_links=False,
                         unfurl_media=False, **message,
                     )  # fmt: skip
-                if joined.private:  # a private channel took the post: the bot is in it
-                    await self._members.joined(channel)
+                self._join_later(channel)
                 return Delivery("sent", ts=response["ts"])
             except SlackApiError as error:
                 status = error.response.status_code
@@ -147,30 +140,48 @@ class Poster:
                     failures, uncertain = failures + 1, True
                     await self._sleep(self._backoff * 2 ** (failures - 1))
                     continue
-                if code == "not_in_channel" and joined.private:
-                    return _failure("private_channel_not_invited")
-                if code == "not_in_channel" and not joined.ok:
-                    return _failure(joined.error or code)
-                if code == "not_in_channel" and not rejoined:  # removed since: join again
-                    rejoined = True
+                if code == "not_in_channel" and not joined_for_post:
+                    # A token without chat:write.public (an older install), or a channel
+                    # that left the bot: join, then post.
+                    joined_for_post = True
                     await self._members.left(channel)
                     joined = await self._ensure_member(channel)
                     if joined.ok:
                         continue
-                    return _failure(joined.error or code)
+                    return _failure(
+                        "private_channel_not_invited" if joined.private else joined.error or code
+                    )
                 return _failure(code)
             except NETWORK_ERRORS as error:
                 failures, uncertain = failures + 1, True
                 last_error = f"{type(error).__name__}: {error}"
                 await self._sleep(self._backoff * 2 ** (failures - 1))
-        if uncertain:  # the last attempt's outcome is unknown: look once more
-            try:
-                ts = await self.find_posted(channel, claim_id=claim_id, oldest=oldest)
-            except Unreadable as error:
-                return Delivery("unverified", error=f"{last_error}; history unreadable: {error}")
-            if ts:
-                return Delivery("sent", ts=ts)
+        if uncertain and (found := await self._look(channel, claim_id, oldest, last_error)):
+            return found
         return Delivery("retry_later", error=f"gave up for now after {last_error}")
+
+    async def settle(self, timeout: float) -> None:
+        """Wait (at most `timeout` seconds) for the joins still under way in the background."""
+        if self._joins:
+            await asyncio.wait(list(self._joins), timeout=timeout)
+
+    async def _look(
+        self, channel: str, claim_id: str, oldest: float, last_error: str
+    ) -> Delivery | None:
+        """Our post for `claim_id`, found in the channel; None when it is not there.
+
+        Reading needs membership, so a channel the bot is not in yet is joined first.
+        When it still cannot be read, the outcome stays unknown: "unverified".
+        """
+        joined = await self._ensure_member(channel)
+        if joined.error in GONE_ERRORS or joined.error in AUTH_ERRORS:
+            return _failure(joined.error or "")
+        try:
+            ts = await self.find_posted(channel, claim_id=claim_id, oldest=oldest)
+        except Unreadable as error:
+            why = f"{last_error or 'an earlier attempt'}; history unreadable: {error}"
+            return Delivery("unverified", error=why)
+        return Delivery("sent", ts=ts) if ts else None
 
     async def find_posted(self, channel: str, *, claim_id: str, oldest: float) -> str | None:
         """The ts of our post for `claim_id` in the channel's recent history, if there is one.
@@ -207,30 +218,48 @@ class Poster:
                 return None
         return None
 
-    async def _ensure_member(self, channel: str) -> _Joined:
-        """Join a public channel before posting there, so its history can be read.
+    def _join_later(self, channel: str) -> None:
+        """After a post in a channel the bot may not be in: join it, without holding up posts.
+
+        Membership lets the bot read the channel next time an answer is lost (and
+        brings the channel's reactions and events); the post itself did not need it.
+        """
+        if channel in self._joining:
+            return
+        self._joining.add(channel)
+        task = asyncio.create_task(self._ensure_member(channel, patient=True))
+        self._joins.add(task)
+        task.add_done_callback(self._joins.discard)
+
+    async def _ensure_member(self, channel: str, *, patient: bool = False) -> _Joined:
+        """Join a public channel (once: the membership is kept), so its history can be read.
 
         Private channels cannot be joined; the bot posts there only as an invited
-        member (and then reads them with `groups:history`).
+        member (and then reads them with `groups:history`). `patient`: a background
+        join waits out Slack's rate limit instead of giving up.
         """
         if await self._members.known(channel):
             return _Joined(True)
-        try:
-            await self.client.conversations_join(channel=channel)
-        except SlackApiError as error:
-            code = str(error.response.get("error") or error.response.status_code)
-            if code == "method_not_supported_for_channel_type":
-                return _Joined(False, private=True)
-            log.warning(
-                "could not join %s (%s): posting without reading its history", channel, code
-            )
-            return _Joined(False, error=code)
-        except NETWORK_ERRORS as error:
-            log.warning("could not join %s (%s); will try again next post", channel, error)
-            return _Joined(False, error=f"{type(error).__name__}")
-        await self._members.joined(channel)
-        log.info("joined %s to post the quote of the day there", channel)
-        return _Joined(True)
+        for _attempt in range(5 if patient else 1):
+            try:
+                await self.client.conversations_join(channel=channel)
+            except SlackApiError as error:
+                code = str(error.response.get("error") or error.response.status_code)
+                if code == "method_not_supported_for_channel_type":
+                    return _Joined(False, private=True)
+                if patient and (error.response.status_code == 429 or code == "ratelimited"):
+                    await self._sleep(_retry_after(error))
+                    continue
+                log.warning("could not join %s (%s): its history cannot be read", channel, code)
+                return _Joined(False, error=code)
+            except NETWORK_ERRORS as error:
+                log.warning("could not join %s (%s); will try again later", channel, error)
+                self._joining.discard(channel)
+                return _Joined(False, error=type(error).__name__)
+            await self._members.joined(channel)
+            log.info("joined %s, where the quote of the day is posted", channel)
+            return _Joined(True)
+        return _Joined(False, error="ratelimited")
 
     @contextlib.asynccontextmanager
     async def _paced(self, channel: str) -> AsyncIterator[None]:

@@ -10,9 +10,11 @@ whose token Slack refused, saying so once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -28,28 +30,41 @@ ClientFor = Callable[[str], AsyncWebClient | Awaitable[AsyncWebClient | None] | 
 
 
 class StoredMembership:
-    """A workspace's channel memberships: read once from the store, written through."""
+    """A workspace's channel memberships: read once from the store, written through.
 
-    def __init__(self, store: Store, team_id: str, clock: Callable[[], datetime]) -> None:
-        self._store, self._team, self._clock = store, team_id, clock
+    Its reads and writes have a thread of their own: in the default pool they would
+    queue behind a fan-out's thousand claims, and hold up the posts that wait on them.
+    """
+
+    def __init__(
+        self, store: Store, team_id: str, clock: Callable[[], datetime], pool: Executor
+    ) -> None:
+        self._store, self._team, self._clock, self._pool = store, team_id, clock, pool
         self._channels: set[str] | None = None
+        self._loading = asyncio.Lock()
+
+    async def _run(self, call: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, functools.partial(call, *args, **kwargs)
+        )
 
     async def known(self, channel: str) -> bool:
-        if self._channels is None:
-            self._channels = await asyncio.to_thread(self._store.members.channels, self._team)
+        async with self._loading:  # a fan-out's first posts all ask at once: read once
+            if self._channels is None:
+                self._channels = await self._run(self._store.members.channels, self._team)
         return channel in self._channels
 
     async def joined(self, channel: str) -> None:
         if self._channels is not None:
             self._channels.add(channel)
-        await asyncio.to_thread(
+        await self._run(
             self._store.members.add, team_id=self._team, channel=channel, now=self._clock()
         )
 
     async def left(self, channel: str) -> None:
         if self._channels is not None:
             self._channels.discard(channel)
-        await asyncio.to_thread(self._store.members.remove, team_id=self._team, channel=channel)
+        await self._run(self._store.members.remove, team_id=self._team, channel=channel)
 
 
 class SlackSender:
@@ -75,6 +90,7 @@ class SlackSender:
         self._members: dict[str, StoredMembership] = {}
         self._refused: set[tuple[str, str]] = set()  # (team, token) Slack refused
         self._paused: set[str] = set()  # workspaces with no token, said once
+        self._member_pool = ThreadPoolExecutor(1, thread_name_prefix="quotebot-members")
 
     async def _client(self, team_id: str) -> AsyncWebClient | None:
         client = self._client_for(team_id)
@@ -98,6 +114,11 @@ class SlackSender:
             log.info("workspace %r has a token again: its quotes of the day resume", team_id)
         return (team_id, client.token or "") not in self._refused
 
+    async def settle(self, timeout: float) -> None:
+        """Let background joins finish (at most `timeout` seconds), then free the thread."""
+        await asyncio.gather(*(poster.settle(timeout) for poster in self._posters.values()))
+        self._member_pool.shutdown(wait=False, cancel_futures=True)
+
     async def deliver(self, post: Post, *, still_ours: Callable[[], Awaitable[bool]]) -> Delivery:
         client = await self._client(post.team_id)
         if client is None:
@@ -106,7 +127,8 @@ class SlackSender:
         poster = self._posters.get(key)
         if poster is None:
             members = self._members.setdefault(
-                post.team_id, StoredMembership(self._store, post.team_id, self._clock)
+                post.team_id,
+                StoredMembership(self._store, post.team_id, self._clock, self._member_pool),
             )
             poster = self._posters[key] = Poster(client, members=members, **self._poster_options)
         delivery = await poster.deliver(
