@@ -6,6 +6,7 @@ Run from the repository root::
     python bench/fanout.py --instances 3        # three runs at once on the same database
     python bench/fanout.py --database-url postgresql+psycopg://user@localhost/quotebot
     python bench/fanout.py --instances 3 --postgres   # a throwaway PostgreSQL server
+    python bench/fanout.py --first-day          # no history yet: joins and looks first
 
 It starts the Slack Web API stand-in (tests/slack_standin.py) on 127.0.0.1, enforcing
 chat.postMessage limits: one message per second per channel (burst 1) and a workspace
@@ -222,16 +223,53 @@ def quotebot_env(settings: Path, database_url: str, api_url: str) -> dict[str, s
     return env
 
 
-def prepare_database(folder: Path, env: dict[str, str], timeout: float) -> float:
+def prepare_database(
+    folder: Path, env: dict[str, str], timeout: float, *, first_day: bool, now: datetime
+) -> float:
     """Create the schema and store the subscriptions once (`quotebot daily list`), as a
-    deployed bot's database already is; returns the seconds it took."""
+    deployed bot's database already is; returns the seconds it took.
+
+    Unless `first_day`, each schedule also gets yesterday's post on record and its
+    channel's membership, as a bot that has been running has: its first post ever (a
+    join, and a look in the channel) is then behind it.
+    """
     started = time.monotonic()
     subprocess.run(
         [*quotebot_command(None, 0)[:-1], "list"],
         cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, timeout=timeout, check=True,
     )  # fmt: skip
+    if not first_day:
+        seed_yesterday(env["DATABASE_URL"], now)
     return time.monotonic() - started
+
+
+def seed_yesterday(database_url: str, now: datetime) -> None:
+    from bot.store import Store
+    from bot.store.schema import channel_members, claims, walk_steps
+
+    store = Store(database_url)
+    try:
+        yesterday = (now - timedelta(days=1)).date()
+        rows = store.schedules.list()
+        with store.engine.begin() as db:
+            db.execute(claims.insert(), [
+                {"subscription_id": row.id, "local_date": yesterday, "status": "sent",
+                 "quote_id": "yesterday", "cycle": 0, "ts": "1.0", "claimed_by": "earlier",
+                 "lease_until": now, "attempts": 1, "updated_at": now}
+                for row in rows
+            ])  # fmt: skip
+            db.execute(walk_steps.insert(), [
+                {"subscription_id": row.id, "local_date": yesterday, "cycle": 0,
+                 "quote_id": "yesterday"}
+                for row in rows
+            ])  # fmt: skip
+            db.execute(channel_members.insert(), [
+                {"team_id": row.team_id, "channel": row.channel, "joined_at": now}
+                for row in rows
+            ])  # fmt: skip
+    finally:
+        store.close()
 
 
 def run_instances(
@@ -400,6 +438,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="kill runs after this")
     parser.add_argument("--profile", type=Path, help="write each run's cProfile data here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--first-day", action="store_true",
+        help="no history: each first post joins its channel and looks in it first",
+    )  # fmt: skip
     parser.add_argument("--save-calls", type=Path, help="write the stand-in's calls here (JSON)")
     args = parser.parse_args(argv)
     if args.channels < 1 or args.instances < 1:
@@ -441,12 +483,16 @@ def run(args: argparse.Namespace) -> int:
         settings = write_settings(folder, channels, now)
         env = quotebot_env(settings, database_url, standin.api_url)
         try:
-            setup = prepare_database(folder, env, args.timeout)
+            setup = prepare_database(folder, env, args.timeout, first_day=args.first_day, now=now)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
             tail = (error.stderr or b"").decode(errors="replace").strip().splitlines()[-8:]
             print(f"preparing the database failed: {error}", *tail, sep="\n  ")
             return 1
-        print(f"database prepared (schema, {args.channels:,} subscriptions) in {setup:.2f} s")
+        history = "no history: the first day" if args.first_day else "yesterday's posts on record"
+        print(
+            f"database prepared (schema, {args.channels:,} subscriptions, {history}) "
+            f"in {setup:.2f} s"
+        )
         print()
         standin_cpu = standin.cpu_seconds()
         started = time.monotonic()

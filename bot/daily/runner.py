@@ -29,10 +29,6 @@ log = logging.getLogger(__name__)
 
 HEADER = "Quote of the day"
 Clock = Callable[[], datetime]
-# A post sent later than this after its time is a catch-up (after a restart, say): the
-# channel is searched for it first, in case it went out before a crash that took the
-# record with it (a fresh database on an ephemeral disk).
-CATCH_UP_AFTER = timedelta(seconds=60)
 
 
 @dataclass
@@ -113,20 +109,18 @@ class DailyRunner:
         return [(sub, d) for (_, d), sub in pairs.items() if (sub.id, d) not in done]
 
     async def run_due(
-        self, *, now: datetime, grace: timedelta | None = None, day: date | None = None,
-        verify_first: bool = False,
-    ) -> RunReport:  # fmt: skip
-        """Post everything due now (see `due`), concurrently; returns what happened.
-
-        `verify_first`: look for each post in its channel before sending it, as the
-        first run after a start does: the process before may have sent it and died
-        before recording it, or the database may be new (an ephemeral disk).
-        """
+        self, *, now: datetime, grace: timedelta | None = None, day: date | None = None
+    ) -> RunReport:
+        """Post everything due now (see `due`), concurrently; returns what happened."""
         subs = await asyncio.to_thread(schedules, self.store)
         pending = await asyncio.to_thread(self.due, subs, now=now, grace=grace, day=day)
         report = RunReport()
         if pending:
             log.info("quote of the day: %d posts due", len(pending))
+        # A settings-file schedule outlives a lost database (an ephemeral disk): with no
+        # post on record, its first post is looked for in the channel before it is sent.
+        # Schedules made in Slack live in the database, so theirs need no such look.
+        from_file = {stored.id for stored in subs if stored.origin == "config"}
         started = time.monotonic()
 
         def clock() -> datetime:
@@ -135,13 +129,13 @@ class DailyRunner:
             return now + timedelta(seconds=time.monotonic() - started)
 
         await asyncio.gather(
-            *(self._post(sub, d, now, clock, report, verify_first) for sub, d in pending)
+            *(self._post(sub, d, now, clock, report, sub.id in from_file) for sub, d in pending)
         )
         return report
 
     async def _post(
         self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport,
-        verify_first: bool,
+        from_file: bool,
     ) -> None:  # fmt: skip
         # A run that outlasts the lease (a long fan-out) must not have the next tick
         # take over, and send again, the posts it is still sending.
@@ -150,7 +144,7 @@ class DailyRunner:
             return
         self._in_flight.add((sub.id, day))
         try:
-            await self._post_one(sub, day, now, clock, report, verify_first)
+            await self._post_one(sub, day, now, clock, report, from_file)
         except Exception:  # one channel's bug must not stop the others
             log.exception("quote of the day for %s on %s failed", sub.channel, day)
             report.failed.append(f"{sub.id}:{day}: unexpected error")
@@ -159,14 +153,15 @@ class DailyRunner:
 
     async def _post_one(
         self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport,
-        verify_first: bool,
+        from_file: bool,
     ) -> None:  # fmt: skip
         if self._stopping or not await self.sender.ready(sub.team_id):
             return
-        claim = await asyncio.to_thread(self._claim, sub, day, clock)
-        if claim is None:
+        claimed = await asyncio.to_thread(self._claim, sub, day, clock)
+        if claimed is None:
             report.skipped += 1
             return
+        claim, first = claimed
         quote = self.corpus.get(claim.quote_id)
         if quote is None:
             await asyncio.to_thread(
@@ -199,18 +194,25 @@ class DailyRunner:
             message=daily_message(quote),
             claim_id=claim.id,
             oldest=min((scheduled - timedelta(hours=1)).timestamp(), now.timestamp() - 3600),
-            check_first=(verify_first or claim.taken_over or clock() - scheduled > CATCH_UP_AFTER),
+            # Look in the channel first where another process may have sent it: a claim
+            # taken over, or a settings-file schedule with no post on record (new, or
+            # the database is: a restart on an ephemeral disk must not post again).
+            check_first=claim.taken_over or (first and from_file),
         )
         delivery = await self.sender.deliver(post, still_ours=still_ours)
         await asyncio.to_thread(self._record, sub, claim, delivery, clock())
         report.add(claim, delivery)
 
-    def _claim(self, sub: Subscription, day: date, clock: Clock) -> Claim | None:
-        """Choose the walk's next quote and claim the post; None if someone else has it."""
+    def _claim(self, sub: Subscription, day: date, clock: Clock) -> tuple[Claim, bool] | None:
+        """Choose the walk's next quote and claim the post; None if someone else has it.
+
+        Also says whether this is the schedule's first post on record (an empty walk).
+        """
         if self.store.claims.taken(subscription_id=sub.id, local_date=day, now=clock()):
             return None  # skip the walk: it hashes every eligible quote
-        quote_id, cycle = choose_quote(self.store, self.corpus, sub)
-        return self.store.claims.claim(
+        cycle, used = self.store.claims.walk(sub.id)
+        quote_id, cycle = _next(self.corpus, sub, cycle, used)
+        claim = self.store.claims.claim(
             subscription_id=sub.id,
             local_date=day,
             quote_id=quote_id,
@@ -219,6 +221,7 @@ class DailyRunner:
             now=clock(),
             lease=self._lease,
         )
+        return (claim, not used and cycle == 0) if claim else None
 
     def _record(self, sub: Subscription, claim: Claim, delivery: Delivery, now: datetime) -> None:
         claims = self.store.claims
@@ -274,6 +277,10 @@ def _before_start(stored: StoredSubscription, instant: datetime) -> bool:
 def choose_quote(store: Store, corpus: Corpus, sub: Subscription) -> tuple[str, int]:
     """The next quote of the schedule's no-repeat walk and its cycle ("" if none)."""
     cycle, used = store.claims.walk(sub.id)
+    return _next(corpus, sub, cycle, used)
+
+
+def _next(corpus: Corpus, sub: Subscription, cycle: int, used: set[str]) -> tuple[str, int]:
     eligible = [quote.id for quote in corpus.in_topics(sub.topics)]
     chosen = next_quote(eligible, used, seed=sub.id, cycle=cycle)
     return chosen if chosen else ("", cycle)

@@ -90,19 +90,15 @@ class DailyScheduler:
             await self._run()
 
     def _spawn(self) -> None:
-        # The first run after a start looks in each channel before sending: the process
-        # before may have posted and died before recording it, or the database is new.
-        task = asyncio.create_task(self._run(verify_first=True))
+        task = asyncio.create_task(self._run())
         self._running.add(task)  # a strong reference, and something for stop() to await
 
-    async def _run(self, *, verify_first: bool = False) -> None:
+    async def _run(self) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)  # ticks started by APScheduler are awaited on stop too
         try:
-            report = await self.runner.run_due(
-                now=self._clock(), grace=self._grace, verify_first=verify_first
-            )
+            report = await self.runner.run_due(now=self._clock(), grace=self._grace)
             record_daily_run(report)
             log.debug(
                 "quote of the day run finished: %d sent, %d failed, %d to retry, %d unverified, "

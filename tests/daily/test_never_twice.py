@@ -69,12 +69,12 @@ def test_never_joined_channels_lost_and_slow_answers_and_a_kill_after_slack_took
     assert looked == set(CHANNELS)
 
 
-def test_after_a_start_a_post_that_cannot_be_checked_is_not_sent_and_says_why(
+def test_a_first_post_on_record_that_cannot_be_checked_is_not_sent_and_says_why(
     tmp_path: Path, slack: SlackStandIn
 ) -> None:
-    """The first run after a start cannot know whether the process before sent a post:
-    where the channel cannot be read (the workspace refuses the join), it sends nothing
-    there rather than risk a second post, and says so."""
+    """A settings-file schedule with no post on record may have posted before the
+    database was lost: where its channel cannot be read (the workspace refuses the
+    join), it sends nothing there rather than risk a second post, and says so."""
     write_config(tmp_path, ["CLOCKED", "CFINE"])
     env = bot_environment(tmp_path, slack)
     slack.fail("conversations.join", "restricted_action", channel="CLOCKED", times=None)

@@ -95,6 +95,21 @@ def subscribe(store: Store, *subs: Subscription) -> None:
     sync_config(store, subs, now=utc(2026, 1, 1))
 
 
+def established(store: Store, *subs: Subscription) -> None:
+    """Give each schedule a post on record (yesterday's), as a bot that has been running has.
+
+    A schedule with no post on record looks in its channel before its first post (the
+    database may be new); one with history trusts its claims.
+    """
+    for sub in subs:
+        day = NOW.date() - timedelta(days=1)
+        held = store.claims.claim(
+            subscription_id=sub.id, local_date=day, quote_id="yesterday", cycle=0,
+            owner="earlier", now=NOW - timedelta(days=1), lease=timedelta(minutes=5),
+        )  # fmt: skip
+        assert held is not None and store.claims.mark_sent(held, ts="1.0", now=NOW)
+
+
 def claim_id(sub: Subscription, day: date) -> str:
     return f"{sub.id}:{day.isoformat()}"
 
@@ -425,6 +440,7 @@ async def test_public_channels_are_joined_after_the_first_post_a_private_one_nee
 ) -> None:
     public, private, fine = daily("CPUB"), daily("CPRIV"), daily("CFINE")
     subscribe(store, public, private, fine)
+    established(store, public, private, fine)
     slack.add_channel("CPUB", is_member=False)
     slack.add_channel("CPRIV", is_private=True, is_member=False)
     slack.fail("chat.postMessage", "not_in_channel", channel="CPRIV", times=None)
@@ -443,7 +459,7 @@ async def test_public_channels_are_joined_after_the_first_post_a_private_one_nee
     assert [c.status for c in posts_to(slack, "CPUB")] == [200], "chat:write.public: posted"
     assert posts_to(slack, "CPUB")[0].at < join.at, "the post did not wait for the join"
     assert store.members.channels("") == {"CPUB", "CFINE"}, "kept: no join again tomorrow"
-    [failed] = store.claims.posts(subscription_id=private.id)
+    [_, failed] = store.claims.posts(subscription_id=private.id)
     assert (failed.status, failed.error) == ("failed", "private_channel_not_invited")
     assert private.id in {s.id for s in schedules(store)}, "the subscription stays"
     lines = [r for r in caplog.records if "CPRIV" in r.getMessage()]
@@ -466,6 +482,7 @@ async def test_a_lost_answer_where_the_history_cannot_be_read_is_unverified_not_
 ) -> None:
     locked = daily("CLOCKED")
     subscribe(store, locked)
+    established(store, locked)
     slack.fail("conversations.join", "restricted_action", channel="CLOCKED", times=None)
     slack.fail("chat.postMessage", status=500, channel="CLOCKED", after_effect=True)
     runner = make_runner(store, corpus, slack)
@@ -477,7 +494,7 @@ async def test_a_lost_answer_where_the_history_cannot_be_read_is_unverified_not_
     assert later.sent == later.unverified == [], "finished for the day: never sent again"
     assert len(slack.messages("CLOCKED")) == 1, "Slack took the one post"
     assert len(posts_to(slack, "CLOCKED")) == 1, slack.dump_calls()
-    [record] = store.claims.posts()
+    [_, record] = store.claims.posts()
     assert record.status == "unverified" and "not_in_channel" in (record.error or "")
     assert any("UNVERIFIED" in r.getMessage() for r in caplog.records)
 
