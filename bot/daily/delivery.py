@@ -28,6 +28,8 @@ class Delivery:
     status: Status
     ts: str | None = None
     error: str | None = None
+    # retry_later after a send whose outcome is unknown: the next try must look first.
+    maybe_sent: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from bot.daily.schedules import StoredSubscription, schedules
 from bot.daily.walk import next_quote
 from bot.render import quote_message
 from bot.store import Claim, Store
+from bot.store.claims import FINISHED
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +89,12 @@ class DailyRunner:
 
         With a `grace` window (the scheduler): every date whose post time passed within
         it. Without one (`quotebot daily run`): `day`, or each schedule's local today,
-        however long ago its time passed. The same schedule twice in one channel (the
-        settings file's and one made in Slack) posts once: the settings file's wins.
+        however long ago its time passed. Schedules that post the same thing in one
+        channel (the settings file's and one made in Slack, say) post it once a day:
+        the one already claimed that day, else the settings file's.
         """
-        pairs: dict[tuple[tuple[str, ...], date], Subscription] = {}
-        for stored in sorted(subs, key=lambda s: s.origin != "config"):
+        candidates: list[tuple[StoredSubscription, date]] = []
+        for stored in subs:
             sub = stored.subscription
             if grace is not None:
                 days = [
@@ -103,10 +105,18 @@ class DailyRunner:
                 wanted = day or local_date(sub, now)
                 on = wanted.weekday() in weekdays(sub.days) and post_time(sub, wanted) <= now
                 days = [wanted] if on else []
-            for d in days:
-                pairs.setdefault((sub.signature[1:], d), sub)
-        done = self.store.claims.finished((sub.id, d) for (_, d), sub in pairs.items())
-        return [(sub, d) for (_, d), sub in pairs.items() if (sub.id, d) not in done]
+            candidates += [(stored, d) for d in days]
+        statuses = self.store.claims.statuses((s.id, d) for s, d in candidates)
+        groups: dict[tuple[object, date], list[StoredSubscription]] = {}
+        for stored, d in candidates:
+            groups.setdefault((stored.subscription.posts_like, d), []).append(stored)
+        due = []
+        for (_, d), members in groups.items():
+            claimed = [m for m in members if (m.id, d) in statuses]
+            chosen = (claimed or sorted(members, key=lambda m: m.origin != "config"))[0]
+            if statuses.get((chosen.id, d)) not in FINISHED:
+                due.append((chosen.subscription, d))
+        return due
 
     async def run_due(
         self, *, now: datetime, grace: timedelta | None = None, day: date | None = None
@@ -117,10 +127,6 @@ class DailyRunner:
         report = RunReport()
         if pending:
             log.info("quote of the day: %d posts due", len(pending))
-        # A settings-file schedule outlives a lost database (an ephemeral disk): with no
-        # post on record, its first post is looked for in the channel before it is sent.
-        # Schedules made in Slack live in the database, so theirs need no such look.
-        from_file = {stored.id for stored in subs if stored.origin == "config"}
         started = time.monotonic()
 
         def clock() -> datetime:
@@ -128,15 +134,12 @@ class DailyRunner:
             # the moment it is claimed, not from the start of a long fan-out.
             return now + timedelta(seconds=time.monotonic() - started)
 
-        await asyncio.gather(
-            *(self._post(sub, d, now, clock, report, sub.id in from_file) for sub, d in pending)
-        )
+        await asyncio.gather(*(self._post(sub, d, now, clock, report) for sub, d in pending))
         return report
 
     async def _post(
-        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport,
-        from_file: bool,
-    ) -> None:  # fmt: skip
+        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport
+    ) -> None:
         # A run that outlasts the lease (a long fan-out) must not have the next tick
         # take over, and send again, the posts it is still sending.
         if (sub.id, day) in self._in_flight:
@@ -144,7 +147,7 @@ class DailyRunner:
             return
         self._in_flight.add((sub.id, day))
         try:
-            await self._post_one(sub, day, now, clock, report, from_file)
+            await self._post_one(sub, day, now, clock, report)
         except Exception:  # one channel's bug must not stop the others
             log.exception("quote of the day for %s on %s failed", sub.channel, day)
             report.failed.append(f"{sub.id}:{day}: unexpected error")
@@ -152,16 +155,14 @@ class DailyRunner:
             self._in_flight.discard((sub.id, day))
 
     async def _post_one(
-        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport,
-        from_file: bool,
-    ) -> None:  # fmt: skip
+        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport
+    ) -> None:
         if self._stopping or not await self.sender.ready(sub.team_id):
             return
-        claimed = await asyncio.to_thread(self._claim, sub, day, clock)
-        if claimed is None:
+        claim = await asyncio.to_thread(self._claim, sub, day, clock)
+        if claim is None:
             report.skipped += 1
             return
-        claim, first = claimed
         quote = self.corpus.get(claim.quote_id)
         if quote is None:
             await asyncio.to_thread(
@@ -178,10 +179,11 @@ class DailyRunner:
 
         async def still_ours() -> bool:
             # Nobody can take the claim over before its lease ends, so the database is
-            # asked only once half the lease has gone (a long fan-out, long 429 pauses):
-            # a renewal per post would queue every send behind every claim.
+            # asked only once a third of the lease has gone (a long fan-out, long 429
+            # pauses): a renewal per post would queue every send behind every claim. A
+            # third leaves two for the send itself (its timeout is 15 s, the lease ≥ 30 s).
             nonlocal renewed
-            if time.monotonic() - renewed < self._lease.total_seconds() / 2:
+            if time.monotonic() - renewed < self._lease.total_seconds() / 3:
                 return True
             renewed = time.monotonic()
             return await asyncio.to_thread(
@@ -194,36 +196,32 @@ class DailyRunner:
             message=daily_message(quote),
             claim_id=claim.id,
             oldest=min((scheduled - timedelta(hours=1)).timestamp(), now.timestamp() - 3600),
-            # Look in the channel first where another process may have sent it: a claim
-            # taken over, or a settings-file schedule with no post on record (new, or
-            # the database is: a restart on an ephemeral disk must not post again).
-            check_first=claim.taken_over or (first and from_file),
+            # Look in the channel first where it may have gone out already: a claim taken
+            # over from a sender that stopped, or a post whose time came before this
+            # database was made (the one before may have sent it: an ephemeral disk).
+            check_first=claim.taken_over or self.store.created_at > scheduled,
         )
         delivery = await self.sender.deliver(post, still_ours=still_ours)
-        await asyncio.to_thread(self._record, sub, claim, delivery, clock())
-        report.add(claim, delivery)
+        recorded = await asyncio.to_thread(self._record, sub, claim, delivery, clock())
+        report.add(claim, delivery if recorded else Delivery("lost"))
 
-    def _claim(self, sub: Subscription, day: date, clock: Clock) -> tuple[Claim, bool] | None:
-        """Choose the walk's next quote and claim the post; None if someone else has it.
-
-        Also says whether this is the schedule's first post on record (an empty walk).
-        """
+    def _claim(self, sub: Subscription, day: date, clock: Clock) -> Claim | None:
+        """Choose the walk's next quote and claim the post; None if someone else has it."""
         if self.store.claims.taken(subscription_id=sub.id, local_date=day, now=clock()):
             return None  # skip the walk: it hashes every eligible quote
-        cycle, used = self.store.claims.walk(sub.id)
-        quote_id, cycle = _next(self.corpus, sub, cycle, used)
-        claim = self.store.claims.claim(
+        quote_id, cycle = choose_quote(self.store, self.corpus, sub)
+        return self.store.claims.claim(
             subscription_id=sub.id,
             local_date=day,
             quote_id=quote_id,
             cycle=cycle,
             owner=self._owner,
-            now=clock(),
+            now=clock,  # read once the claim's transaction has begun
             lease=self._lease,
         )
-        return (claim, not used and cycle == 0) if claim else None
 
-    def _record(self, sub: Subscription, claim: Claim, delivery: Delivery, now: datetime) -> None:
+    def _record(self, sub: Subscription, claim: Claim, delivery: Delivery, now: datetime) -> bool:
+        """Store the outcome; False when a sent post could not be recorded as ours."""
         claims = self.store.claims
         where = f"quote of the day in {sub.channel} ({sub.describe()}) for {claim.local_date}"
         if delivery.status == "sent":
@@ -235,6 +233,11 @@ class DailyRunner:
                 )
         elif delivery.status == "lost":
             log.info("%s: another process took it over after our lease ran out", where)
+        elif delivery.maybe_sent:
+            # It may be in the channel: the next run takes the claim over and looks first.
+            claims.expire(claim, now=now)
+            log.warning("%s: not known whether it was posted (%s); the next run looks in "
+                        "the channel first", where, delivery.error)  # fmt: skip
         elif delivery.status in ("retry_later", "unauthorized"):
             claims.release(claim)
             if delivery.status == "retry_later":
@@ -252,7 +255,8 @@ class DailyRunner:
             claims.mark_failed(claim, error=delivery.error or "", now=now)
             reason = (
                 f"Slack said {delivery.error}: the channel is archived or deleted, or is "
-                "private and the bot was never invited (/invite @quotebot, then /quote daily)"
+                "private and the bot was never invited (/invite @quotebot, then "
+                f"/quote daily on {sub.id})"
             )
             self.store.schedules.update(sub.id, enabled=False, disabled_reason=reason)
             log.error("%s: %s; schedule %s disabled", where, reason, sub.id)
@@ -262,6 +266,7 @@ class DailyRunner:
             if delivery.error == "private_channel_not_invited":
                 hint = " (a private channel: invite the bot with /invite @quotebot)"
             log.error("%s failed: %s%s", where, delivery.error, hint)
+        return True
 
 
 def _before_start(stored: StoredSubscription, instant: datetime) -> bool:
@@ -277,10 +282,6 @@ def _before_start(stored: StoredSubscription, instant: datetime) -> bool:
 def choose_quote(store: Store, corpus: Corpus, sub: Subscription) -> tuple[str, int]:
     """The next quote of the schedule's no-repeat walk and its cycle ("" if none)."""
     cycle, used = store.claims.walk(sub.id)
-    return _next(corpus, sub, cycle, used)
-
-
-def _next(corpus: Corpus, sub: Subscription, cycle: int, used: set[str]) -> tuple[str, int]:
     eligible = [quote.id for quote in corpus.in_topics(sub.topics)]
     chosen = next_quote(eligible, used, seed=sub.id, cycle=cycle)
     return chosen if chosen else ("", cycle)

@@ -47,8 +47,17 @@ class Subscription:
 
     @property
     def signature(self) -> tuple[str, ...]:
-        """What makes two schedules the same post: one channel never gets it twice."""
+        """The fields, as given: what a derived ID is made of."""
         return (self.team_id, self.channel, self.time, self.timezone, self.days, *self.topics)
+
+    @property
+    def posts_like(self) -> tuple[object, ...]:
+        """What makes two schedules the same post, however written (`mon-fri` or
+        `fri,thu,wed,tue,mon`, topics in any order): one channel never gets it twice."""
+        return (
+            self.channel, self.time, self.timezone, tuple(sorted(weekdays(self.days))),
+            tuple(sorted(topic.casefold() for topic in self.topics)),
+        )  # fmt: skip
 
     def describe(self) -> str:
         topics = f" on {', '.join(self.topics)}" if self.topics else ""

@@ -136,6 +136,9 @@ def edit(
     allowed = _may_change(current, person, policy, creator_name)
     if not allowed.allowed:
         return Change(allowed)
+    same = _same_schedule(store, replace(new, channel=current.subscription.channel))
+    if same is not None and same.id != current.id:
+        return Change(ALLOWED, same, already=True)
     store.schedules.update(
         current.id, time=new.time, timezone=new.timezone, days=new.days,
         topics=new.topics, starts_at=now,
@@ -215,6 +218,6 @@ def _may_change(
 def _same_schedule(store: Store, sub: Subscription) -> StoredSubscription | None:
     """The channel's schedule posting exactly this (any origin, on or off), if there is one."""
     for existing in schedules(store, team_id=sub.team_id, channel=sub.channel, enabled_only=False):
-        if existing.subscription.signature[1:] == sub.signature[1:]:
+        if existing.subscription.posts_like == sub.posts_like:
             return existing
     return None

@@ -79,6 +79,8 @@ async def handle(
             )
         if not change.decision.allowed:
             return _refused(change.decision.reason, person)
+        if change.already:
+            return notice(f"This channel already has that schedule: {_describe(change, now)}.")
         if verb in OFF_WORDS:
             return _public(f"Stopped the quote of the day `{current.id}` here.")
         if verb in ON_WORDS:

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
 GONE_ERRORS = frozenset({"is_archived", "channel_not_found"})
 NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+HISTORY_PAGES = 10  # of 200 messages: how far back a lost answer is looked for
+BACKGROUND_JOINS = 3  # joins at once: conversations.join is rate-limited (Tier 3)
 
 
 class Membership(Protocol):
@@ -52,6 +54,10 @@ class Membership(Protocol):
 
 class Unreadable(Exception):
     """The channel's history cannot be read, so whether a post went out cannot be known."""
+
+
+class NotNow(Exception):
+    """The history could not be read just now (a 429, a 5xx, no answer): try again later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,8 @@ class Poster:
         self._channel_last: dict[str, float] = {}
         self._joining: set[str] = set()  # channels a background join was started for
         self._joins: set[asyncio.Task[_Joined]] = set()
+        self._join_slots = asyncio.Semaphore(BACKGROUND_JOINS)
+        self._private: set[str] = set()  # channels Slack says cannot be joined
 
     async def deliver(
         self, channel: str, message: dict[str, Any], *, claim_id: str, oldest: float,
@@ -152,6 +160,13 @@ class Poster:
                         "private_channel_not_invited" if joined.private else joined.error or code
                     )
                 return _failure(code)
+            except TimeoutError as error:
+                # Slack may still be taking it in: a look now could miss a post that lands
+                # a moment later. Give it up for now; the next run looks before sending.
+                return Delivery(
+                    "retry_later", error=f"no answer in time ({error or 'timeout'})",
+                    maybe_sent=True,
+                )  # fmt: skip
             except NETWORK_ERRORS as error:
                 failures, uncertain = failures + 1, True
                 last_error = f"{type(error).__name__}: {error}"
@@ -161,9 +176,12 @@ class Poster:
         return Delivery("retry_later", error=f"gave up for now after {last_error}")
 
     async def settle(self, timeout: float) -> None:
-        """Wait (at most `timeout` seconds) for the joins still under way in the background."""
+        """Wait (at most `timeout` seconds) for the background joins; cancel the rest."""
         if self._joins:
-            await asyncio.wait(list(self._joins), timeout=timeout)
+            _, late = await asyncio.wait(list(self._joins), timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def _look(
         self, channel: str, claim_id: str, oldest: float, last_error: str
@@ -178,7 +196,12 @@ class Poster:
             return _failure(joined.error or "")
         try:
             ts = await self.find_posted(channel, claim_id=claim_id, oldest=oldest)
+        except NotNow as error:
+            why = f"{last_error or 'an earlier attempt'}; history not readable now: {error}"
+            return Delivery("retry_later", error=why, maybe_sent=True)
         except Unreadable as error:
+            if str(error) == "channel_not_found":  # gone, or private without the bot
+                return _failure("channel_not_found")
             why = f"{last_error or 'an earlier attempt'}; history unreadable: {error}"
             return Delivery("unverified", error=why)
         return Delivery("sent", ts=ts) if ts else None
@@ -186,28 +209,32 @@ class Poster:
     async def find_posted(self, channel: str, *, claim_id: str, oldest: float) -> str | None:
         """The ts of our post for `claim_id` in the channel's recent history, if there is one.
 
-        Raises Unreadable when the history cannot be read (not a member, no answer).
+        Raises NotNow when Slack could not answer just now (429, 5xx, no answer), and
+        Unreadable when the history cannot be read at all (not a member, too much of it).
         """
         cursor, rejoined = None, False
-        for _page in range(5):
+        for _page in range(HISTORY_PAGES):
             try:
                 response = await self.client.conversations_history(
                     channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True,
                     limit=200, cursor=cursor,
                 )  # fmt: skip
             except SlackApiError as error:
-                code = str(error.response.get("error") or error.response.status_code)
+                status = error.response.status_code
+                code = str(error.response.get("error") or status)
+                if status == 429 or code == "ratelimited":
+                    self._pause(_retry_after(error))
+                    raise NotNow(code) from None
+                if status >= 500:
+                    raise NotNow(code) from None
                 if code == "not_in_channel" and not rejoined:  # removed since: join again
                     rejoined = True
                     await self._members.left(channel)
                     if (await self._ensure_member(channel)).ok:
                         continue
-                if code == "channel_not_found":
-                    # Gone, or private and never joined: nothing of ours can be in it.
-                    return None
                 raise Unreadable(code) from None
             except NETWORK_ERRORS as error:
-                raise Unreadable(f"{type(error).__name__}: {error}") from None
+                raise NotNow(f"{type(error).__name__}: {error}") from None
             for message in response.get("messages") or []:
                 meta = message.get("metadata") or {}
                 payload = meta.get("event_payload") or {}
@@ -216,7 +243,8 @@ class Poster:
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not response.get("has_more") or not cursor:
                 return None
-        return None
+        # A channel this busy since the first attempt: not found is not known.
+        raise Unreadable(f"more than {HISTORY_PAGES * 200} messages to look through")
 
     def _join_later(self, channel: str) -> None:
         """After a post in a channel the bot may not be in: join it, without holding up posts.
@@ -227,9 +255,16 @@ class Poster:
         if channel in self._joining:
             return
         self._joining.add(channel)
-        task = asyncio.create_task(self._ensure_member(channel, patient=True))
+        task = asyncio.create_task(self._join_in_background(channel))
         self._joins.add(task)
         task.add_done_callback(self._joins.discard)
+
+    async def _join_in_background(self, channel: str) -> _Joined:
+        async with self._join_slots:
+            joined = await self._ensure_member(channel, patient=True)
+        if not joined.ok and not joined.private:
+            self._joining.discard(channel)  # try again after a later post
+        return joined
 
     async def _ensure_member(self, channel: str, *, patient: bool = False) -> _Joined:
         """Join a public channel (once: the membership is kept), so its history can be read.
@@ -240,12 +275,15 @@ class Poster:
         """
         if await self._members.known(channel):
             return _Joined(True)
+        if channel in self._private:
+            return _Joined(False, private=True)
         for _attempt in range(5 if patient else 1):
             try:
                 await self.client.conversations_join(channel=channel)
             except SlackApiError as error:
                 code = str(error.response.get("error") or error.response.status_code)
                 if code == "method_not_supported_for_channel_type":
+                    self._private.add(channel)  # never joinable: do not ask again
                     return _Joined(False, private=True)
                 if patient and (error.response.status_code == 429 or code == "ratelimited"):
                     await self._sleep(_retry_after(error))

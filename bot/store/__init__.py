@@ -11,6 +11,9 @@ The store never imports the domain: it reads and writes its own row types
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
@@ -27,8 +30,8 @@ __all__ = ["Claim", "PostRecord", "ScheduleRow", "Store", "StoreError", "utcnow"
 class Store:
     """All of the bot's state; one instance per process."""
 
-    def __init__(self, url: str) -> None:
-        self.database = Database(url)
+    def __init__(self, url: str, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.database = Database(url, clock=clock)
         self.events = Events(self.database)
         self.schedules = Schedules(self.database)
         self.claims = Claims(self.database)
@@ -38,6 +41,11 @@ class Store:
     def engine(self) -> Engine:
         """For slack-sdk's installation store, which keeps its tables in our database."""
         return self.database.engine
+
+    @property
+    def created_at(self) -> datetime:
+        """When this database was made (UTC); long ago for one migrated from before."""
+        return self.database.created_at
 
     def create_tables(self, tables: MetaData) -> None:
         self.database.create_tables(tables)

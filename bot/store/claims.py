@@ -12,7 +12,7 @@ resets it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
@@ -58,15 +58,28 @@ class Claims:
         quote_id: str,
         cycle: int,
         owner: str,
-        now: datetime,
+        now: datetime | Callable[[], datetime],
         lease: timedelta,
     ) -> Claim | None:
         """Claim a day's post, or take over one whose sender's lease ran out; else None.
 
-        `now` is the moment of claiming: the lease counts from here, however long the
-        claim waited for a database connection.
+        The lease counts from the moment of claiming: give a clock for `now`, and it is
+        read once the write transaction has begun, however long the claim waited for a
+        connection or a lock.
         """
-        now = to_db(now)
+        clock = now if callable(now) else (lambda: now)
+        # The usual case for every instance but one: take no write lock at all.
+        if self.taken(subscription_id=subscription_id, local_date=local_date, now=clock()):
+            return None
+        with self._db.begin() as db:
+            claimed = self._claim(db, subscription_id, local_date, quote_id, cycle, owner,
+                                  to_db(clock()), lease)  # fmt: skip
+        return claimed
+
+    def _claim(
+        self, db: Connection, subscription_id: str, local_date: date, quote_id: str,
+        cycle: int, owner: str, now: datetime, lease: timedelta,
+    ) -> Claim | None:  # fmt: skip
         values = {
             "subscription_id": subscription_id,
             "local_date": local_date,
@@ -78,28 +91,24 @@ class Claims:
             "attempts": 1,
             "updated_at": now,
         }
-        # The usual case for every instance but one: take no write lock at all.
-        if self.taken(subscription_id=subscription_id, local_date=local_date, now=now):
-            return None
-        with self._db.begin() as db:
-            if self._db.insert_ignore(db, claims, values, ["subscription_id", "local_date"]):
-                self._step(db, subscription_id, local_date, cycle, quote_id)
-                return Claim(subscription_id, local_date, quote_id, cycle, owner=owner)
-            taken = db.execute(
-                update(claims)
-                .where(
-                    _this(subscription_id, local_date)
-                    & (claims.c.status == "pending")
-                    & (claims.c.lease_until < now)
-                )
-                .values(
-                    claimed_by=owner,
-                    lease_until=now + lease,
-                    attempts=claims.c.attempts + 1,
-                    updated_at=now,
-                )
-                .returning(claims.c.quote_id, claims.c.cycle)
-            ).first()
+        if self._db.insert_ignore(db, claims, values, ["subscription_id", "local_date"]):
+            self._step(db, subscription_id, local_date, cycle, quote_id)
+            return Claim(subscription_id, local_date, quote_id, cycle, owner=owner)
+        taken = db.execute(
+            update(claims)
+            .where(
+                _this(subscription_id, local_date)
+                & (claims.c.status == "pending")
+                & (claims.c.lease_until < now)
+            )
+            .values(
+                claimed_by=owner,
+                lease_until=now + lease,
+                attempts=claims.c.attempts + 1,
+                updated_at=now,
+            )
+            .returning(claims.c.quote_id, claims.c.cycle)
+        ).first()
         if taken is None:
             return None
         return Claim(subscription_id, local_date, taken.quote_id, taken.cycle, True, owner=owner)
@@ -161,6 +170,16 @@ class Claims:
         """
         return self._finish(claim, status="failed", ts=None, error=error, now=now, unstep=True)
 
+    def expire(self, claim: Claim, *, now: datetime) -> None:
+        """Give up a claim whose send may have reached Slack: keep it, lease run out.
+
+        The next run takes it over, and a takeover looks in the channel before sending,
+        so a post that went out after all is found, not sent again.
+        """
+        now = to_db(now)
+        with self._db.begin() as db:
+            db.execute(update(claims).where(_ours(claim)).values(lease_until=now, updated_at=now))
+
     def release(self, claim: Claim) -> None:
         """Give a claim back unsent, so a later run can try again within the grace window.
 
@@ -218,15 +237,20 @@ class Claims:
 
     def finished(self, keys: Iterable[tuple[str, date]]) -> set[tuple[str, date]]:
         """Which of these (schedule, date) posts are already sent or finished for good."""
+        return {key for key, status in self.statuses(keys).items() if status in FINISHED}
+
+    def statuses(self, keys: Iterable[tuple[str, date]]) -> dict[tuple[str, date], str]:
+        """The status of each of these (schedule, date) posts that has a claim at all."""
         wanted = set(keys)
         if not wanted:
-            return set()
+            return {}
         dates = {day for _, day in wanted}
-        query = select(claims.c.subscription_id, claims.c.local_date).where(
-            claims.c.local_date.in_(dates) & claims.c.status.in_(FINISHED)
+        query = select(claims.c.subscription_id, claims.c.local_date, claims.c.status).where(
+            claims.c.local_date.in_(dates)
         )
         with self._db.connect() as db:
-            return {(row[0], row[1]) for row in db.execute(query)} & wanted
+            found = {(row[0], row[1]): row[2] for row in db.execute(query)}
+        return {key: status for key, status in found.items() if key in wanted}
 
     def prune(self, *, before: date) -> int:
         """Delete finished claims for dates before `before`; returns how many went."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
@@ -17,7 +18,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from bot.store import migrations
-from bot.store.schema import SCHEMA_LOCK, SCHEMA_VERSION, metadata, schema_info
+from bot.store.schema import (
+    SCHEMA_LOCK,
+    SCHEMA_VERSION,
+    database_origin,
+    metadata,
+    schema_info,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +36,10 @@ class StoreError(RuntimeError):
 class Database:
     """One engine per process, with the schema checked when it opens."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, clock: Callable[[], datetime] | None = None) -> None:
+        self._clock = clock or utcnow  # when a new database is made; tests pass their time
         self.engine = _engine(url)
+        self.created_at: datetime = datetime.min.replace(tzinfo=UTC)  # set by _migrate
         try:
             self._migrate()
         except Exception:
@@ -89,6 +98,13 @@ class Database:
                     f"({SCHEMA_VERSION}): upgrade quotebot"
                 )
             metadata.create_all(db)
+            # A database with a schema already holds the history of what it posted; a
+            # new one knows nothing of what was posted before it was made.
+            made = self._clock() if version is None else datetime.min.replace(tzinfo=UTC)
+            self.insert_ignore(db, database_origin, {"id": 1, "created_at": made}, ["id"])
+            self.created_at = from_db(
+                db.scalar(select(database_origin.c.created_at).where(database_origin.c.id == 1))
+            )
             if version is None:
                 self.insert_ignore(db, schema_info, {"id": 1, "version": SCHEMA_VERSION}, ["id"])
                 return

@@ -31,6 +31,16 @@ schema_info = Table(
     Column("version", Integer, nullable=False),
 )
 
+# When this database was made. A post whose time came before it may have been sent from
+# a database that was lost (an ephemeral disk): such a post is looked for in its
+# channel before it is sent.
+database_origin = Table(
+    "quotebot_origin",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 seen_events = Table(
     "seen_events",
     metadata,
