@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
@@ -885,3 +886,65 @@ async def test_a_claim_waiting_behind_a_long_fan_out_gets_its_full_lease(
     assert claimed[waiting.id] - NOW < timedelta(seconds=1.5), "the other did not wait"
     assert claimed[slow.id] - NOW >= timedelta(seconds=3), "counted after both waits"
     assert claimed[slow.id] - NOW < timedelta(seconds=10)
+
+
+async def test_a_history_check_slack_cannot_answer_now_is_retried_not_given_up(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    """A takeover must look in the channel first; a 429 or a 500 there is no reason to
+    give the day's post up: the claim waits for the next run, which looks again."""
+    sub = daily("CBUSY")
+    subscribe(store, sub)
+    quote_id = corpus.quotes[0].id
+    store.claims.claim(
+        subscription_id=sub.id, local_date=NOW.date(), quote_id=quote_id, cycle=0,
+        owner="died", now=NOW - timedelta(minutes=10), lease=timedelta(minutes=5),
+    )  # fmt: skip
+    slack.fail("conversations.history", ratelimited=True, channel="CBUSY")
+    slack.fail("conversations.history", status=500, channel="CBUSY")
+    runner = make_runner(store, corpus, slack)
+
+    first = await runner.run_due(now=NOW, grace=GRACE)
+    second = await runner.run_due(now=NOW + timedelta(minutes=1), grace=GRACE)
+    third = await runner.run_due(now=NOW + timedelta(minutes=2), grace=GRACE)
+
+    assert first.sent == second.sent == [] and first.unverified == second.unverified == []
+    assert len(first.retry_later) == len(second.retry_later) == 1, (first, second)
+    assert third.sent == [claim_id(sub, NOW.date())], third
+    assert [c.status for c in slack.calls_to("conversations.history")] == [429, 500, 200]
+    assert len(slack.messages("CBUSY")) == 1
+    [record] = store.claims.posts()
+    assert record.status == "sent" and record.quote_id == quote_id, "the claimed quote, kept"
+
+
+async def test_a_post_due_before_the_database_was_made_is_looked_for_first(
+    tmp_path: Path, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    """An ephemeral disk: the database is new, and the post may have gone out before."""
+    sub = daily("CEPHEMERAL")
+    # What the process before the restart sent at 09:00, before its disk was wiped.
+    WebClient(token=TOKEN, base_url=slack.api_url).chat_postMessage(
+        channel="CEPHEMERAL", text="Quote of the day: …",
+        metadata={"event_type": "quotebot_daily",
+                  "event_payload": {"claim": claim_id(sub, NOW.date())}},
+    )  # fmt: skip
+    fresh = Store(f"sqlite:///{tmp_path / 'new.sqlite3'}", clock=lambda: NOW)  # made 09:00:30
+    try:
+        subscribe(fresh, sub)
+        report = await make_runner(fresh, corpus, slack).run_due(now=NOW, grace=GRACE)
+        records = fresh.claims.posts()
+    finally:
+        fresh.close()
+    assert report.sent == [claim_id(sub, NOW.date())]
+    assert len(slack.messages("CEPHEMERAL")) == 1, "found in the channel, not posted again"
+    assert [r.status for r in records] == ["sent"]
+    assert [c.args["channel"] for c in slack.calls_to("conversations.history")] == ["CEPHEMERAL"]
+
+
+async def test_a_post_due_after_the_database_was_made_trusts_the_database(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    subscribe(store, daily("CTRUSTED"))
+    report = await make_runner(store, corpus, slack).run_due(now=NOW, grace=GRACE)
+    assert len(report.sent) == 1
+    assert slack.calls_to("conversations.history") == [], "no claim on record: none was sent"

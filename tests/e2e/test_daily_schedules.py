@@ -144,3 +144,44 @@ def test_a_workspace_whose_token_lacks_users_read_is_asked_to_reinstall(
     assert "Only workspace admins" in refused["text"], refused
     assert "needs the users:read scope" in refused["text"] and "reinstall" in refused["text"]
     assert [c.response.get("error") for c in slack.calls_to("users.info")] == ["missing_scope"]
+
+
+def test_a_schedule_is_reached_by_its_id_only_from_its_own_channel(bot: BotProcess) -> None:
+    [made] = ids_in(daily(bot, "06:45 UTC", user="U0ALICE", channel="CHOME"))
+    for words in (f"off {made}", f"on {made}", f"edit {made} 07:00"):
+        elsewhere = daily(bot, words, user="U0ALICE", channel="CELSEWHERE")
+        assert f"No schedule `{made}` in this channel" in elsewhere["text"], (words, elsewhere)
+    assert ids_in(daily(bot, "", user="U0ALICE", channel="CHOME")) == [made]
+    assert "06:45 UTC" in daily(bot, "", user="U0ALICE", channel="CHOME")["text"]
+
+
+def test_an_admin_may_stop_a_members_schedule(bot: BotProcess) -> None:
+    [made] = ids_in(daily(bot, "05:30 UTC", user="U0BOB", channel="CADMINSTOP"))
+    stopped = daily(bot, f"off {made}", user="U0ADMIN", channel="CADMINSTOP")
+    assert f"Stopped the quote of the day `{made}`" in stopped["text"], stopped
+    assert (
+        "No quote of the day here yet"
+        in (daily(bot, "", user="U0BOB", channel="CADMINSTOP")["text"])
+    )
+
+
+def test_a_member_cannot_turn_a_paused_settings_file_schedule_back_on(bot: BotProcess) -> None:
+    [config_id] = ids_in(daily(bot, "", user="U0ALICE", channel="CCONFIG"))
+    assert daily(bot, f"off {config_id}", user="U0ADMIN", channel="CCONFIG")["response_type"] == (
+        "in_channel"
+    )
+    try:
+        for words in (f"on {config_id}", "09:00 Europe/Berlin mon-fri"):
+            refused = daily(bot, words, user="U0ALICE", channel="CCONFIG")
+            assert "Only workspace admins" in refused["text"], (words, refused)
+        assert "· off" in daily(bot, "", user="U0ALICE", channel="CCONFIG")["text"]
+    finally:
+        daily(bot, f"on {config_id}", user="U0ADMIN", channel="CCONFIG")
+
+
+def test_the_same_days_written_another_way_are_the_same_schedule(bot: BotProcess) -> None:
+    first = daily(bot, "08:20 UTC mon-sun", user="U0ALICE", channel="CDAYS")
+    assert "Quote of the day set" in first["text"], first
+    again = daily(bot, "08:20 UTC sun,sat,fri,thu,wed,tue,mon", user="U0BOB", channel="CDAYS")
+    assert "already has that schedule" in again["text"], again
+    assert len(ids_in(daily(bot, "", user="U0BOB", channel="CDAYS"))) == 1
