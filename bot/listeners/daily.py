@@ -7,7 +7,9 @@ Thin: parse the words, find out who is asking (`bot.directory`), let the domain
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -34,19 +36,33 @@ async def handle(
     first, _, rest = text.strip().partition(" ")
     verb, rest = first.lower(), rest.strip()
 
+    async def as_asker(change: Callable[..., book.Change]) -> tuple[book.Change, Person]:
+        """Try the change as a person with no role, then, if refused, as who they are.
+
+        Most changes need no role (anyone may add; a creator may change their own), so
+        Slack is asked who someone is only when a rule depends on it: fewer calls
+        before the 3-second ack.
+        """
+        nobody = Person(user)
+        made = await asyncio.to_thread(change, person=nobody, policy=policy)
+        if made.decision.allowed:
+            return made, nobody
+        person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
+        if person == nobody:
+            return made, person
+        return await asyncio.to_thread(change, person=person, policy=policy), person
+
     if not first:
         subs = await asyncio.to_thread(
             book.schedules, store, team_id=team, channel=channel, enabled_only=False
         )
         return schedule_list_message(subs, now=now, command=command.get("command", "/quote"))
 
-    person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
+    reason = f"turned off in Slack by {user or 'someone'}"
     if verb in OFF_WORDS and not rest:
-        reason = f"turned off in Slack by {user or 'someone'}"
-        change = await asyncio.to_thread(
-            book.stop_channel, store, team_id=team, channel=channel, person=person,
-            policy=policy, reason=reason,
-        )  # fmt: skip
+        change, person = await as_asker(
+            partial(book.stop_channel, store, team_id=team, channel=channel, reason=reason)
+        )
         if not change.decision.allowed:
             return _refused(change.decision.reason, person)
         if not change.count:
@@ -62,21 +78,14 @@ async def handle(
                 "`/quote daily` lists them with their IDs."
             )
         if verb in OFF_WORDS:
-            reason = f"turned off in Slack by {user or 'someone'}"
-            change = await asyncio.to_thread(
-                book.stop, store, current, person=person, policy=policy, reason=reason
-            )
+            change, person = await as_asker(partial(book.stop, store, current, reason=reason))
         elif verb in ON_WORDS:
-            change = await asyncio.to_thread(
-                book.resume, store, current, person=person, policy=policy, now=now
-            )
+            change, person = await as_asker(partial(book.resume, store, current, now=now))
         else:
             parsed = _parse(spec, services, channel=channel, team=team)
             if isinstance(parsed, dict):
                 return parsed
-            change = await asyncio.to_thread(
-                book.edit, store, current, parsed, person=person, policy=policy, now=now
-            )
+            change, person = await as_asker(partial(book.edit, store, current, parsed, now=now))
         if not change.decision.allowed:
             return _refused(change.decision.reason, person)
         if change.already:
@@ -90,9 +99,7 @@ async def handle(
     parsed = _parse(text, services, channel=channel, team=team)
     if isinstance(parsed, dict):
         return parsed
-    change = await asyncio.to_thread(
-        book.add, store, parsed, person=person, policy=policy, now=now, rng=services.rng
-    )
+    change, person = await as_asker(partial(book.add, store, parsed, now=now, rng=services.rng))
     if not change.decision.allowed:
         return _refused(change.decision.reason, person)
     if change.already:

@@ -61,10 +61,11 @@ def ids_in(body: dict) -> list[str]:
 
 
 def test_a_member_adds_a_schedule_with_an_id_and_only_they_or_an_admin_may_stop_it(
-    bot: BotProcess,
+    bot: BotProcess, slack: SlackStandIn
 ) -> None:
     added = daily(bot, "08:00 UTC mon-fri robotics", user="U0ALICE", channel="CADD")
     assert added["response_type"] == "in_channel", added
+    assert slack.calls_to("users.info") == [], "anyone may add: nobody was looked up"
     [schedule_id] = ids_in(added)
     listed = daily(bot, "", user="U0BOB", channel="CADD")
     assert ids_in(listed) == [schedule_id] and "08:00 UTC mon-fri on Robotics" in listed["text"]
@@ -75,8 +76,10 @@ def test_a_member_adds_a_schedule_with_an_id_and_only_they_or_an_admin_may_stop_
     assert "<@" not in refused["text"], "a refusal pings nobody"
     assert ids_in(daily(bot, "", user="U0BOB", channel="CADD")) == [schedule_id], "still there"
 
+    looked_up = len(slack.calls_to("users.info"))
     stopped = daily(bot, f"off {schedule_id.lower()}", user="U0ALICE", channel="CADD")
     assert f"Stopped the quote of the day `{schedule_id}`" in stopped["text"], stopped
+    assert len(slack.calls_to("users.info")) == looked_up, "its creator needs no role"
     assert "No quote of the day here yet" in daily(bot, "", user="U0BOB", channel="CADD")["text"]
 
 
