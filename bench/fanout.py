@@ -229,9 +229,10 @@ def prepare_database(
     """Create the schema and store the subscriptions once (`quotebot daily list`), as a
     deployed bot's database already is; returns the seconds it took.
 
-    Unless `first_day`, each schedule also gets yesterday's post on record and its
-    channel's membership, as a bot that has been running has: its first post ever (a
-    join, and a look in the channel) is then behind it.
+    Unless `first_day`, the database is dated a month back and each schedule gets
+    yesterday's post on record and its channel's membership, as a bot that has been
+    running has. With `first_day`, the database is newer than today's post time, so each
+    post is looked for in its channel first (and its channel joined for that).
     """
     started = time.monotonic()
     subprocess.run(
@@ -246,13 +247,15 @@ def prepare_database(
 
 def seed_yesterday(database_url: str, now: datetime) -> None:
     from bot.store import Store
-    from bot.store.schema import channel_members, claims, walk_steps
+    from bot.store.schema import channel_members, claims, database_origin, walk_steps
 
     store = Store(database_url)
     try:
         yesterday = (now - timedelta(days=1)).date()
         rows = store.schedules.list()
         with store.engine.begin() as db:
+            # Made long before today's posts were due, as a running bot's database was.
+            db.execute(database_origin.update().values(created_at=now - timedelta(days=30)))
             db.execute(claims.insert(), [
                 {"subscription_id": row.id, "local_date": yesterday, "status": "sent",
                  "quote_id": "yesterday", "cycle": 0, "ts": "1.0", "claimed_by": "earlier",
