@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -252,15 +252,27 @@ class Claims:
             found = {(row[0], row[1]): row[2] for row in db.execute(query)}
         return {key: status for key, status in found.items() if key in wanted}
 
-    def prune(self, *, before: date) -> int:
-        """Delete finished claims for dates before `before`; returns how many went."""
-        with self._db.begin() as db:
-            gone = db.execute(
-                delete(claims)
-                .where((claims.c.local_date < before) & claims.c.status.in_(FINISHED))
-                .returning(claims.c.subscription_id)
-            ).all()
-        return len(gone)
+    def prune(self, *, before: date, batch: int = 5000) -> int:
+        """Delete finished claims for dates before `before`; returns how many went.
+
+        In batches, each its own short transaction: a first prune of years of history
+        must not hold the write lock (SQLite's is the whole file) while posts wait.
+        """
+        old = (claims.c.local_date < before) & claims.c.status.in_(FINISHED)
+        gone = 0
+        while True:
+            with self._db.begin() as db:
+                keys = db.execute(
+                    select(claims.c.subscription_id, claims.c.local_date).where(old).limit(batch)
+                ).all()
+                if keys:
+                    one = (claims.c.subscription_id == bindparam("sid")) & (
+                        claims.c.local_date == bindparam("day")
+                    )
+                    db.execute(delete(claims).where(one), [{"sid": s, "day": d} for s, d in keys])
+            gone += len(keys)
+            if len(keys) < batch:
+                return gone
 
 
 def _this(subscription_id: str, local_date: date) -> ColumnElement[bool]:

@@ -622,6 +622,16 @@ def test_pruning_removes_finished_old_claims_and_keeps_pending_ones_and_the_walk
     assert claim(store, day=cutoff, quote="q9", now=NOW + timedelta(days=1)) is None
 
 
+def test_pruning_in_small_batches_still_removes_every_old_claim(store: Store) -> None:
+    for n in range(7):
+        done = held(store, day=DAY + timedelta(days=n), quote=f"q{n}")
+        assert store.claims.mark_sent(done, ts=f"{n}.0", now=NOW)
+
+    assert store.claims.prune(before=DAY + timedelta(days=6), batch=2) == 6
+
+    assert [post.local_date for post in store.claims.posts()] == [DAY + timedelta(days=6)]
+
+
 def test_finished_is_the_sent_failed_and_unverified_ones_asked_about(store: Store) -> None:
     days = [DAY + timedelta(days=n) for n in range(5)]
     sent, failed, unverified = (held(store, day=day) for day in days[:3])
