@@ -132,19 +132,13 @@ def record_answer(kind: Kind, label: str, *, seconds: float) -> None:
 def record_daily_run(report: RunReportLike) -> None:
     """Count one run's posts: its `sent`, `failed` and `retry_later` (lists or counts).
 
-    Also its `unverified` and `taken_over`, when the report has them. (Count a takeover
-    either here, through the report, or with `record_takeover`, not both.)
+    Also its `unverified` and `taken_over`, when the report has them.
     """
     for outcome in DAILY_OUTCOMES:
         if n := _count(getattr(report, outcome, 0)):
             DAILY_POSTS.labels(outcome=outcome).inc(n)
     if n := _count(getattr(report, "taken_over", 0)):
         DAILY_TAKEOVERS.inc(n)
-
-
-def record_takeover() -> None:
-    """One quote-of-the-day claim taken over from another instance."""
-    DAILY_TAKEOVERS.inc()
 
 
 def record_slack_call(method: str, status: int | str) -> None:

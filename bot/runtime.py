@@ -54,7 +54,8 @@ def installations(services: Services) -> InstallationStore | None:
 def daily_runner(services: Services, store: InstallationStore | None = None) -> DailyRunner:
     """The runner, posting with each workspace's bot token through the Web API URL."""
     settings = services.settings
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    # Fits the claims' 64-character owner column, however long the host's name.
+    owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     if store is not None:
         workspaces = Workspaces(store, base_url=settings.slack_api_url)
         sender = SlackSender(

@@ -84,6 +84,8 @@ def parse_days(value: Any) -> str:
     """
     text = str(value).strip().lower().replace(" ", "")
     text = _DAY_WORDS.get(text, text)
+    if len(text) > 64:  # the longest useful list, every day by name, is 27
+        raise ValueError(f"days must be at most 64 characters, got {len(text)}")
     for part in text.split(","):
         names = part.split("-")
         if len(names) > 2 or not all(name in DAY_NAMES for name in names):

@@ -406,3 +406,9 @@ def test_a_derived_id_tells_one_topic_of_two_words_from_two_topics() -> None:
     one = Subscription(channel="C1", topics=("self driving",))
     two = Subscription(channel="C1", topics=("self", "driving"))
     assert one.id != two.id
+
+
+def test_parse_days_refuses_a_list_longer_than_the_database_keeps() -> None:
+    with pytest.raises(ValueError, match="at most 64 characters"):
+        parse_days(",".join(["mon", "tue", "wed"] * 6))  # 71 characters, valid names
+    assert parse_days("mon,tue,wed,thu,fri,sat,sun") == "mon,tue,wed,thu,fri,sat,sun"
