@@ -16,7 +16,9 @@ MAX_QUERY = 500  # characters; longer text gets a clear reply, not a search
 HELP_WORDS = frozenset({"help", "?", "-h", "--help", "usage"})
 TOPIC_WORDS = frozenset({"topics", "list", "topic"})
 
-Kind = Literal["quote", "topics", "help", "not_found", "too_long", "empty"]
+BY_WORD = "by"  # `/quote by karpathy`: the quotes of a speaker
+
+Kind = Literal["quote", "topics", "help", "not_found", "no_speaker", "too_long", "empty"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,9 @@ def answer(
         return Answer("topics", query=query, topics=tuple(corpus.topics()))
     if not corpus:
         return Answer("empty", query=query)
+    first, _, name = query.partition(" ")
+    if first.casefold() == BY_WORD and name.strip():
+        return _by_speaker(corpus, query, name.strip(), position)
     if not query:
         quote = corpus.random(rng)
         if quote is not None and quote.id == exclude and len(corpus) > 1:
@@ -67,3 +72,12 @@ def answer(
         return Answer("not_found", query=query, suggestions=tuple(suggestions))
     position %= len(results)
     return Answer("quote", query=query, quote=results[position], position=position)
+
+
+def _by_speaker(corpus: Corpus, query: str, name: str, position: int) -> Answer:
+    """`by NAME`: the speaker's quotes, one at a time ("Another" walks through them)."""
+    _names, quotes = corpus.by_speaker(name)
+    if not quotes:
+        return Answer("no_speaker", query=name, suggestions=tuple(corpus.closest_speakers(name)))
+    position %= len(quotes)
+    return Answer("quote", query=query, quote=quotes[position], position=position)

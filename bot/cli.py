@@ -180,6 +180,8 @@ def quote(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if reply.kind == "not_found":
         print(f"No quote matches {reply.query!r}. Try: {', '.join(reply.suggestions)}")
+    elif reply.kind == "no_speaker":
+        print(f"No quotes by {reply.query!r}. Try: {', '.join(reply.suggestions) or '(none)'}")
     else:
         print("Usage: quotebot quote [TOPIC OR WORDS]")
     return 1

@@ -131,9 +131,11 @@ def help_message(command: str = "/quote") -> Message:
         f"*{command}* shares a quote from the team's collection.\n"
         f"• `{command}`: a random quote\n"
         f"• `{command} robotics`: a quote on a topic, or on any words\n"
+        f"• `{command} by karpathy`: a quote by someone (part of a name will do)\n"
         f"• `{command} topics`: the list of topics\n"
         f"• `{command} daily 09:00 Europe/Berlin mon-fri [topics]`: a quote of the day here\n"
-        f"• `{command} daily`: this channel's schedules · `{command} daily off`: stop them\n"
+        f"• `{command} daily`: this channel's schedules, with their IDs · "
+        f"`{command} daily off ID`: stop one\n"
         "You get a preview only you can see: *Share* posts it for everyone.\n"
         "Mention me with some words (`@quotebot small models`) and I answer in the thread."
     )
@@ -147,6 +149,15 @@ def not_found_message(query: str, suggestions: Sequence[str]) -> Message:
         names = [escape(_clip(name, TOPIC_SIZE)) for name in suggestions[:SUGGESTIONS]]
         text += " Try " + ", ".join(f"`{name}`" for name in names) + "."
     text += " `/quote topics` lists them all."
+    return _plain(text)
+
+
+def no_speaker_message(name: str, suggestions: Sequence[str], command: str = "/quote") -> Message:
+    """No quote by that name: say so, and point at the names that look closest."""
+    text = f"No quotes by “{escape(_clip(name, QUERY_SIZE))}”."
+    if suggestions:
+        names = [escape(_clip(n, TOPIC_SIZE)) for n in suggestions[:SUGGESTIONS]]
+        text += " Try " + ", ".join(f"`{escape(command)} by {n}`" for n in names) + "."
     return _plain(text)
 
 

@@ -6,6 +6,7 @@ import difflib
 import functools
 import random
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -24,6 +25,14 @@ _TYPO_CUTOFF = 0.8
 def topic_key(name: str) -> str:
     """Normalise a topic name so that case, punctuation and plurals do not matter."""
     return " ".join(_singular(word) for word in _NON_WORD.sub(" ", name.casefold()).split())
+
+
+@functools.lru_cache(maxsize=4096)
+def speaker_key(name: str) -> str:
+    """A name as compared: case, accents and punctuation do not matter."""
+    plain = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    return " ".join(_NON_WORD.sub(" ", plain).split())
 
 
 def _singular(word: str) -> str:
@@ -68,6 +77,12 @@ class Corpus:
                     positions.append(position)
         self._index = SearchIndex(self._quotes)
         self._sorted_topics: tuple[Topic, ...] | None = None
+        self._speakers: dict[str, list[int]] = {}  # speaker key -> quote positions
+        self._speaker_names: dict[str, str] = {}  # speaker key -> name as first written
+        for position, quote in enumerate(self._quotes):
+            if quote.speaker and (key := speaker_key(quote.speaker)):
+                self._speaker_names.setdefault(key, quote.speaker)
+                self._speakers.setdefault(key, []).append(position)
 
     def __len__(self) -> int:
         return len(self._quotes)
@@ -137,6 +152,49 @@ class Corpus:
             "topic" if topic else "words" if quotes else "none"
         )
         return Lookup(query=text, quotes=quotes, topic=topic, kind=kind)
+
+    def by_speaker(self, name: str) -> tuple[tuple[str, ...], tuple[Quote, ...]]:
+        """The speakers `name` means and their quotes, best match first.
+
+        Forgiving as people type names: case and accents aside, a whole name
+        (`Andrej Karpathy`), part of one (`karpathy`, `andrej k`), or a small typo
+        (`karpaty`). No match is empty: the caller says so.
+        """
+        keys = self._speakers_for(speaker_key(name))
+        positions = [position for key in keys for position in self._speakers[key]]
+        names = tuple(self._speaker_names[key] for key in keys)
+        return names, tuple(self._quotes[position] for position in positions)
+
+    def closest_speakers(self, name: str, n: int = 3) -> list[str]:
+        """Speakers whose names look most like `name`, for a "did you mean" answer."""
+        close = difflib.get_close_matches(speaker_key(name), self._speakers, n=n, cutoff=0.4)
+        return [self._speaker_names[key] for key in close]
+
+    def _speakers_for(self, wanted: str) -> list[str]:
+        if not wanted:
+            return []
+        if wanted in self._speakers:
+            return [wanted]
+        words = wanted.split()
+
+        def has_every_word(key: str) -> bool:  # each word starts a word of the name
+            parts = key.split()
+            return all(any(part.startswith(word) for part in parts) for word in words)
+
+        partial = [key for key in self._speakers if has_every_word(key)]
+        if partial:
+            return sorted(partial, key=lambda key: (-len(self._speakers[key]), key))
+        # A typo: of the whole name, or of one of its words (a surname, say).
+        close = difflib.get_close_matches(wanted, self._speakers, n=3, cutoff=_TYPO_CUTOFF)
+        if close:
+            return close
+        by_word = {
+            key
+            for key in self._speakers
+            for part in key.split()
+            if difflib.SequenceMatcher(None, wanted, part).ratio() >= _TYPO_CUTOFF
+        }
+        return sorted(by_word, key=lambda key: (-len(self._speakers[key]), key))
 
     def random(self, rng: random.Random, within: Sequence[Quote] | None = None) -> Quote | None:
         """A random quote, from `within` if given; None when there is nothing to choose."""

@@ -8,6 +8,7 @@ from bot.answers import MAX_QUERY, Answer
 from bot.render import (
     ButtonState,
     help_message,
+    no_speaker_message,
     not_found_message,
     notice_message,
     quote_message,
@@ -33,6 +34,8 @@ def _message(reply: Answer, *, command: str, buttons: bool) -> dict[str, Any]:
         return topics_message(reply.topics)
     if reply.kind == "not_found":
         return not_found_message(reply.query, reply.suggestions)
+    if reply.kind == "no_speaker":
+        return no_speaker_message(reply.query, reply.suggestions, command)
     if reply.kind == "too_long":
         return notice_message(
             f"That is a long request: please keep it under {MAX_QUERY} characters."

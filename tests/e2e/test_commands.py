@@ -199,3 +199,15 @@ def test_quote_daily_on_an_unknown_topic_sets_nothing_and_says_why(bot: BotProce
     assert body.get("response_type", "ephemeral") == "ephemeral"
     listed = answer_to(bot, "daily", channel_id="C0DAILYNOTOPIC")
     assert "No quote of the day here yet" in section_texts(listed)[0], listed
+
+
+def test_quote_by_a_part_of_a_name_previews_a_quote_of_that_speaker(bot: BotProcess) -> None:
+    body = answer_to(bot, "by Karpaty")  # part of the name, with a typo
+    assert body["response_type"] == "ephemeral"
+    assert "— *Andrej Karpathy*" in context_text(body)
+    assert button_labels(body) == ["Share", "Another", "Cancel"]
+
+
+def test_quote_by_someone_nobody_quoted_says_so(bot: BotProcess) -> None:
+    body = answer_to(bot, "by Ada <Lovelace>")
+    assert section_texts(body) == ["No quotes by “Ada &lt;Lovelace&gt;”."], body

@@ -212,3 +212,14 @@ def test_a_reply_slack_refuses_is_logged_and_the_bot_carries_on(
     calls = barrier(bot, slack, 1)
     assert calls[0].response == {"ok": False, "error": "channel_not_found"}
     assert "channel_not_found" in bot.log()
+
+
+def test_a_mention_asking_by_someone_answers_with_their_quote(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    delivered(bot.event(mention_event(f"<@{BOT_USER_ID}> by karpathy")), bot)
+
+    (call,) = posts(slack, 1)
+    reply = check_message(call.args)
+    assert "— *Andrej Karpathy*" in context_text(reply)
+    assert section_texts(reply)[0].startswith(("> ", "*")), "a quote, not a notice"

@@ -7,7 +7,8 @@ import random
 import pytest
 
 from bot.answers import HELP_WORDS, MAX_QUERY, TOPIC_WORDS, answer
-from bot.corpus import Corpus, load_corpus, shipped_corpus
+from bot.corpus import Corpus, Quote, load_corpus, shipped_corpus
+from bot.corpus.model import quote_id
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +161,75 @@ def test_an_empty_corpus_still_answers_help_and_topics() -> None:
     assert answer(Corpus([]), "help", rng=rng()).kind == "help"
     topics = answer(Corpus([]), "topics", rng=rng())
     assert (topics.kind, topics.topics) == ("topics", ())
+
+
+# --- by speaker ----------------------------------------------------------------------------
+
+
+def said(text: str, speaker: str) -> Quote:
+    return Quote(quote_id(text), text, speaker, "A talk", None, None, None, (), "page.md", 1)
+
+
+@pytest.fixture(scope="module")
+def people() -> Corpus:
+    return Corpus([
+        said("Small models will win.", "Andrej Karpathy"),
+        said("Software 2.0 is eating software.", "Andrej Karpathy"),
+        said("Move fast.", "Andrej Novak"),
+        said("Simplicity is prerequisite for reliability.", "Edsger W. Dijkstra"),
+        said("Programs must be written for people to read.", "Hal Abelson"),
+        said("Ça marche.", "José Müller"),
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("by Andrej Karpathy", "Andrej Karpathy"),
+        ("by karpathy", "Andrej Karpathy"),
+        ("BY KARPATHY", "Andrej Karpathy"),
+        ("by andrej k", "Andrej Karpathy"),
+        ("by karpaty", "Andrej Karpathy"),  # a typo
+        ("by dijkstra", "Edsger W. Dijkstra"),
+        ("by edsger dijkstra", "Edsger W. Dijkstra"),
+        ("by jose muller", "José Müller"),  # without the accents
+        ("by  abelson ", "Hal Abelson"),
+    ],
+)
+def test_by_finds_the_speaker_however_the_name_is_typed(
+    people: Corpus, text: str, speaker: str
+) -> None:
+    reply = answer(people, text, rng=rng())
+    assert reply.kind == "quote", reply
+    assert reply.quote is not None and reply.quote.speaker == speaker
+
+
+def test_by_walks_through_every_quote_of_the_speaker_with_another(people: Corpus) -> None:
+    first = answer(people, "by karpathy", rng=rng())
+    second = answer(people, first.query, rng=rng(), position=first.position + 1)
+    third = answer(people, first.query, rng=rng(), position=second.position + 1)
+    texts = [reply.quote.text for reply in (first, second, third) if reply.quote]
+    assert sorted(texts[:2]) == ["Small models will win.", "Software 2.0 is eating software."]
+    assert texts[2] == texts[0], "wraps around"
+
+
+def test_a_first_name_two_speakers_share_finds_both(people: Corpus) -> None:
+    speakers = {
+        reply.quote.speaker
+        for position in range(3)
+        if (reply := answer(people, "by andrej", rng=rng(), position=position)).quote
+    }
+    assert speakers == {"Andrej Karpathy", "Andrej Novak"}
+
+
+def test_by_a_name_nobody_has_says_so_and_suggests_the_closest(people: Corpus) -> None:
+    reply = answer(people, "by Hal Abelsen Smith", rng=rng())
+    nobody = answer(people, "by Zyx", rng=rng())
+    assert reply.kind == nobody.kind == "no_speaker"
+    assert reply.query == "Hal Abelsen Smith" and "Hal Abelson" in reply.suggestions
+    assert nobody.quote is None
+
+
+def test_by_alone_is_a_word_search_not_a_speaker(people: Corpus) -> None:
+    reply = answer(people, "by", rng=rng())
+    assert (reply.kind, reply.query) == ("not_found", "by")

@@ -198,7 +198,9 @@ def topic_lists() -> st.SearchStrategy[list[Topic]]:
 def answers() -> st.SearchStrategy[Answer]:
     return st.builds(
         Answer,
-        kind=st.sampled_from(["quote", "topics", "help", "not_found", "too_long", "empty"]),
+        kind=st.sampled_from(
+            ["quote", "topics", "help", "not_found", "no_speaker", "too_long", "empty"]
+        ),
         query=queries(500),
         quote=st.none() | quotes(),
         position=st.integers(0, 10**6),
