@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError as DatabaseError
 
 from bot.answers import answer
 from bot.corpus import Corpus, CorpusError, Quote, Topic, load_corpus
+from bot.corpus.folder import CorpusFolder
 from bot.daily.runner import DailyRunner, RunReport
 from bot.daily.schedule import Subscription, local_date, next_post, weekdays
 from bot.daily.schedules import schedules
@@ -126,7 +127,8 @@ def _corpus(args: argparse.Namespace, settings: Settings) -> Corpus:
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)."""
-    corpus = _corpus(args, settings)
+    folder = CorpusFolder(args.corpus or settings.corpus_path)
+    corpus = folder.load().corpus
     missing = settings.missing_for_slack()
     if missing and not settings.has_slack_credentials:
         # A newcomer's first start: say how to set up, and show what works offline.
@@ -140,7 +142,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     from bot.runtime import run
 
-    return asyncio.run(run(settings, corpus))
+    return asyncio.run(run(settings, folder))
 
 
 def check(args: argparse.Namespace, settings: Settings) -> int:

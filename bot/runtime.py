@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from bot.app import build_app
 from bot.corpus import Corpus
+from bot.corpus.folder import CorpusFolder
+from bot.corpus_watch import CorpusWatcher
 from bot.daily.runner import DailyRunner
 from bot.daily.scheduler import DailyScheduler
 from bot.daily.schedules import sync_config
@@ -76,8 +78,9 @@ def daily_runner(services: Services, store: InstallationStore | None = None) -> 
     )
 
 
-async def run(settings: Settings, corpus: Corpus) -> int:
+async def run(settings: Settings, folder: CorpusFolder) -> int:
     """Serve until told to stop; returns the process exit code."""
+    corpus = folder.result().corpus
     services = open_services(settings, corpus)
     if settings.ephemeral_platform and settings.database_url.startswith("sqlite"):
         log.warning(
@@ -95,18 +98,33 @@ async def run(settings: Settings, corpus: Corpus) -> int:
     )
     store = installations(services)
     oauth = oauth_settings(settings, store, services.store) if store else None
+    runner = daily_runner(services, store)
     scheduler = DailyScheduler(
-        daily_runner(services, store),
+        runner,
         clock=services.clock,
         grace=timedelta(hours=settings.catch_up_hours),
         follow_up=timedelta(seconds=settings.lease_seconds + 1),
         keep_history=timedelta(days=settings.history_days),
     )
     app = build_app(services, oauth=oauth)
+
+    def show(changed: Corpus) -> None:  # every reader of the corpus sees the new one
+        services.corpus = runner.corpus = changed
+
+    watcher = CorpusWatcher(folder, on_change=show, interval=settings.reload_seconds)
+
+    async def start() -> None:
+        await watcher.start()
+        await scheduler.start()
+
+    async def stop() -> None:
+        await watcher.stop()
+        await scheduler.stop()
+
     try:
         # One Web API session for the whole process, closed once serve() has finished
         # everything in flight (replies to events included).
         async with shared_session():
-            return await serve(app, services, on_start=scheduler.start, on_stop=scheduler.stop)
+            return await serve(app, services, on_start=start, on_stop=stop)
     finally:
         services.store.close()

@@ -120,6 +120,7 @@ class Settings:
     catch_up_hours: float = 6.0
     lease_seconds: float = 300.0
     history_days: int = 60
+    reload_seconds: float = 10.0  # how often the quote folder is looked at; 0: on SIGHUP only
     # A platform whose disk is wiped at each restart (from its own variables: Heroku sets
     # DYNO, Render sets RENDER), where a SQLite file forgets what was posted.
     ephemeral_platform: str | None = None
@@ -207,6 +208,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         lease_seconds=_number(config, "lease_seconds", 300.0, config_path, least=30),
         ephemeral_platform=_ephemeral_platform(environ),
         history_days=int(_number(config, "history_days", 60, config_path, least=1)),
+        reload_seconds=_number(config, "reload_seconds", 10.0, config_path, least=0),
         subscriptions=_subscriptions(
             config.get("daily"), timezone, config_path, need_team=bool(client_id)
         ),

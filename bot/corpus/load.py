@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from bot.corpus.collection import Corpus
-from bot.corpus.model import Problem, Quote
+from bot.corpus.model import Page, Problem, Quote
 from bot.corpus.parse import parse_page
 
 log = logging.getLogger(__name__)
@@ -55,17 +56,29 @@ def load_corpus(root: Path, *, log_problems: bool = True) -> LoadResult:
     """
     root = Path(root)
     base = root.parent if root.is_file() else root
-    quotes: list[Quote] = []
-    problems: list[Problem] = []
-    first_seen: dict[str, Quote] = {}
+    pages: list[Page] = []
     for path in quote_files(root):
         name = path.relative_to(base).as_posix()
         try:
             data = path.read_bytes()
         except OSError as error:
-            problems.append(Problem(name, 1, f"cannot be read: {error.strerror or error}"))
+            pages.append(
+                Page((), (Problem(name, 1, f"cannot be read: {error.strerror or error}"),))
+            )
             continue
-        page = parse_page(data, name)
+        pages.append(parse_page(data, name))
+    result = collect(pages)
+    for problem in result.problems if log_problems else ():
+        log.log(logging.ERROR if problem.severity == "error" else logging.WARNING, "%s", problem)
+    return result
+
+
+def collect(pages: Iterable[Page]) -> LoadResult:
+    """One corpus from parsed pages, in their order; a quote twice is kept the first time."""
+    quotes: list[Quote] = []
+    problems: list[Problem] = []
+    first_seen: dict[str, Quote] = {}
+    for page in pages:
         problems.extend(page.problems)
         for quote in page.quotes:
             earlier = first_seen.get(quote.id)
@@ -73,7 +86,7 @@ def load_corpus(root: Path, *, log_problems: bool = True) -> LoadResult:
                 where = f"{earlier.file}:{earlier.line}"
                 problems.append(
                     Problem(
-                        name,
+                        quote.file,
                         quote.line,
                         f"duplicate quote: same text as {where}; skipped",
                         "warning",
@@ -82,6 +95,4 @@ def load_corpus(root: Path, *, log_problems: bool = True) -> LoadResult:
                 continue
             first_seen[quote.id] = quote
             quotes.append(quote)
-    for problem in problems if log_problems else ():
-        log.log(logging.ERROR if problem.severity == "error" else logging.WARNING, "%s", problem)
     return LoadResult(Corpus(quotes), tuple(problems))

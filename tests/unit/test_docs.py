@@ -8,6 +8,8 @@ import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
+import yaml
+
 from bot import cli
 from bot.settings import ENVIRONMENT
 
@@ -62,3 +64,9 @@ def test_ci_runs_the_readmes_test_command() -> None:
     ]
     runs = [words[1:] if words[0] == "exec" else words for words in lines]
     assert command in runs, f".ci/run does not run {match[1]!r}: {lines}"
+
+
+def test_every_key_of_the_settings_file_is_in_the_readme() -> None:
+    config = yaml.safe_load((REPO / "config" / "quotebot.yaml").read_text(encoding="utf-8"))
+    missing = [key for key in config if f"`{key}`" not in README]
+    assert missing == [], f"settings-file keys the README does not document: {missing}"

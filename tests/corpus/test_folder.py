@@ -1,0 +1,91 @@
+"""A quote folder kept loaded: a refresh re-reads only what changed and keeps what broke."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.corpus.folder import CorpusFolder
+from tests.files import write_file
+
+
+def page(speaker: str, *quotes: str, topic: str = "Craft") -> str:
+    lines = ["---", f"speaker: {speaker}", "---", f"#### {topic}", ""]
+    return "\n".join(lines + [f"> {text}\n" for text in quotes])
+
+
+def texts(folder: CorpusFolder) -> list[str]:
+    return sorted(quote.text for quote in folder.result().corpus)
+
+
+def touch(path: Path, content: str | bytes) -> None:
+    """Rewrite a file and move its time on, as an editor saving it a moment later would."""
+    write_file(path.parent, path.name, content)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> CorpusFolder:
+    for number in range(3):
+        write_file(tmp_path, f"page{number}.md", page(f"Speaker {number}", f"Quote {number}."))
+    loaded = CorpusFolder(tmp_path)
+    assert len(loaded.load().corpus) == 3
+    return loaded
+
+
+def test_a_refresh_with_nothing_changed_parses_nothing(folder: CorpusFolder) -> None:
+    assert folder.parsed == 3
+    assert folder.refresh() is False
+    assert folder.parsed == 3
+
+
+def test_one_changed_page_is_parsed_again_alone_and_its_quotes_change(
+    folder: CorpusFolder, tmp_path: Path
+) -> None:
+    touch(tmp_path / "page1.md", page("Speaker 1", "Quote 1.", "A new one."))
+
+    assert folder.refresh() is True
+    assert folder.parsed == 4, "one page parsed again, not three"
+    assert texts(folder) == ["A new one.", "Quote 0.", "Quote 1.", "Quote 2."]
+
+
+def test_a_new_page_joins_and_a_removed_one_leaves(folder: CorpusFolder, tmp_path: Path) -> None:
+    write_file(tmp_path, "sub/page9.md", page("Speaker 9", "Quote 9."))
+    (tmp_path / "page0.md").unlink()
+
+    assert folder.refresh() is True
+    assert texts(folder) == ["Quote 1.", "Quote 2.", "Quote 9."]
+
+
+def test_a_page_that_breaks_keeps_its_last_good_version_with_one_log_line(
+    folder: CorpusFolder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    touch(tmp_path / "page2.md", "---\nspeaker: [unclosed\n---\n> Half-written.\n")
+
+    with caplog.at_level(logging.ERROR):
+        assert folder.refresh() is False, "what the bot shows did not change"
+        assert folder.refresh() is False
+    assert texts(folder) == ["Quote 0.", "Quote 1.", "Quote 2."]
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(lines) == 1 and lines[0].startswith("page2.md:"), lines
+    assert "last good version stays loaded" in lines[0]
+    assert [p.file for p in folder.result().errors] == ["page2.md"], "still reported"
+
+    touch(tmp_path / "page2.md", page("Speaker 2", "Quote 2, fixed."))
+    assert folder.refresh() is True
+    assert texts(folder) == ["Quote 0.", "Quote 1.", "Quote 2, fixed."]
+    assert folder.result().errors == ()
+
+
+def test_a_page_broken_from_the_start_is_reported_and_the_others_load(tmp_path: Path) -> None:
+    write_file(tmp_path, "good.md", page("Ada", "Fine."))
+    write_file(tmp_path, "bad.md", b"---\nspeaker: Bob\n---\n> \xff\xfe not UTF-8\n")
+
+    result = CorpusFolder(tmp_path).load()
+
+    assert [q.text for q in result.corpus] == ["Fine."]
+    assert [p.file for p in result.errors] == ["bad.md"]
