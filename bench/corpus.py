@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
 import resource
 import statistics
@@ -269,7 +270,9 @@ def measure(folder: Path, queries_file: Path) -> dict[str, float]:
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
+    reload = measure_reload(folder)
     return {
+        **reload,
         "quotes": quotes,
         "problems": problems,
         "load_s": load_s,
@@ -281,6 +284,30 @@ def measure(folder: Path, queries_file: Path) -> dict[str, float]:
     }
 
 
+def measure_reload(folder: Path) -> dict[str, float]:
+    """One page edited in a loaded folder: what a refresh reads again, and its cost."""
+    from bot.corpus.folder import CorpusFolder
+
+    watched = CorpusFolder(folder)
+    watched.load()
+    parsed_before = watched.parsed
+    edited = sorted(folder.rglob("*.md"))[len(list(folder.rglob("*.md"))) // 2]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n> One more, edited in.\n")
+    stat = edited.stat()
+    os.utime(edited, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    started = time.perf_counter()
+    changed = watched.refresh()
+    looked = time.perf_counter()
+    corpus = watched.result().corpus
+    rebuilt = time.perf_counter()
+    assert changed and any(q.text == "One more, edited in." for q in corpus)
+    return {
+        "reload_parsed": watched.parsed - parsed_before,
+        "reload_look_ms": (looked - started) * 1000,
+        "reload_rebuild_s": rebuilt - looked,
+    }
+
+
 def run(sizes: list[int], seed: int) -> None:
     header = (
         f"{'quotes':>8} {'pages':>6} {'load s':>7} {'RSS +MiB':>9} {'traced MiB':>11} "
@@ -289,7 +316,7 @@ def run(sizes: list[int], seed: int) -> None:
     print(f"quotebot corpus benchmark (seed {seed}, {QUERIES} lookups per size)")
     print(header)
     print("-" * len(header))
-    rows = []
+    rows, page_counts = [], []
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="quotebot-bench-") as temp:
             folder = Path(temp) / "corpus"
@@ -305,10 +332,19 @@ def run(sizes: list[int], seed: int) -> None:
             ).stdout
         row = json.loads(output)
         rows.append(row)
+        page_counts.append(pages)
         print(
             f"{row['quotes']:>8,} {pages:>6,} {row['load_s']:>7.2f} {row['rss_growth_mib']:>9.1f} "
             f"{row['traced_peak_mib']:>11.1f} {row['median_ms']:>10.3f} {row['p99_ms']:>8.3f} "
             f"{row['hit_rate']:>6.0%} {row['problems']:>9}"
+        )
+    print()
+    print("one page edited in the loaded folder (bot.corpus.folder: what a reload costs):")
+    for row, pages in zip(rows, page_counts, strict=True):
+        print(
+            f"  {row['quotes']:>8,} quotes, {pages:>5,} pages: {row['reload_parsed']:.0f} page "
+            f"parsed again, looking at the folder {row['reload_look_ms']:.1f} ms, "
+            f"rebuilding the collection {row['reload_rebuild_s']:.2f} s"
         )
     print()
     print(
