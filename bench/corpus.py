@@ -105,6 +105,8 @@ def vocabulary(rng: random.Random, size: int = 3000) -> Vocabulary:
 
 def topic_pool(rng: random.Random, size: int = 200) -> list[str]:
     pairs = [f"{adjective} {noun}" for adjective in ADJECTIVES for noun in NOUNS]
+    if size > len(pairs):  # a very large collection: numbered variants of each pair
+        pairs += [f"{pair} {n}" for n in range(2, size // len(pairs) + 2) for pair in pairs]
     return rng.sample(pairs, size)
 
 
@@ -193,11 +195,11 @@ def page(rng: random.Random, vocab: Vocabulary, topics: list[str], number: int, 
     return "\n".join(lines) + "\n"
 
 
-def generate(folder: Path, size: int, seed: int) -> tuple[int, list[str]]:
-    """Write pages holding `size` quotes; return the page count and the lookup queries."""
+def generate(folder: Path, size: int, seed: int, topics: int = 200) -> tuple[int, list[str]]:
+    """Write pages holding `size` quotes on `topics` topics; the page count and the lookups."""
     rng = random.Random(seed * 1_000_003 + size)
     vocab = vocabulary(rng)
-    topics = topic_pool(rng)
+    topics = topic_pool(rng, topics)
     pages = 0
     left = size
     while left:
@@ -308,12 +310,12 @@ def measure_reload(folder: Path) -> dict[str, float]:
     }
 
 
-def run(sizes: list[int], seed: int) -> None:
+def run(sizes: list[int], seed: int, topics: int) -> None:
     header = (
         f"{'quotes':>8} {'pages':>6} {'load s':>7} {'RSS +MiB':>9} {'traced MiB':>11} "
         f"{'median ms':>10} {'p99 ms':>8} {'found':>6} {'problems':>9}"
     )
-    print(f"quotebot corpus benchmark (seed {seed}, {QUERIES} lookups per size)")
+    print(f"quotebot corpus benchmark (seed {seed}, {QUERIES} lookups per size, {topics:,} topics)")
     print(header)
     print("-" * len(header))
     rows, page_counts = [], []
@@ -321,7 +323,7 @@ def run(sizes: list[int], seed: int) -> None:
         with tempfile.TemporaryDirectory(prefix="quotebot-bench-") as temp:
             folder = Path(temp) / "corpus"
             folder.mkdir()
-            pages, lookups = generate(folder, size, seed)
+            pages, lookups = generate(folder, size, seed, topics)
             queries_file = Path(temp) / "queries.json"
             queries_file.write_text(json.dumps(lookups), encoding="utf-8")
             output = subprocess.run(
@@ -365,12 +367,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--topics", type=int, default=200, help="topics the pages use")
     parser.add_argument("--measure", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure(*args.measure)))
     else:
-        run(args.sizes, args.seed)
+        run(args.sizes, args.seed, args.topics)
 
 
 if __name__ == "__main__":

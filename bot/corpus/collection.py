@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import random
 import re
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.corpus.model import Quote, Topic
+from bot.corpus.names import NameIndex
 from bot.corpus.search import SearchIndex
 
 # A bare `quote` tag marks a page as a quote page; it says nothing about the topic.
@@ -83,6 +83,15 @@ class Corpus:
             if quote.speaker and (key := speaker_key(quote.speaker)):
                 self._speaker_names.setdefault(key, quote.speaker)
                 self._speakers.setdefault(key, []).append(position)
+        # Built on first use: most corpora are asked for a typo now and then, not at load.
+        self._topic_index: NameIndex | None = None
+        self._speaker_index: NameIndex | None = None
+        self._speaker_words: NameIndex | None = None
+
+    def _topics_like(self, key: str, *, n: int, cutoff: float) -> list[str]:
+        if self._topic_index is None:
+            self._topic_index = NameIndex(self._topics)
+        return self._topic_index.close(key, n=n, cutoff=cutoff)
 
     def __len__(self) -> int:
         return len(self._quotes)
@@ -111,7 +120,7 @@ class Corpus:
         if not key:
             return None
         if key not in self._topics:
-            close = difflib.get_close_matches(key, self._topics, n=1, cutoff=_TYPO_CUTOFF)
+            close = self._topics_like(key, n=1, cutoff=_TYPO_CUTOFF)
             if not close:
                 return None
             key = close[0]
@@ -119,8 +128,7 @@ class Corpus:
 
     def closest_topics(self, text: str, n: int = 3) -> list[str]:
         """Topics that look most like `text`, for a "did you mean" answer."""
-        key = topic_key(text)
-        close = difflib.get_close_matches(key, self._topics, n=n, cutoff=0.5)
+        close = self._topics_like(topic_key(text), n=n, cutoff=0.5)
         return [self._topic_names[k] for k in close]
 
     def in_topics(self, names: Sequence[str]) -> tuple[Quote, ...]:
@@ -167,8 +175,13 @@ class Corpus:
 
     def closest_speakers(self, name: str, n: int = 3) -> list[str]:
         """Speakers whose names look most like `name`, for a "did you mean" answer."""
-        close = difflib.get_close_matches(speaker_key(name), self._speakers, n=n, cutoff=0.4)
+        close = self._speaker_names_like().close(speaker_key(name), n=n, cutoff=0.4)
         return [self._speaker_names[key] for key in close]
+
+    def _speaker_names_like(self) -> NameIndex:
+        if self._speaker_index is None:
+            self._speaker_index = NameIndex(self._speakers)
+        return self._speaker_index
 
     def _speakers_for(self, wanted: str) -> list[str]:
         if not wanted:
@@ -185,15 +198,13 @@ class Corpus:
         if partial:
             return sorted(partial, key=lambda key: (-len(self._speakers[key]), key))
         # A typo: of the whole name, or of one of its words (a surname, say).
-        close = difflib.get_close_matches(wanted, self._speakers, n=3, cutoff=_TYPO_CUTOFF)
+        close = self._speaker_names_like().close(wanted, n=3, cutoff=_TYPO_CUTOFF)
         if close:
             return close
-        by_word = {
-            key
-            for key in self._speakers
-            for part in key.split()
-            if difflib.SequenceMatcher(None, wanted, part).ratio() >= _TYPO_CUTOFF
-        }
+        if self._speaker_words is None:
+            self._speaker_words = NameIndex(part for key in self._speakers for part in key.split())
+        parts = set(self._speaker_words.close(wanted, n=10, cutoff=_TYPO_CUTOFF))
+        by_word = [key for key in self._speakers if parts & set(key.split())]
         return sorted(by_word, key=lambda key: (-len(self._speakers[key]), key))
 
     def random(self, rng: random.Random, within: Sequence[Quote] | None = None) -> Quote | None:
