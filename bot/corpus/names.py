@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 CANDIDATES = 50  # names difflib looks at, the most trigrams in common first
+RAREST = 8  # of the query's trigrams, the ones shared by fewest names lead the way
 
 
 def trigrams(text: str) -> set[str]:
@@ -33,7 +34,10 @@ class NameIndex:
     def close(self, query: str, *, n: int, cutoff: float) -> list[str]:
         """Like `difflib.get_close_matches(query, names, n, cutoff)`, best first."""
         shared: Counter[int] = Counter()
-        for gram in trigrams(query):
-            shared.update(self._by_trigram.get(gram, ()))
+        # A name alike enough shares most of the query's trigrams, so the rarest few
+        # find it; the common ones (" th", "ing") would only add thousands to count.
+        postings = [self._by_trigram[gram] for gram in trigrams(query) if gram in self._by_trigram]
+        for names in sorted(postings, key=len)[:RAREST]:
+            shared.update(names)
         candidates = [self.names[number] for number, _ in shared.most_common(CANDIDATES)]
         return difflib.get_close_matches(query, candidates, n=n, cutoff=cutoff)

@@ -14,7 +14,7 @@ from bot.corpus.names import NameIndex
 WORDS = st.text(alphabet=string.ascii_lowercase + " ", min_size=4, max_size=24).map(str.strip)
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=1000, deadline=None, database=None)
 @given(
     names=st.lists(WORDS.filter(lambda w: len(w) >= 4), min_size=1, max_size=40, unique=True),
     pick=st.integers(min_value=0),
