@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 HEADER = "Quote of the day"
 Clock = Callable[[], datetime]
+# A send whose outcome is unknown is taken over (and looked for) no sooner than this:
+# well past the client's 15-second timeout, so a post still landing is there by then.
+SETTLE = timedelta(seconds=60)
 
 
 @dataclass
@@ -112,10 +115,11 @@ class DailyRunner:
             groups.setdefault((stored.subscription.posts_like, d), []).append(stored)
         due = []
         for (_, d), members in groups.items():
+            if any(statuses.get((m.id, d)) in FINISHED for m in members):
+                continue  # one of them has posted (or finished) that day
             claimed = [m for m in members if (m.id, d) in statuses]
             chosen = (claimed or sorted(members, key=lambda m: m.origin != "config"))[0]
-            if statuses.get((chosen.id, d)) not in FINISHED:
-                due.append((chosen.subscription, d))
+            due.append((chosen.subscription, d))
         return due
 
     async def run_due(
@@ -225,17 +229,18 @@ class DailyRunner:
         claims = self.store.claims
         where = f"quote of the day in {sub.channel} ({sub.describe()}) for {claim.local_date}"
         if delivery.status == "sent":
-            if claims.mark_sent(claim, ts=delivery.ts or "", now=now):
-                log.info("posted %s: ts %s", where, delivery.ts)
-            else:
-                log.warning(
-                    "posted %s (ts %s), but another process holds it now", where, delivery.ts
-                )
+            if not claims.mark_sent(claim, ts=delivery.ts or "", now=now):
+                log.error(
+                    "posted %s (ts %s) after another process took the claim over: it may "
+                    "have been posted twice", where, delivery.ts,
+                )  # fmt: skip
+                return False
+            log.info("posted %s: ts %s", where, delivery.ts)
         elif delivery.status == "lost":
             log.info("%s: another process took it over after our lease ran out", where)
         elif delivery.maybe_sent:
             # It may be in the channel: the next run takes the claim over and looks first.
-            claims.expire(claim, now=now)
+            claims.expire(claim, now=now + SETTLE)
             log.warning("%s: not known whether it was posted (%s); the next run looks in "
                         "the channel first", where, delivery.error)  # fmt: skip
         elif delivery.status in ("retry_later", "unauthorized"):

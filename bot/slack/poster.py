@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
 GONE_ERRORS = frozenset({"is_archived", "channel_not_found"})
 NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+PASSING_ERRORS = frozenset({"ratelimited", "no answer"})  # a join worth trying again soon
 HISTORY_PAGES = 10  # of 200 messages: how far back a lost answer is looked for
 BACKGROUND_JOINS = 3  # joins at once: conversations.join is rate-limited (Tier 3)
 
@@ -115,7 +116,7 @@ class Poster:
 
         `oldest` bounds the history search (a Unix time before any earlier attempt);
         `check_first` searches before the first send, for a claim taken over from a
-        process that may have sent it already, or the first run after a start.
+        process that may have sent it already, or a post due before the database was made.
         `still_ours` is asked right before each send (after any wait); False means
         another process took the claim over ("lost").
         """
@@ -194,6 +195,9 @@ class Poster:
         joined = await self._ensure_member(channel)
         if joined.error in GONE_ERRORS or joined.error in AUTH_ERRORS:
             return _failure(joined.error or "")
+        if joined.error in PASSING_ERRORS:  # the join may work in a minute: look then
+            why = f"{last_error or 'an earlier attempt'}; could not join to look: {joined.error}"
+            return Delivery("retry_later", error=why, maybe_sent=True)
         try:
             ts = await self.find_posted(channel, claim_id=claim_id, oldest=oldest)
         except NotNow as error:
@@ -285,15 +289,20 @@ class Poster:
                 if code == "method_not_supported_for_channel_type":
                     self._private.add(channel)  # never joinable: do not ask again
                     return _Joined(False, private=True)
-                if patient and (error.response.status_code == 429 or code == "ratelimited"):
+                status = error.response.status_code
+                if status == 429 or code == "ratelimited":
+                    if not patient:
+                        return _Joined(False, error="ratelimited")
                     await self._sleep(_retry_after(error))
                     continue
+                if status >= 500:
+                    return _Joined(False, error="no answer")
                 log.warning("could not join %s (%s): its history cannot be read", channel, code)
                 return _Joined(False, error=code)
             except NETWORK_ERRORS as error:
                 log.warning("could not join %s (%s); will try again later", channel, error)
                 self._joining.discard(channel)
-                return _Joined(False, error=type(error).__name__)
+                return _Joined(False, error="no answer")
             await self._members.joined(channel)
             log.info("joined %s, where the quote of the day is posted", channel)
             return _Joined(True)

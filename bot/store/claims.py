@@ -72,6 +72,7 @@ class Claims:
         if self.taken(subscription_id=subscription_id, local_date=local_date, now=clock()):
             return None
         with self._db.begin() as db:
+            self._db.lock_for_writing(db)  # then read the clock: the lease starts now
             claimed = self._claim(db, subscription_id, local_date, quote_id, cycle, owner,
                                   to_db(clock()), lease)  # fmt: skip
         return claimed
@@ -142,7 +143,7 @@ class Claims:
     def renew(self, claim: Claim, *, now: datetime, lease: timedelta) -> bool:
         """Extend the owner's lease on a pending claim; False once another process took it over.
 
-        Asked before a send once half the lease has gone: a sender that waited past its
+        Asked before a send once a third of the lease has gone: a sender that waited past its
         lease (a long fan-out, long 429 pauses) must not post what another now sends.
         """
         now = to_db(now)
@@ -171,9 +172,9 @@ class Claims:
         return self._finish(claim, status="failed", ts=None, error=error, now=now, unstep=True)
 
     def expire(self, claim: Claim, *, now: datetime) -> None:
-        """Give up a claim whose send may have reached Slack: keep it, lease run out.
+        """Give up a claim whose send may have reached Slack: keep it, its lease ending `now`.
 
-        The next run takes it over, and a takeover looks in the channel before sending,
+        A later run takes it over, and a takeover looks in the channel before sending,
         so a post that went out after all is found, not sent again.
         """
         now = to_db(now)

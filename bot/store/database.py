@@ -28,6 +28,10 @@ from bot.store.schema import (
 
 log = logging.getLogger(__name__)
 
+# The creation time of a database migrated from before it was recorded: it holds its
+# history. (Not datetime.min: a PostgreSQL server west of UTC cannot read year 1 back.)
+LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 class StoreError(RuntimeError):
     """The database cannot be used by this quotebot (a newer schema, say)."""
@@ -39,7 +43,7 @@ class Database:
     def __init__(self, url: str, *, clock: Callable[[], datetime] | None = None) -> None:
         self._clock = clock or utcnow  # when a new database is made; tests pass their time
         self.engine = _engine(url)
-        self.created_at: datetime = datetime.min.replace(tzinfo=UTC)  # set by _migrate
+        self.created_at: datetime = LONG_AGO  # set by _migrate
         try:
             self._migrate()
         except Exception:
@@ -80,6 +84,11 @@ class Database:
         )
         return db.execute(statement).first() is not None
 
+    def lock_for_writing(self, db: Connection) -> None:
+        """Take SQLite's write lock now, not at the first write (PostgreSQL locks rows)."""
+        if self.engine.dialect.name == "sqlite":
+            db.exec_driver_sql("BEGIN IMMEDIATE")
+
     def _lock_schema(self, db: Connection) -> None:
         if self.engine.dialect.name == "postgresql":
             db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
@@ -100,7 +109,7 @@ class Database:
             metadata.create_all(db)
             # A database with a schema already holds the history of what it posted; a
             # new one knows nothing of what was posted before it was made.
-            made = self._clock() if version is None else datetime.min.replace(tzinfo=UTC)
+            made = self._clock() if version is None else LONG_AGO
             self.insert_ignore(db, database_origin, {"id": 1, "created_at": made}, ["id"])
             self.created_at = from_db(
                 db.scalar(select(database_origin.c.created_at).where(database_origin.c.id == 1))
