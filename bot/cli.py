@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import random
+import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -127,6 +128,9 @@ def _corpus(args: argparse.Namespace, settings: Settings) -> Corpus:
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)."""
+    # SIGHUP re-reads the quote folder once serving; until then it must not end the
+    # process (the default), say while a long start-up loads the folder.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     folder = CorpusFolder(args.corpus or settings.corpus_path)
     corpus = folder.load().corpus
     missing = settings.missing_for_slack()

@@ -37,16 +37,17 @@ class CorpusWatcher:
 
     async def stop(self) -> None:
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a late reload must not end the process
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def refresh(self) -> bool:
+    async def refresh(self, *, now_please: bool = False) -> bool:
         """Re-read what changed; True when the bot now shows a different collection."""
         started = time.monotonic()
         parsed_before = self.folder.parsed
-        changed = await asyncio.to_thread(self.folder.refresh)
+        changed = await asyncio.to_thread(self.folder.refresh, now_please=now_please)
         if not changed:
             return False
         result = await asyncio.to_thread(self.folder.result)
@@ -58,12 +59,21 @@ class CorpusWatcher:
         return True
 
     async def _watch(self) -> None:
+        failing = False
         while True:
             timeout = self._interval or None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
+            asked = self._wake.is_set()  # SIGHUP: the operator has saved; read it all now
             self._wake.clear()
             try:
-                await self.refresh()
-            except Exception:  # a bad moment on the disk must not stop the next look
-                log.exception("reading the quote folder failed; the quotes shown are unchanged")
+                await self.refresh(now_please=asked)
+            except Exception as error:  # a bad moment on the disk must not stop the next look
+                if not failing:  # said once, not at every look, until it works again
+                    log.error("cannot read the quote folder (%s); the quotes shown stay as "
+                              "they are until it can be read", error)  # fmt: skip
+                failing = True
+                continue
+            if failing:
+                log.info("the quote folder can be read again")
+                failing = False

@@ -156,7 +156,8 @@ def no_speaker_message(name: str, suggestions: Sequence[str], command: str = "/q
     """No quote by that name: say so, and point at the names that look closest."""
     text = f"No quotes by “{escape(_clip(name, QUERY_SIZE))}”."
     if suggestions:
-        names = [escape(_clip(n, TOPIC_SIZE)) for n in suggestions[:SUGGESTIONS]]
+        # A backtick in a name would end the code span early: shown as a quote mark.
+        names = [escape(_clip(n, TOPIC_SIZE)).replace("`", "'") for n in suggestions[:SUGGESTIONS]]
         text += " Try " + ", ".join(f"`{escape(command)} by {n}`" for n in names) + "."
     return _plain(text)
 

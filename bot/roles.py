@@ -178,15 +178,15 @@ def may_change_schedule(
     )
 
 
+CAPPED = Decision(
+    False,
+    f"This channel already has {CHANNEL_CAP} schedules: remove one first (`/quote daily off ID`).",
+)
+
+
 def may_add_in_channel(count: int) -> Decision:
     """At most CHANNEL_CAP schedules in one channel, for everyone: a cap on mistakes and spam."""
-    if count < CHANNEL_CAP:
-        return ALLOWED
-    return Decision(
-        False,
-        f"This channel already has {CHANNEL_CAP} schedules: "
-        "remove one first (`/quote daily off ID`).",
-    )
+    return ALLOWED if count < CHANNEL_CAP else CAPPED
 
 
 def reinstall_line(

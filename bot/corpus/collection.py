@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import random
 import re
 import unicodedata
@@ -83,15 +85,24 @@ class Corpus:
             if quote.speaker and (key := speaker_key(quote.speaker)):
                 self._speaker_names.setdefault(key, quote.speaker)
                 self._speakers.setdefault(key, []).append(position)
-        # Built on first use: most corpora are asked for a typo now and then, not at load.
-        self._topic_index: NameIndex | None = None
-        self._speaker_index: NameIndex | None = None
-        self._speaker_words: NameIndex | None = None
+        # Built here, off the event loop (a reload builds the corpus in a thread).
+        self._topic_index = NameIndex(self._topics)
+        self._speaker_index = NameIndex(self._speakers)
+        self._speaker_words = NameIndex(part for key in self._speakers for part in key.split())
+        # Every word of every name, sorted: the names with a word starting so, by bisect.
+        self._name_words = sorted((part, key) for key in self._speakers for part in key.split())
 
     def _topics_like(self, key: str, *, n: int, cutoff: float) -> list[str]:
-        if self._topic_index is None:
-            self._topic_index = NameIndex(self._topics)
         return self._topic_index.close(key, n=n, cutoff=cutoff)
+
+    def _with_a_word_starting(self, prefix: str) -> set[str]:
+        start = bisect.bisect_left(self._name_words, (prefix, ""))
+        found = set()
+        for word, key in itertools.islice(self._name_words, start, None):
+            if not word.startswith(prefix):
+                break
+            found.add(key)
+        return found
 
     def __len__(self) -> int:
         return len(self._quotes)
@@ -175,36 +186,28 @@ class Corpus:
 
     def closest_speakers(self, name: str, n: int = 3) -> list[str]:
         """Speakers whose names look most like `name`, for a "did you mean" answer."""
-        close = self._speaker_names_like().close(speaker_key(name), n=n, cutoff=0.4)
+        close = self._speaker_index.close(speaker_key(name), n=n, cutoff=0.4)
         return [self._speaker_names[key] for key in close]
-
-    def _speaker_names_like(self) -> NameIndex:
-        if self._speaker_index is None:
-            self._speaker_index = NameIndex(self._speakers)
-        return self._speaker_index
 
     def _speakers_for(self, wanted: str) -> list[str]:
         if not wanted:
             return []
         if wanted in self._speakers:
             return [wanted]
+        # Each word of the query starts a word of the name: `karpathy`, `andrej k`.
         words = wanted.split()
-
-        def has_every_word(key: str) -> bool:  # each word starts a word of the name
-            parts = key.split()
-            return all(any(part.startswith(word) for part in parts) for word in words)
-
-        partial = [key for key in self._speakers if has_every_word(key)]
+        partial = set.intersection(*(self._with_a_word_starting(word) for word in words))
         if partial:
             return sorted(partial, key=lambda key: (-len(self._speakers[key]), key))
-        # A typo: of the whole name, or of one of its words (a surname, say).
-        close = self._speaker_names_like().close(wanted, n=3, cutoff=_TYPO_CUTOFF)
+        # A typo: of the whole name, or of each word (a surname, say: `karpaty`).
+        close = self._speaker_index.close(wanted, n=3, cutoff=_TYPO_CUTOFF)
         if close:
             return close
-        if self._speaker_words is None:
-            self._speaker_words = NameIndex(part for key in self._speakers for part in key.split())
-        parts = set(self._speaker_words.close(wanted, n=10, cutoff=_TYPO_CUTOFF))
-        by_word = [key for key in self._speakers if parts & set(key.split())]
+        matches = []
+        for word in words:
+            alike = self._speaker_words.close(word, n=10, cutoff=_TYPO_CUTOFF)
+            matches.append(set().union(*(self._with_a_word_starting(w) for w in alike)))
+        by_word = set.intersection(*matches) if matches else set()
         return sorted(by_word, key=lambda key: (-len(self._speakers[key]), key))
 
     def random(self, rng: random.Random, within: Sequence[Quote] | None = None) -> Quote | None:

@@ -9,6 +9,8 @@ version loaded, and says so once; a page that is gone takes its quotes with it.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +31,14 @@ class _Seen:
 class CorpusFolder:
     """The pages below `root`, parsed once each and again only when they change."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(
+        self, root: Path, *, settle: float = 2.0, clock: Callable[[], float] = time.time
+    ) -> None:
         self.root = Path(root)
+        # A file written in the last `settle` seconds may be half-saved: it is read at a
+        # later look, once it has stayed still (the first load reads everything).
+        self._settle, self._clock = settle, clock
+        self._result: LoadResult | None = None
         self._base = self.root.parent if self.root.is_file() else self.root
         self._files: dict[Path, _Seen] = {}
         self.parsed = 0  # pages parsed so far: what a refresh cost
@@ -45,13 +53,15 @@ class CorpusFolder:
         self._loaded = True
         return result
 
-    def refresh(self) -> bool:
+    def refresh(self, *, now_please: bool = False) -> bool:
         """Look at every file's size and time; parse the new and changed ones.
 
         True when the collection may have changed (a page added, changed or removed).
+        `now_please` (an operator's SIGHUP) reads files just written too.
         """
         changed = False
         present = set()
+        now = self._clock()
         for path in quote_files(self.root):
             present.add(path)
             try:
@@ -62,19 +72,26 @@ class CorpusFolder:
             seen = self._files.get(path)
             if seen is not None and seen.stamp == stamp:
                 continue
+            if self._loaded and not now_please and now - stat.st_mtime < self._settle:
+                continue  # still being written, perhaps: the next look reads it
             changed |= self._read(path, stamp, seen)
+            self._result = None  # its problems changed, at least
         for gone in set(self._files) - present:
             del self._files[gone]
             log.info("%s: gone; its quotes are no longer shown", self._name(gone))
             changed = True
+            self._result = None
         return changed
 
     def result(self) -> LoadResult:
-        """The corpus of every file's last good page, in the folder's order."""
-        pages = [self._files[path].page for path in sorted(self._files)]
-        broken = [problem for seen in self._files.values() for problem in seen.broken]
-        result = collect(pages)
-        return LoadResult(result.corpus, tuple(broken) + result.problems)
+        """The corpus of every file's last good page, in the folder's order (built once
+        per change)."""
+        if self._result is None:
+            pages = [self._files[path].page for path in sorted(self._files)]
+            broken = [problem for seen in self._files.values() for problem in seen.broken]
+            result = collect(pages)
+            self._result = LoadResult(result.corpus, tuple(broken) + result.problems)
+        return self._result
 
     def _read(self, path: Path, stamp: tuple[int, int], seen: _Seen | None) -> bool:
         name = self._name(path)

@@ -138,12 +138,16 @@ class DailyRunner:
             # the moment it is claimed, not from the start of a long fan-out.
             return now + timedelta(seconds=time.monotonic() - started)
 
-        await asyncio.gather(*(self._post(sub, d, now, clock, report) for sub, d in pending))
+        corpus = self.corpus  # one collection for the whole run, even if a reload swaps it
+        await asyncio.gather(
+            *(self._post(sub, d, now, clock, report, corpus) for sub, d in pending)
+        )
         return report
 
     async def _post(
-        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport
-    ) -> None:
+        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport,
+        corpus: Corpus,
+    ) -> None:  # fmt: skip
         # A run that outlasts the lease (a long fan-out) must not have the next tick
         # take over, and send again, the posts it is still sending.
         if (sub.id, day) in self._in_flight:
@@ -151,7 +155,7 @@ class DailyRunner:
             return
         self._in_flight.add((sub.id, day))
         try:
-            await self._post_one(sub, day, now, clock, report)
+            await self._post_one(sub, day, now, clock, report, corpus)
         except Exception:  # one channel's bug must not stop the others
             log.exception("quote of the day for %s on %s failed", sub.channel, day)
             report.failed.append(f"{sub.id}:{day}: unexpected error")
@@ -159,15 +163,16 @@ class DailyRunner:
             self._in_flight.discard((sub.id, day))
 
     async def _post_one(
-        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport
-    ) -> None:
+        self, sub: Subscription, day: date, now: datetime, clock: Clock, report: RunReport,
+        corpus: Corpus,
+    ) -> None:  # fmt: skip
         if self._stopping or not await self.sender.ready(sub.team_id):
             return
-        claim = await asyncio.to_thread(self._claim, sub, day, clock)
+        claim = await asyncio.to_thread(self._claim, sub, day, clock, corpus)
         if claim is None:
             report.skipped += 1
             return
-        quote = self.corpus.get(claim.quote_id)
+        quote = corpus.get(claim.quote_id)
         if quote is None:
             await asyncio.to_thread(
                 self.store.claims.mark_failed,
@@ -209,11 +214,11 @@ class DailyRunner:
         recorded = await asyncio.to_thread(self._record, sub, claim, delivery, clock())
         report.add(claim, delivery if recorded else Delivery("lost"))
 
-    def _claim(self, sub: Subscription, day: date, clock: Clock) -> Claim | None:
+    def _claim(self, sub: Subscription, day: date, clock: Clock, corpus: Corpus) -> Claim | None:
         """Choose the walk's next quote and claim the post; None if someone else has it."""
         if self.store.claims.taken(subscription_id=sub.id, local_date=day, now=clock()):
             return None  # skip the walk: it hashes every eligible quote
-        quote_id, cycle = choose_quote(self.store, self.corpus, sub)
+        quote_id, cycle = choose_quote(self.store, corpus, sub)
         return self.store.claims.claim(
             subscription_id=sub.id,
             local_date=day,

@@ -19,7 +19,7 @@ from bot.daily.schedule import Subscription, next_post, parse_request
 from bot.ids import normalize
 from bot.mrkdwn import escape
 from bot.render_schedules import describe, notice, schedule_list_message
-from bot.roles import Person, reinstall_line
+from bot.roles import CAPPED, Person, reinstall_line
 from bot.services import Services
 
 OFF_WORDS = frozenset({"off", "stop", "cancel", "unsubscribe", "remove"})
@@ -45,8 +45,8 @@ async def handle(
         """
         nobody = Person(user)
         made = await asyncio.to_thread(change, person=nobody, policy=policy)
-        if made.decision.allowed:
-            return made, nobody
+        if made.decision.allowed or made.decision is CAPPED:
+            return made, nobody  # the cap holds for everyone: no need to ask who they are
         person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
         if person == nobody:
             return made, person

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 import pytest
 
+from bot.corpus import CorpusError
 from bot.corpus.folder import CorpusFolder
 from tests.files import write_file
 
@@ -32,7 +34,8 @@ def touch(path: Path, content: str | bytes) -> None:
 def folder(tmp_path: Path) -> CorpusFolder:
     for number in range(3):
         write_file(tmp_path, f"page{number}.md", page(f"Speaker {number}", f"Quote {number}."))
-    loaded = CorpusFolder(tmp_path)
+    # Looking an hour on: every file here has stayed still long enough to be read.
+    loaded = CorpusFolder(tmp_path, clock=lambda: time.time() + 3600)
     assert len(loaded.load().corpus) == 3
     return loaded
 
@@ -89,3 +92,45 @@ def test_a_page_broken_from_the_start_is_reported_and_the_others_load(tmp_path: 
 
     assert [q.text for q in result.corpus] == ["Fine."]
     assert [p.file for p in result.errors] == ["bad.md"]
+
+
+def test_a_file_written_a_moment_ago_is_read_once_it_has_stayed_still(tmp_path: Path) -> None:
+    write_file(tmp_path, "page.md", page("Ada", "First."))
+    clock = {"now": time.time() + 3600}
+    folder = CorpusFolder(tmp_path, settle=2.0, clock=lambda: clock["now"])
+    folder.load()
+    path = write_file(tmp_path, "page.md", page("Ada", "First.", "Half-sav"))
+    clock["now"] = path.stat().st_mtime + 0.5  # half a second after the save began
+
+    assert folder.refresh() is False, "perhaps half-saved: not read yet"
+    assert texts(folder) == ["First."]
+    assert folder.refresh(now_please=True) is True, "an operator's SIGHUP reads it at once"
+    assert texts(folder) == ["First.", "Half-sav"]
+
+
+def test_a_save_caught_mid_write_is_read_whole_at_the_next_look(tmp_path: Path) -> None:
+    write_file(tmp_path, "page.md", page("Ada", "First."))
+    clock = {"now": time.time() + 3600}
+    folder = CorpusFolder(tmp_path, settle=2.0, clock=lambda: clock["now"])
+    folder.load()
+    path = write_file(tmp_path, "page.md", page("Ada", "First.", "Half-sav"))
+    clock["now"] = path.stat().st_mtime + 0.5
+    assert folder.refresh() is False
+    touch(path, page("Ada", "First.", "Half-saved, now whole."))
+    clock["now"] = path.stat().st_mtime + 3  # the editor has finished
+
+    assert folder.refresh() is True
+    assert texts(folder) == ["First.", "Half-saved, now whole."]
+
+
+def test_a_folder_that_disappears_is_an_error_for_the_watcher_to_report(tmp_path: Path) -> None:
+    quotes = tmp_path / "quotes"
+    write_file(quotes, "page.md", page("Ada", "First."))
+    folder = CorpusFolder(quotes)
+    folder.load()
+    (quotes / "page.md").unlink()
+    quotes.rmdir()
+
+    with pytest.raises(CorpusError, match="corpus folder not found"):
+        folder.refresh()
+    assert texts(folder) == ["First."], "what was loaded is still shown"

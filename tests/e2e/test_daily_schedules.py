@@ -121,12 +121,13 @@ def test_the_same_schedule_twice_in_a_channel_is_set_once(bot: BotProcess) -> No
     assert len(ids_in(daily(bot, "", user="U0ALICE", channel="CCONFIG"))) == 1
 
 
-def test_a_channel_holds_at_most_ten_schedules(bot: BotProcess) -> None:
+def test_a_channel_holds_at_most_ten_schedules(bot: BotProcess, slack: SlackStandIn) -> None:
     for hour in range(10):
         body = daily(bot, f"{hour:02d}:15 UTC", user="U0ALICE", channel="CFULL")
         assert "Quote of the day set" in body["text"], body
     refused = daily(bot, "11:15 UTC", user="U0ALICE", channel="CFULL")
     assert "already has 10 schedules" in refused["text"], refused
+    assert slack.calls_to("users.info") == [], "the cap holds for everyone: nobody looked up"
     assert len(ids_in(daily(bot, "", user="U0ALICE", channel="CFULL"))) == 10
 
 
