@@ -50,6 +50,7 @@ MANIFEST = Path(__file__).resolve().parents[1] / "config" / "manifest.yaml"
 DEFAULT_SCOPE = ",".join(
     yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))["oauth_config"]["scopes"]["bot"]
 )
+TIER3_METHODS = frozenset({"conversations.join", "conversations.history"})
 METHOD_SCOPES = {"users.info": "users:read", "usergroups.users.list": "usergroups:read"}
 
 
@@ -225,6 +226,8 @@ class SlackStandIn:
         host: str = "127.0.0.1",
         port: int = 0,
         scopes: dict[str, str] | None = None,
+        tier3_rate: float | None = None,
+        tier3_burst: int = 50,
     ) -> None:
         self.tokens: dict[str, str] = dict(tokens or {})  # token -> team_id
         self.app_tokens: dict[str, str] = dict(app_tokens or {})  # xapp- token -> team_id
@@ -246,6 +249,12 @@ class SlackStandIn:
             self._limits = _RateLimits(
                 per_channel_rate, per_channel_burst, workspace_rate, workspace_burst
             )
+        # Tier 3 methods (conversations.join, conversations.history): Slack allows "50+ per
+        # minute" per workspace, in bursts. Off unless asked for (tier3_rate in calls per
+        # second): the tests that need it set a rate they can wait for.
+        self._tier3 = (
+            _RateLimits(None, None, tier3_rate, tier3_burst) if tier3_rate is not None else None
+        )
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._faults: list[_Fault] = []
@@ -424,8 +433,9 @@ class SlackStandIn:
             self._calls.clear()
             self._faults.clear()
             self.ratelimited_count = 0
-            if self._limits:
-                self._limits.reset()
+            for limits in (self._limits, self._tier3):
+                if limits:
+                    limits.reset()
 
     def revoke(self, token: str) -> None:
         with self._lock:
@@ -685,6 +695,10 @@ class SlackStandIn:
             self._dispatch(req)  # it happened; the bot is told otherwise
         if fault:
             return fault.answer()
+        if req.method in TIER3_METHODS and self._tier3 and req.team:
+            wait = self._tier3.acquire(req.team, "", time.monotonic())
+            if wait:
+                return _Answer.error("ratelimited", 429, **{"Retry-After": str(math.ceil(wait))})
         if req.method == "chat.postMessage" and self._limits and req.team:
             wait = self._limits.acquire(req.team, str(req.args.get("channel")), time.monotonic())
             if wait:

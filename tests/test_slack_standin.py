@@ -699,3 +699,15 @@ def test_oauth_install_grants_the_scopes_it_reports(slack: SlackStandIn) -> None
         WebClient(token="xoxb-old", base_url=slack.api_url).users_info(user="U1")
     assert slack_error(excinfo) == "missing_scope"
     assert WebClient(token="xoxb-new", base_url=slack.api_url).users_info(user="U1")["ok"]
+
+
+def test_tier3_limits_join_and_history_per_workspace_but_not_posts() -> None:
+    with SlackStandIn(tokens={TOKEN: "T1"}, tier3_rate=1.0, tier3_burst=2) as slack:
+        client = WebClient(token=TOKEN, base_url=slack.api_url, retry_handlers=[])
+        client.conversations_join(channel="C1")
+        client.conversations_history(channel="C1")
+        with pytest.raises(SlackApiError) as excinfo:
+            client.conversations_join(channel="C2")
+        assert excinfo.value.response.status_code == 429
+        assert excinfo.value.response.headers["Retry-After"] == "1"
+        assert all(client.chat_postMessage(channel="C1", text="hi")["ok"] for _ in range(5))

@@ -947,3 +947,58 @@ async def test_a_post_due_after_the_database_was_made_trusts_the_database(
     report = await make_runner(store, corpus, slack).run_due(now=NOW, grace=GRACE)
     assert len(report.sent) == 1
     assert slack.calls_to("conversations.history") == [], "no claim on record: none was sent"
+
+
+async def test_under_slacks_tier3_limits_every_takeover_looks_first_and_posts_once(
+    store: Store, corpus: Corpus
+) -> None:
+    """Twelve posts taken over from a sender that died: each must join its channel and
+    read it before sending, and Slack lets only a few joins and reads through at once.
+    Those refused wait for a later run; none is given up, none is sent twice."""
+    channels = [f"CT3{n:02d}" for n in range(12)]
+    subs = [daily(channel) for channel in channels]
+    subscribe(store, *subs)
+    for sub in subs:
+        store.claims.claim(
+            subscription_id=sub.id, local_date=NOW.date(), quote_id=corpus.quotes[0].id,
+            cycle=0, owner="died", now=NOW - timedelta(minutes=10), lease=timedelta(minutes=5),
+        )  # fmt: skip
+    with SlackStandIn(tokens={TOKEN: "T1"}, tier3_rate=6.0, tier3_burst=4) as slack:
+        runner = make_runner(store, corpus, slack)
+        sent: list[str] = []
+        for step in range(8):
+            report = await runner.run_due(now=NOW + timedelta(minutes=2 * step), grace=GRACE)
+            assert report.unverified == [] and report.failed == [], report
+            sent += report.sent
+            if len(sent) == len(channels):
+                break
+            await asyncio.sleep(1.0)  # Slack's buckets refill
+        one_post_each(slack, channels)
+        assert slack.ratelimited_count > 0, "the limit was reached: the test means something"
+        looked = {
+            c.args["channel"] for c in slack.calls_to("conversations.history") if c.status == 200
+        }
+    assert sorted(sent) == sorted(claim_id(sub, NOW.date()) for sub in subs)
+    assert looked == set(channels), "each looked for before it was sent"
+
+
+async def test_a_join_slack_refuses_for_now_during_a_look_retries_later(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    sub = daily("CJOINLATER")
+    subscribe(store, sub)
+    store.claims.claim(
+        subscription_id=sub.id, local_date=NOW.date(), quote_id=corpus.quotes[0].id, cycle=0,
+        owner="died", now=NOW - timedelta(minutes=10), lease=timedelta(minutes=5),
+    )  # fmt: skip
+    slack.fail("conversations.join", ratelimited=True, channel="CJOINLATER", times=2)
+    runner = make_runner(store, corpus, slack)
+
+    first = await runner.run_due(now=NOW, grace=GRACE)
+    second = await runner.run_due(now=NOW + timedelta(minutes=2), grace=GRACE)
+    third = await runner.run_due(now=NOW + timedelta(minutes=4), grace=GRACE)
+
+    for report in (first, second):
+        assert report.unverified == [] and len(report.retry_later) == 1, report
+    assert third.sent == [claim_id(sub, NOW.date())], third
+    assert len(slack.messages("CJOINLATER")) == 1
