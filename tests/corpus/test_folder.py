@@ -94,13 +94,19 @@ def test_a_page_broken_from_the_start_is_reported_and_the_others_load(tmp_path: 
     assert [p.file for p in result.errors] == ["bad.md"]
 
 
-def test_a_file_written_a_moment_ago_is_read_once_it_has_stayed_still(tmp_path: Path) -> None:
+def half_saved(tmp_path: Path) -> tuple[CorpusFolder, Path, dict[str, float]]:
+    """A loaded page, then a save of it caught half a second after it began."""
     write_file(tmp_path, "page.md", page("Ada", "First."))
     clock = {"now": time.time() + 3600}
     folder = CorpusFolder(tmp_path, settle=2.0, clock=lambda: clock["now"])
     folder.load()
     path = write_file(tmp_path, "page.md", page("Ada", "First.", "Half-sav"))
-    clock["now"] = path.stat().st_mtime + 0.5  # half a second after the save began
+    clock["now"] = path.stat().st_mtime + 0.5
+    return folder, path, clock
+
+
+def test_a_file_written_a_moment_ago_is_read_once_it_has_stayed_still(tmp_path: Path) -> None:
+    folder, _path, _clock = half_saved(tmp_path)
 
     assert folder.refresh() is False, "perhaps half-saved: not read yet"
     assert texts(folder) == ["First."]
@@ -109,12 +115,7 @@ def test_a_file_written_a_moment_ago_is_read_once_it_has_stayed_still(tmp_path: 
 
 
 def test_a_save_caught_mid_write_is_read_whole_at_the_next_look(tmp_path: Path) -> None:
-    write_file(tmp_path, "page.md", page("Ada", "First."))
-    clock = {"now": time.time() + 3600}
-    folder = CorpusFolder(tmp_path, settle=2.0, clock=lambda: clock["now"])
-    folder.load()
-    path = write_file(tmp_path, "page.md", page("Ada", "First.", "Half-sav"))
-    clock["now"] = path.stat().st_mtime + 0.5
+    folder, path, clock = half_saved(tmp_path)
     assert folder.refresh() is False
     touch(path, page("Ada", "First.", "Half-saved, now whole."))
     clock["now"] = path.stat().st_mtime + 3  # the editor has finished

@@ -101,6 +101,15 @@ def subscribe(store: Store, *subs: Subscription) -> None:
     sync_config(store, subs, now=utc(2026, 1, 1))
 
 
+def left_by_a_dead_sender(store: Store, corpus: Corpus, *subs: Subscription) -> None:
+    """Today's claim of each schedule, made by a process that died: its lease ran out."""
+    for sub in subs:
+        store.claims.claim(
+            subscription_id=sub.id, local_date=NOW.date(), quote_id=corpus.quotes[0].id,
+            cycle=0, owner="died", now=NOW - timedelta(minutes=10), lease=timedelta(minutes=5),
+        )  # fmt: skip
+
+
 def claim_id(sub: Subscription, day: date) -> str:
     return f"{sub.id}:{day.isoformat()}"
 
@@ -895,10 +904,7 @@ async def test_a_history_check_slack_cannot_answer_now_is_retried_not_given_up(
     sub = daily("CBUSY")
     subscribe(store, sub)
     quote_id = corpus.quotes[0].id
-    store.claims.claim(
-        subscription_id=sub.id, local_date=NOW.date(), quote_id=quote_id, cycle=0,
-        owner="died", now=NOW - timedelta(minutes=10), lease=timedelta(minutes=5),
-    )  # fmt: skip
+    left_by_a_dead_sender(store, corpus, sub)
     slack.fail("conversations.history", ratelimited=True, channel="CBUSY")
     slack.fail("conversations.history", status=500, channel="CBUSY")
     runner = make_runner(store, corpus, slack)
@@ -958,11 +964,7 @@ async def test_under_slacks_tier3_limits_every_takeover_looks_first_and_posts_on
     channels = [f"CT3{n:02d}" for n in range(12)]
     subs = [daily(channel) for channel in channels]
     subscribe(store, *subs)
-    for sub in subs:
-        store.claims.claim(
-            subscription_id=sub.id, local_date=NOW.date(), quote_id=corpus.quotes[0].id,
-            cycle=0, owner="died", now=NOW - timedelta(minutes=10), lease=timedelta(minutes=5),
-        )  # fmt: skip
+    left_by_a_dead_sender(store, corpus, *subs)
     with SlackStandIn(tokens={TOKEN: "T1"}, tier3_rate=6.0, tier3_burst=4) as slack:
         runner = make_runner(store, corpus, slack)
         sent: list[str] = []
@@ -987,10 +989,7 @@ async def test_a_join_slack_refuses_for_now_during_a_look_retries_later(
 ) -> None:
     sub = daily("CJOINLATER")
     subscribe(store, sub)
-    store.claims.claim(
-        subscription_id=sub.id, local_date=NOW.date(), quote_id=corpus.quotes[0].id, cycle=0,
-        owner="died", now=NOW - timedelta(minutes=10), lease=timedelta(minutes=5),
-    )  # fmt: skip
+    left_by_a_dead_sender(store, corpus, sub)
     slack.fail("conversations.join", ratelimited=True, channel="CJOINLATER", times=2)
     runner = make_runner(store, corpus, slack)
 
