@@ -3,7 +3,8 @@
 - `events`: Slack event ids already handled;
 - `schedules`: the quote-of-the-day schedules;
 - `claims`: who sends each day's post, what it was, and the no-repeat walk;
-- `members`: channels the bot has joined.
+- `members`: channels the bot has joined;
+- `book`: the team's quote book (quotes added in Slack, file quotes hidden).
 
 The store never imports the domain: it reads and writes its own row types
 (`bot.store.rows`), and the domain turns them into its own.
@@ -17,14 +18,25 @@ from datetime import datetime
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
+from bot.store.book import Book, Changes
 from bot.store.claims import Claims
 from bot.store.database import Database, StoreError, utcnow
 from bot.store.events import Events
 from bot.store.members import Members
-from bot.store.rows import Claim, PostRecord, ScheduleRow
+from bot.store.rows import BookRow, Claim, HiddenRow, PostRecord, ScheduleRow
 from bot.store.schedules import Schedules
 
-__all__ = ["Claim", "PostRecord", "ScheduleRow", "Store", "StoreError", "utcnow"]
+__all__ = [
+    "BookRow",
+    "Changes",
+    "Claim",
+    "HiddenRow",
+    "PostRecord",
+    "ScheduleRow",
+    "Store",
+    "StoreError",
+    "utcnow",
+]
 
 
 class Store:
@@ -36,6 +48,7 @@ class Store:
         self.schedules = Schedules(self.database)
         self.claims = Claims(self.database)
         self.members = Members(self.database)
+        self.book = Book(self.database)
 
     @property
     def engine(self) -> Engine:

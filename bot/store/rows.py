@@ -51,3 +51,41 @@ class PostRecord:
     cycle: int
     ts: str | None
     error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BookRow:
+    """A quote of the team's quote book as stored (times in UTC)."""
+
+    team_id: str
+    id: str
+    text: str
+    alias: str
+    speaker: str | None
+    speaker_user: str | None
+    source: str | None
+    url: str | None
+    topics: tuple[str, ...]
+    lead_in: str | None
+    status: str  # pending, approved, rejected, removed
+    added_by: str
+    added_at: datetime
+    changed_by: str | None
+    changed_at: datetime
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenRow:
+    """A quote from a file that approvers hid from Slack, or showed again (`hidden` False)."""
+
+    team_id: str
+    quote_id: str
+    alias: str
+    file: str
+    line: int
+    text: str
+    hidden: bool
+    changed_by: str
+    changed_at: datetime
+    seq: int = 0

@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_LOCK = 0x71756F7465  # any constant shared by all instances: 'quote'
 
 metadata = MetaData()
@@ -110,4 +110,60 @@ channel_members = Table(
     Column("team_id", String(32), primary_key=True),
     Column("channel", String(32), primary_key=True),
     Column("joined_at", DateTime(timezone=True), nullable=False),
+)
+
+# The team's quote book: quotes saved or added in Slack, one workspace's apart from
+# another's (`team_id` is "" with a single bot token). A row is never deleted, so an ID
+# is never given twice: a removed or rejected quote keeps its row and its status.
+book_quotes = Table(
+    "book_quotes",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("id", String(16), primary_key=True),
+    Column("text", Text, nullable=False),
+    # The normalised text's digest (the quote's 12-character alias): duplicates are
+    # found by it, whatever the case, punctuation and spacing.
+    Column("alias", String(32), nullable=False),
+    Column("speaker", Text, nullable=True),
+    Column("speaker_user", String(32), nullable=True),  # the Slack user quoted, if one was
+    Column("source", Text, nullable=True),
+    Column("url", Text, nullable=True),
+    Column("topics", Text, nullable=False, default="[]"),
+    Column("lead_in", Text, nullable=True),
+    Column("status", String(10), nullable=False),  # pending, approved, rejected, removed
+    Column("added_by", String(32), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(32), nullable=True),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    # Every change takes the next number of `book_changes`: an instance that has seen
+    # up to N reads only the rows above N to catch up (see bot.store.book).
+    Column("seq", Integer, nullable=False),
+    Index("book_quotes_by_seq", "seq"),
+    Index("book_quotes_by_alias", "team_id", "alias"),
+)
+
+# Quotes from files that approvers hid from Slack (the files stay as they are).
+hidden_quotes = Table(
+    "hidden_quotes",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("quote_id", String(16), primary_key=True),
+    Column("alias", String(32), nullable=False),
+    Column("file", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("text", Text, nullable=False),  # its start, to list it when the file changed
+    Column("hidden", Boolean, nullable=False),  # False once shown again
+    Column("changed_by", String(32), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Index("hidden_quotes_by_seq", "seq"),
+)
+
+# One row: the number of the latest change to the two tables above. Taking the next
+# number locks the row until the change commits, so numbers are seen in commit order.
+book_changes = Table(
+    "book_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", Integer, nullable=False),
 )

@@ -211,13 +211,16 @@ def snapshot(store: Store) -> dict[str, list[tuple]]:
 # --- the migration ------------------------------------------------------------------------
 
 
-def test_the_schema_is_version_2_and_the_old_tables_are_gone(store: Store) -> None:
+def test_a_version_1_database_reaches_version_3_and_the_old_tables_are_gone(
+    store: Store,
+) -> None:
     with store.engine.connect() as db:
-        assert db.execute(select(schema_info)).all() == [(1, 2)]
-    assert SCHEMA_VERSION == 2
+        assert db.execute(select(schema_info)).all() == [(1, 3)]
+    assert SCHEMA_VERSION == 3
     tables = set(inspect(store.engine).get_table_names())
     assert not tables & {"subscriptions", "daily_posts"}
     assert {"daily_schedules", "daily_claims", "daily_walk", "channel_members"} <= tables
+    assert {"book_quotes", "hidden_quotes", "book_changes"} <= tables  # version 3: the book
     assert store.events.first_delivery("Ev1", now=NOW) is False, "seen events are kept"
 
 

@@ -1,0 +1,214 @@
+"""The team's quote book: quotes added in Slack, file quotes hidden, and the change feed.
+
+Every change takes the next number from the one-row `book_changes` table, in the same
+transaction. Taking it locks that row until the change commits, so a change numbered
+N+1 can only commit after N did: an instance that has applied everything up to N asks
+for the rows above N (`changes_since`) and never skips one that committed late. That
+one indexed query, every second, is how every instance sharing the database sees a
+saved quote within two seconds (`bot.book.watch`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection, Row
+
+from bot.store.database import Database, from_db, to_db
+from bot.store.rows import BookRow, HiddenRow
+from bot.store.schema import book_changes, book_quotes, hidden_quotes
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What changed after a given number, and the number of the latest change."""
+
+    quotes: tuple[BookRow, ...]
+    hidden: tuple[HiddenRow, ...]
+    seq: int
+
+
+class Book:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        with database.begin() as db:
+            database.insert_ignore(db, book_changes, {"id": 1, "seq": 0}, ["id"])
+
+    # ----- quotes ----------------------------------------------------------------------
+
+    def add(self, row: BookRow) -> BookRow | None:
+        """Store a new quote; None when its ID is taken in that workspace (draw another)."""
+        with self._db.begin() as db:
+            seq = self._next(db)
+            values = _quote_values(row) | {"seq": seq}
+            if not self._db.insert_ignore(db, book_quotes, values, ["team_id", "id"]):
+                return None  # a number left unused is harmless: readers ask for "above N"
+        return _book_row_from(values)
+
+    def id_taken(self, team_id: str, quote_id: str) -> bool:
+        c = book_quotes.c
+        query = select(c.id).where((c.team_id == team_id) & (c.id == quote_id))
+        with self._db.connect() as db:
+            return db.scalar(query) is not None
+
+    def get(self, team_id: str, quote_id: str) -> BookRow | None:
+        c = book_quotes.c
+        query = select(book_quotes).where((c.team_id == team_id) & (c.id == quote_id))
+        with self._db.connect() as db:
+            row = db.execute(query).first()
+        return _book_row(row) if row else None
+
+    def with_alias(self, team_id: str, alias: str, *, statuses: Iterable[str]) -> BookRow | None:
+        """A quote of this workspace with the same text (its alias), in one of `statuses`."""
+        c = book_quotes.c
+        query = (
+            select(book_quotes)
+            .where((c.team_id == team_id) & (c.alias == alias) & c.status.in_(list(statuses)))
+            .order_by(c.added_at)
+        )
+        with self._db.connect() as db:
+            row = db.execute(query).first()
+        return _book_row(row) if row else None
+
+    def change(
+        self,
+        team_id: str,
+        quote_id: str,
+        *,
+        when_status: Iterable[str],
+        by: str,
+        now: datetime,
+        **values: Any,
+    ) -> BookRow | None:
+        """Change a quote if its status is one of `when_status`; the new row, or None.
+
+        One conditional UPDATE: of two approvers clicking at once, one changes it and the
+        other is told it was already done.
+        """
+        c = book_quotes.c
+        if "topics" in values:
+            values["topics"] = json.dumps(list(values["topics"]), ensure_ascii=False)
+        with self._db.begin() as db:
+            seq = self._next(db)
+            statement = (
+                update(book_quotes)
+                .where(
+                    (c.team_id == team_id) & (c.id == quote_id) & c.status.in_(list(when_status))
+                )
+                .values(**values, changed_by=by, changed_at=to_db(now), seq=seq)
+                .returning(*book_quotes.c)
+            )
+            row = db.execute(statement).first()
+        return _book_row(row) if row else None
+
+    def quotes(self, team_id: str | None = None, *, statuses: Iterable[str]) -> list[BookRow]:
+        """Quotes in these statuses (every workspace's when `team_id` is None), oldest first."""
+        c = book_quotes.c
+        query = select(book_quotes).where(c.status.in_(list(statuses)))
+        if team_id is not None:
+            query = query.where(c.team_id == team_id)
+        with self._db.connect() as db:
+            return [_book_row(row) for row in db.execute(query.order_by(c.added_at, c.id))]
+
+    # ----- quotes from files, hidden -----------------------------------------------------
+
+    def set_hidden(self, row: HiddenRow) -> HiddenRow:
+        """Hide a file's quote in one workspace (or show it again: `row.hidden` False)."""
+        c = hidden_quotes.c
+        with self._db.begin() as db:
+            seq = self._next(db)
+            values = _hidden_values(row) | {"seq": seq}
+            keys = ["team_id", "quote_id"]
+            if not self._db.insert_ignore(db, hidden_quotes, values, keys):
+                db.execute(
+                    update(hidden_quotes)
+                    .where((c.team_id == row.team_id) & (c.quote_id == row.quote_id))
+                    .values(**{k: v for k, v in values.items() if k not in keys})
+                )
+        return HiddenRow(**{**_hidden_values(row), "changed_at": row.changed_at, "seq": seq})
+
+    def hidden(self, team_id: str | None = None) -> list[HiddenRow]:
+        """The file quotes hidden now (in every workspace when `team_id` is None)."""
+        c = hidden_quotes.c
+        query = select(hidden_quotes).where(c.hidden.is_(True))
+        if team_id is not None:
+            query = query.where(c.team_id == team_id)
+        with self._db.connect() as db:
+            return [_hidden_row(row) for row in db.execute(query.order_by(c.file, c.line))]
+
+    # ----- the change feed ----------------------------------------------------------------
+
+    def latest(self) -> int:
+        with self._db.connect() as db:
+            return int(db.scalar(select(book_changes.c.seq).where(book_changes.c.id == 1)) or 0)
+
+    def changes_since(self, seq: int) -> Changes:
+        """Every quote and hidden file quote changed after change number `seq`."""
+        q, h = book_quotes.c, hidden_quotes.c
+        with self._db.connect() as db:
+            latest = db.scalar(select(func.max(book_changes.c.seq))) or 0
+            if latest <= seq:
+                return Changes((), (), max(latest, seq))
+            quotes = db.execute(
+                select(book_quotes).where((q.seq > seq) & (q.seq <= latest)).order_by(q.seq)
+            )
+            hidden = db.execute(
+                select(hidden_quotes).where((h.seq > seq) & (h.seq <= latest)).order_by(h.seq)
+            )
+            return Changes(
+                tuple(_book_row(row) for row in quotes),
+                tuple(_hidden_row(row) for row in hidden),
+                int(latest),
+            )
+
+    def _next(self, db: Connection) -> int:
+        """The next change number; the row stays locked until this transaction ends."""
+        statement = (
+            update(book_changes)
+            .where(book_changes.c.id == 1)
+            .values(seq=book_changes.c.seq + 1)
+            .returning(book_changes.c.seq)
+        )
+        return int(db.execute(statement).scalar_one())
+
+
+def _quote_values(row: BookRow) -> dict[str, Any]:
+    return {
+        "team_id": row.team_id, "id": row.id, "text": row.text, "alias": row.alias,
+        "speaker": row.speaker, "speaker_user": row.speaker_user, "source": row.source,
+        "url": row.url, "topics": json.dumps(list(row.topics), ensure_ascii=False),
+        "lead_in": row.lead_in, "status": row.status, "added_by": row.added_by,
+        "added_at": to_db(row.added_at), "changed_by": row.changed_by,
+        "changed_at": to_db(row.changed_at),
+    }  # fmt: skip
+
+
+def _book_row_from(values: dict[str, Any]) -> BookRow:
+    return BookRow(**{**values, "topics": tuple(json.loads(values["topics"]))})
+
+
+def _book_row(row: Row[Any]) -> BookRow:
+    data = dict(row._mapping)
+    data["topics"] = tuple(json.loads(data["topics"] or "[]"))
+    data["added_at"] = from_db(data["added_at"])
+    data["changed_at"] = from_db(data["changed_at"])
+    return BookRow(**data)
+
+
+def _hidden_values(row: HiddenRow) -> dict[str, Any]:
+    return {
+        "team_id": row.team_id, "quote_id": row.quote_id, "alias": row.alias,
+        "file": row.file, "line": row.line, "text": row.text, "hidden": row.hidden,
+        "changed_by": row.changed_by, "changed_at": to_db(row.changed_at),
+    }  # fmt: skip
+
+
+def _hidden_row(row: Row[Any]) -> HiddenRow:
+    data = dict(row._mapping)
+    data["changed_at"] = from_db(data["changed_at"])
+    return HiddenRow(**data)
