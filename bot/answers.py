@@ -18,7 +18,7 @@ TOPIC_WORDS = frozenset({"topics", "list", "topic"})
 
 BY_WORD = "by"  # `/quote by karpathy`: the quotes of a speaker
 
-Kind = Literal["quote", "topics", "help", "not_found", "no_speaker", "too_long", "empty"]
+Kind = Literal["quote", "topics", "help", "not_found", "no_speaker", "no_id", "too_long", "empty"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,12 @@ def answer(
         return Answer("topics", query=query, topics=tuple(corpus.topics()))
     if not corpus:
         return Answer("empty", query=query)
+    if query.startswith("#") and " " not in query and len(query) > 1:
+        # `/quote #7KQ2M`: one quote by its ID (a 12-character ID from before works too).
+        found = corpus.get(query)
+        if found is None:
+            return Answer("no_id", query=query[1:])
+        return Answer("quote", query=query, quote=found)
     first, _, name = query.partition(" ")
     if first.casefold() == BY_WORD and name.strip():
         return _by_speaker(corpus, query, name.strip(), position)

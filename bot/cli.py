@@ -13,24 +13,30 @@ import logging
 import os
 import random
 import signal
+import stat
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError as DatabaseError
 
 from bot.answers import answer
-from bot.corpus import Corpus, CorpusError, Quote, Topic, load_corpus
+from bot.book.entries import LIVE, to_quote
+from bot.corpus import Corpus, CorpusError, Quote, Topic, load_corpus, shipped_corpus
 from bot.corpus.folder import CorpusFolder
-from bot.daily.runner import DailyRunner, RunReport
+from bot.corpus.load import collect, read_pages
+from bot.corpus.markers import MarkerError, add_markers, needed
+from bot.daily.runner import DailyRunner, RunReport, canonical_ids
 from bot.daily.schedule import Subscription, local_date, next_post, weekdays
 from bot.daily.schedules import schedules
 from bot.daily.walk import next_quote
 from bot.services import Services
 from bot.settings import ENVIRONMENT, Settings, SettingsError, load_settings
-from bot.store import StoreError
+from bot.store import BookRow, Store, StoreError
 
 log = logging.getLogger("quotebot")
 
@@ -103,6 +109,16 @@ def _parser() -> argparse.ArgumentParser:
     quote_cmd.add_argument("text", nargs="*", help="a topic or words; none for a random quote")
     corpus_option(quote_cmd)
     corpus_option(command("export", export))
+    ids_cmd = command("ids", ids)
+    ids_cmd.add_argument("path", nargs="?", type=Path, help="corpus folder or file")
+    ids_cmd.add_argument("--check", action="store_true", help="only say what would change")
+    corpus_option(ids_cmd)
+
+    book = commands.add_parser("book", help="the quote book: hidden, pending")
+    book_commands = book.add_subparsers(title="book commands", metavar="COMMAND")
+    for name, run in (("hidden", book_hidden), ("pending", book_pending)):
+        sub = book_commands.add_parser(name, help=run.__doc__, description=run.__doc__)
+        sub.set_defaults(run=run)
 
     daily = commands.add_parser("daily", help="quote of the day: list, preview, run")
     daily_commands = daily.add_subparsers(title="daily commands", metavar="COMMAND")
@@ -194,10 +210,114 @@ def quote(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def export(args: argparse.Namespace, settings: Settings) -> int:
-    """Write every quote as JSON Lines to standard output."""
+    """Write every quote (the files' and the quote book's) as JSON Lines to standard output."""
     for item in _corpus(args, settings):
         print(json.dumps(item.to_dict(), ensure_ascii=False))
+    for row in _book_rows(settings, statuses=LIVE):
+        record = to_quote(row).to_dict()
+        record["team"] = row.team_id or None  # whose quote book (many-workspace mode)
+        print(json.dumps(record, ensure_ascii=False))
     return 0
+
+
+def book_hidden(args: argparse.Namespace, settings: Settings) -> int:
+    """The quotes from files hidden in Slack, with the file and line to change."""
+    store = _existing_store(settings)
+    rows = store.book.hidden() if store else []
+    if store:
+        store.close()
+    for row in rows:
+        team = f"[{row.team_id}] " if row.team_id else ""
+        start = " ".join(row.text.split())[:80]
+        print(f"{row.file}:{row.line}: {team}#{row.quote_id} “{start}” "
+              f"(hidden by {row.changed_by} on {row.changed_at:%Y-%m-%d})")  # fmt: skip
+    print(f"{len(rows)} hidden" if rows else "No quote is hidden.")
+    return 0
+
+
+def book_pending(args: argparse.Namespace, settings: Settings) -> int:
+    """The quotes saved in Slack that wait for review, oldest first."""
+    rows = _book_rows(settings, statuses=["pending"])
+    for row in rows:
+        team = f"[{row.team_id}] " if row.team_id else ""
+        start = " ".join(row.text.split())[:80]
+        print(f"{team}#{row.id} “{start}” (added by {row.added_by} on {row.added_at:%Y-%m-%d})")
+    print(f"{len(rows)} waiting" if rows else "No quote waits for review.")
+    return 0
+
+
+def _existing_store(settings: Settings) -> Store | None:
+    """The bot's database, or None when there is none yet (a SQLite file never made)."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        return None
+    return Store(settings.database_url)
+
+
+def _book_rows(settings: Settings, *, statuses: Sequence[str]) -> list[BookRow]:
+    store = _existing_store(settings)
+    if store is None:
+        return []
+    try:
+        return store.book.quotes(statuses=statuses)
+    finally:
+        store.close()
+
+
+def ids(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a marker after each quote lacking one, so an edit of its text keeps its ID."""
+    named = args.path or args.corpus
+    root = named or settings.corpus_path
+    if not (args.check or named) and Path(root).resolve() == shipped_corpus().resolve():
+        # No corpus configured: the quotes inside the package are not rewritten unasked.
+        print(
+            "quotebot: no corpus configured; pass DIR to mark the shipped quotes", file=sys.stderr
+        )
+        return 2
+    pages = list(read_pages(root))
+    wanted = needed(collect(file.page for file in pages).corpus)
+    total = changed = failed = 0
+    for file in pages:
+        lines = wanted.get(file.name)
+        if not lines or file.data is None:
+            continue
+        try:
+            marked = add_markers(file.data.decode("utf-8"), lines)
+            if not args.check:
+                _replace_file(file.path, marked.text.encode("utf-8"), was=file.data)
+        except (MarkerError, OSError) as error:
+            print(f"{file.name}: not changed: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        verb = "to add" if args.check else "added"
+        fixed = f" ({marked.replaced} replacing bad ones)" if marked.replaced else ""
+        print(f"{file.name}: {marked.changed} markers {verb}{fixed}")
+        total += marked.changed
+        changed += 1
+    if args.check:
+        print(f"{root}: {total} markers to add in {changed} pages")
+        return 1 if total or failed else 0
+    print(f"{root}: {total} markers added in {changed} pages")
+    return 1 if failed else 0
+
+
+def _replace_file(path: Path, data: bytes, *, was: bytes) -> None:
+    """Write `data` over `path` at once (a reader sees the old page or the new one),
+    unless the page is no longer `was`: someone saved it meanwhile, and keeps their edit."""
+    target = path.resolve()  # a link keeps pointing at the page
+    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
+        if target.read_bytes() != was:
+            raise OSError("the page changed while its markers were written; run again")
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def _as_text(item: Quote) -> str:
@@ -268,7 +388,8 @@ def daily_preview(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  (no post on {day:%A}s)")
                 continue
             quote_id = _quote_on(services, sub, day, now=now)
-            quote_found = services.corpus.get(quote_id) if quote_id else None
+            corpus = services.corpus_for(sub.team_id)
+            quote_found = corpus.get(quote_id) if quote_id else None
             print(_as_text(quote_found) if quote_found else "  (no quotes on these topics)")
     finally:
         services.store.close()
@@ -285,7 +406,9 @@ def _quote_on(services: Services, sub: Subscription, day: date, *, now: datetime
     if day in claimed:
         return claimed[day]
     cycle, used = services.store.claims.walk(sub.id)
-    eligible = [quote.id for quote in services.corpus.in_topics(sub.topics)]
+    corpus = services.corpus_for(sub.team_id)
+    used = canonical_ids(corpus, used)
+    eligible = [quote.id for quote in corpus.in_topics(sub.topics)]
     days = weekdays(sub.days)
     current = min(day, local_date(sub, now))
     while current < day:  # each post day until then, not yet claimed, takes one step

@@ -51,7 +51,8 @@ class CorpusWatcher:
         if not changed:
             return False
         result = await asyncio.to_thread(self.folder.result)
-        self._on_change(result.corpus)
+        # In a thread: workspaces with quotes of their own rebuild on the new files.
+        await asyncio.to_thread(self._on_change, result.corpus)
         log.info(
             "quotes reloaded: %d quotes, %d pages parsed again, in %.2f s",
             len(result.corpus), self.folder.parsed - parsed_before, time.monotonic() - started,

@@ -36,6 +36,7 @@ _SWEEP_AT = 1024  # cache entries; past this, expired ones are dropped on the ne
 class _Profile:
     is_admin: bool
     is_owner: bool
+    name: str | None = None  # the full (real) name, else the display name
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,14 @@ class Directory:
             missing_scopes=frozenset(missing),
         )
 
+    async def name(self, client: AsyncWebClient, *, team_id: str, user_id: str) -> str | None:
+        """The name to call `user_id` by (full name, else display name); None if unknown.
+
+        For naming someone without mentioning them: a quote of them, a review line.
+        """
+        profile = await self._profile(client, team_id=team_id, user_id=user_id, missing=set())
+        return profile.name
+
     async def _profile(
         self, client: AsyncWebClient, *, team_id: str, user_id: str, missing: set[str]
     ) -> _Profile:
@@ -107,9 +116,13 @@ class Directory:
         user = found.value.get("user") or {}
         # A deactivated account keeps its old flags in users.info; it holds no role.
         active = not user.get("deleted")
+        details = user.get("profile") or {}
+        # A quote is attributed by full name ("Ada Lovelace"), not a handle ("ada").
+        shown = details.get("real_name") or user.get("real_name") or details.get("display_name")
         profile = _Profile(
             is_admin=active and bool(user.get("is_admin")),
             is_owner=active and bool(user.get("is_owner") or user.get("is_primary_owner")),
+            name=str(shown or user.get("name") or "").strip() or None,
         )
         self._store(self._profiles, key, profile)
         return profile

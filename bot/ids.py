@@ -1,8 +1,9 @@
 """Short IDs people can read aloud and type: `K7Q2M`, never `0O1lI`.
 
 A leaf module with no dependencies, shared by the store and the domain: schedules
-from the settings file get an ID derived from their fields (the same every start,
-with or without a database), the ones made in Slack a random one.
+from the settings file get an ID derived from their fields, quotes from the files one
+derived from their text (the same every start, with or without a database), the ones
+made in Slack a random one.
 """
 
 from __future__ import annotations
@@ -21,10 +22,19 @@ def random_id(rng: random.Random, length: int = LENGTH) -> str:
 
 def derived_id(*parts: str, length: int = LENGTH) -> str:
     """A stable ID for these parts: the same parts always give the same ID."""
-    digest = int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest(), "big")
+    return from_digest(hashlib.sha256("\x1f".join(parts).encode()).digest(), length)
+
+
+def from_digest(digest: bytes, length: int = LENGTH) -> str:
+    """`length` letters of ALPHABET read off a digest (a hash of something stable).
+
+    The letters come from the digest's low end first, so a longer ID from the same
+    digest starts with the shorter one: `7KQ2M`, then `7KQ2MXA`.
+    """
+    number = int.from_bytes(digest, "big")
     letters = []
     for _ in range(length):
-        digest, index = divmod(digest, len(ALPHABET))
+        number, index = divmod(number, len(ALPHABET))
         letters.append(ALPHABET[index])
     return "".join(letters)
 

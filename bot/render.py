@@ -47,6 +47,12 @@ SHARE = "quote_share"
 ANOTHER = "quote_another"
 CANCEL = "quote_cancel"
 DAILY_ANOTHER = "daily_another"
+QUOTE_MENU = "quote_menu"  # the overflow menu on every quote: its options' values say what
+
+# What the quote menu offers, by where the quote comes from; the listener checks on
+# click who may do it. Values are "verb:ID".
+MENU_SLACK = (("Edit", "edit"), ("Remove", "remove"))
+MENU_FILE = (("Hide from Slack", "hide"), ("Where it comes from", "source"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,24 +80,35 @@ def quote_message(
     shared_by: str | None = None,
     buttons: ButtonState | None = None,
     daily_button: bool = False,
+    intro: str | None = None,
+    actions: Sequence[Block] = (),
+    menu: bool = True,
 ) -> Message:
-    """A quote as a message: optional header, the quote, attribution, then buttons."""
+    """A quote as a message: optional header, the quote, attribution, then buttons.
+
+    `intro`: a line of the bot's own (escaped) text before the quote; `actions`:
+    elements of the bot's own for the actions row. Every quote carries the quote menu
+    (`menu`), unless it is not one the reader can act on yet (a quote under review).
+    """
     before: list[Block] = []
     if header and header.strip():
         title = shorten(header, HEADER_LIMIT)  # plain_text: Slack shows it as typed
         before.append({"type": "header", "text": {"type": "plain_text", "text": title}})
+    if intro:
+        before.append(_section(intro))
     after = [_context(_attribution(quote))]
     if shared_by:
         after.append(_context(f"Shared by {mention(_clip(shared_by, USER_SIZE))}"))
+    elements: list[Block] = []
     if buttons:
-        after.append(_preview_buttons(buttons))
+        elements += _preview_buttons(buttons)
     if daily_button:
-        after.append(
-            {
-                "type": "actions",
-                "elements": [_button("Show me another", DAILY_ANOTHER, quote.id)],
-            }
-        )
+        elements.append(_button("Show me another", DAILY_ANOTHER, quote.id))
+    elements += actions
+    if menu:
+        elements.append(quote_menu(quote))
+    if elements:
+        after.append({"type": "actions", "elements": elements})
     body = _quote_sections(
         quote,
         room=PAYLOAD_LIMIT - _payload_size(before + after),
@@ -132,6 +149,10 @@ def help_message(command: str = "/quote") -> Message:
         f"• `{command}`: a random quote\n"
         f"• `{command} robotics`: a quote on a topic, or on any words\n"
         f"• `{command} by karpathy`: a quote by someone (part of a name will do)\n"
+        f"• `{command} #7KQ2`: the quote with that ID (at the end of its last line)\n"
+        f"• `{command} add`: add a quote to the collection · on any message: "
+        "⋮ → *Save as quote*\n"
+        f"• `{command} review`: the quotes waiting for review (approvers)\n"
         f"• `{command} topics`: the list of topics\n"
         f"• `{command} daily 09:00 Europe/Berlin mon-fri [topics]`: a quote of the day here\n"
         f"• `{command} daily`: this channel's schedules, with their IDs · "
@@ -283,7 +304,20 @@ def _attribution(quote: Quote) -> str:
     text = ", ".join(parts)
     if quote.topic:
         text += f" · {escape(_clip(quote.topic, TOPIC_SIZE))}"
-    return text
+    return text + f" · #{escape(_clip(quote.id, 20))}"
+
+
+def quote_menu(quote: Quote) -> Block:
+    """The overflow menu holding every action on a quote ("verb:ID" values)."""
+    choices = MENU_SLACK if quote.origin == "slack" else MENU_FILE
+    return {
+        "type": "overflow",
+        "action_id": QUOTE_MENU,
+        "options": [
+            {"text": {"type": "plain_text", "text": label}, "value": f"{verb}:{quote.id}"[:150]}
+            for label, verb in choices
+        ],
+    }
 
 
 def _link(url: str | None, label: str) -> str:
@@ -335,16 +369,13 @@ def _sections(text: str) -> list[Block]:
     return _fit(pieces, room=PAYLOAD_LIMIT, blocks=MAX_BLOCKS, note=more_sections)
 
 
-def _preview_buttons(state: ButtonState) -> Block:
+def _preview_buttons(state: ButtonState) -> list[Block]:
     value = _fitting(state).encode()
-    return {
-        "type": "actions",
-        "elements": [
-            _button("Share", SHARE, value, style="primary"),
-            _button("Another", ANOTHER, value),
-            _button("Cancel", CANCEL, value),
-        ],
-    }
+    return [
+        _button("Share", SHARE, value, style="primary"),
+        _button("Another", ANOTHER, value),
+        _button("Cancel", CANCEL, value),
+    ]
 
 
 def _fitting(state: ButtonState) -> ButtonState:
@@ -360,6 +391,11 @@ def _fitting(state: ButtonState) -> ButtonState:
 
     query = cut(state.query, BUTTON_VALUE_SIZE - empty, size=size)
     return state if query == state.query else ButtonState(query, state.position, state.quote_id)
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    """A button of the bot's own: `text` (≤ 75 characters) and `value` (≤ 2,000)."""
+    return _button(text, action_id, value, style)
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:

@@ -67,12 +67,17 @@ class Policy:
     approvers: frozenset[str] | None = None
     approver_groups: frozenset[str] | None = None
     schedules_added_by: Literal["everyone", "managers"] = "everyone"
+    # "reviewed": a quote added in Slack waits until an approver accepts it; "open": it
+    # joins the collection at once.
+    adding: Literal["open", "reviewed"] = "reviewed"
 
     def __post_init__(self) -> None:
         if self.schedules_added_by not in ("everyone", "managers"):
             raise ValueError(
                 f"schedules_added_by must be everyone or managers, got {self.schedules_added_by!r}"
             )
+        if self.adding not in ("open", "reviewed"):
+            raise ValueError(f"adding must be open or reviewed, got {self.adding!r}")
         if self.approvers is None and self.approver_groups is None:
             object.__setattr__(self, "approvers", self.managers)
             object.__setattr__(self, "approver_groups", self.manager_groups)
@@ -211,4 +216,49 @@ def reinstall_line(
     return (
         f"quotebot needs the {' and '.join(scopes)} {noun} to know {why}: "
         f"ask an admin to reinstall it from {where}."
+    )
+
+
+# ----- the quote book ----------------------------------------------------------------------
+
+
+def needs_review(person: Person, policy: Policy) -> bool:
+    """Whether a quote this person adds waits for an approver (an approver's never does)."""
+    return policy.adding == "reviewed" and not has_role(person, Role.APPROVE_QUOTES, policy)
+
+
+def may_approve(person: Person, policy: Policy) -> Decision:
+    """Approve or reject quotes waiting for review, and hide quotes from files."""
+    if has_role(person, Role.APPROVE_QUOTES, policy):
+        return ALLOWED
+    return Decision(False, f"Only {holders(Role.APPROVE_QUOTES, policy)} can approve quotes.")
+
+
+def may_hide(person: Person, policy: Policy) -> Decision:
+    """Hide a quote from the files in Slack: the files are the operator's, so approvers."""
+    if has_role(person, Role.APPROVE_QUOTES, policy):
+        return ALLOWED
+    return Decision(
+        False,
+        f"Only {holders(Role.APPROVE_QUOTES, policy)} can hide a quote from the files; "
+        "to change it, change its file.",
+    )
+
+
+def may_change_quote(
+    person: Person,
+    *,
+    added_by: str,
+    speaker_user: str | None,
+    policy: Policy,
+    adder_name: str | None = None,
+) -> Decision:
+    """Edit or remove a quote added in Slack: who added it, who is quoted, or an approver."""
+    if person.user_id in (added_by, speaker_user) or has_role(person, Role.APPROVE_QUOTES, policy):
+        return ALLOWED
+    adder = escape(adder_name.strip()) if adder_name and adder_name.strip() else ""
+    return Decision(
+        False,
+        f"Only {adder or 'the person who added it'}, the person quoted or "
+        f"{_one_holder(Role.APPROVE_QUOTES, policy)} can change this quote.",
     )

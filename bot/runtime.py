@@ -9,6 +9,8 @@ import uuid
 from datetime import timedelta
 
 from bot.app import build_app
+from bot.book.library import Library
+from bot.book_watch import BookWatcher
 from bot.corpus import Corpus
 from bot.corpus.folder import CorpusFolder
 from bot.corpus_watch import CorpusWatcher
@@ -30,7 +32,9 @@ log = logging.getLogger(__name__)
 def open_services(settings: Settings, corpus: Corpus) -> Services:
     """Open the store (creating or migrating its schema) and sync the configured subscriptions."""
     store = Store(settings.database_url)
-    services = Services(settings=settings, corpus=corpus, store=store)
+    library = Library(corpus, per_workspace=settings.oauth)
+    services = Services(settings=settings, store=store, library=library)
+    library.catch_up(store)  # the quote book as saved so far
     sync_config(store, settings.subscriptions, now=services.clock())
     for sub in settings.subscriptions:
         for topic in sub.topics:
@@ -71,7 +75,7 @@ def daily_runner(services: Services, store: InstallationStore | None = None) -> 
         )
     return DailyRunner(
         store=services.store,
-        corpus=services.corpus,
+        corpus_for=services.corpus_for,
         sender=sender,
         owner=owner,
         lease=timedelta(seconds=settings.lease_seconds),
@@ -109,16 +113,19 @@ async def run(settings: Settings, folder: CorpusFolder) -> int:
     app = build_app(services, oauth=oauth)
 
     def show(changed: Corpus) -> None:  # every reader of the corpus sees the new one
-        services.corpus = runner.corpus = changed
+        services.library.replace_files(changed)
 
     watcher = CorpusWatcher(folder, on_change=show, interval=settings.reload_seconds)
+    book = BookWatcher(services.store, services.library, interval=settings.book_poll_seconds)
 
     async def start() -> None:
         await watcher.start()
+        await book.start()
         await scheduler.start()
 
     async def stop() -> None:
         await watcher.stop()
+        await book.stop()
         await scheduler.stop()
 
     try:

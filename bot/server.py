@@ -58,7 +58,7 @@ def web_app(app: AsyncApp, services: Services) -> web.Application:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
 
     async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "quotes": len(services.corpus)})
+        return web.json_response({"ok": True, "quotes": len(services.library.files)})
 
     async def metrics(_request: web.Request) -> web.Response:
         return web.Response(body=exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})

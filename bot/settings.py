@@ -126,6 +126,10 @@ class Settings:
     ephemeral_platform: str | None = None
     subscriptions: tuple[Subscription, ...] = ()
     policy: Policy = field(default_factory=Policy)  # who manages schedules, approves quotes
+    # Where quotes waiting for review are announced: a channel ID; None: a DM to each
+    # approver the settings name.
+    review_channel: str | None = None
+    book_poll_seconds: float = 1.0  # how often the quote book is checked for changes
 
     @property
     def socket_mode(self) -> bool:
@@ -213,6 +217,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             config.get("daily"), timezone, config_path, need_team=bool(client_id)
         ),
         policy=_policy(config, config_path),
+        review_channel=_review_channel(config.get("review_channel"), config_path),
     )
 
 
@@ -386,6 +391,7 @@ def _schedule_id(value: Any, where: str) -> str:
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 
 
 def _policy(config: Mapping[str, Any], path: Path) -> Policy:
@@ -394,6 +400,12 @@ def _policy(config: Mapping[str, Any], path: Path) -> Policy:
     approvers = approver_groups = None  # absent: the same as the managers
     if config.get("approvers") is not None:
         approvers, approver_groups = _people(config["approvers"], "approvers", path)
+    adding = config.get("adding", "reviewed")
+    if adding not in ("open", "reviewed"):
+        raise SettingsError(
+            f"{path}: adding must be open (quotes added in Slack join at once) or reviewed "
+            f"(they wait for an approver), got {adding!r}"
+        )
     added_by = config.get("schedules_added_by", "everyone")
     if added_by not in ("everyone", "managers"):
         raise SettingsError(
@@ -405,7 +417,20 @@ def _policy(config: Mapping[str, Any], path: Path) -> Policy:
         approvers=approvers,
         approver_groups=approver_groups,
         schedules_added_by=added_by,
+        adding=adding,
     )
+
+
+def _review_channel(raw: Any, path: Path) -> str | None:
+    if raw is None or raw == "":
+        return None
+    value = raw.strip() if isinstance(raw, str) else raw
+    if not isinstance(value, str) or not _CHANNEL_ID.fullmatch(value):
+        raise SettingsError(
+            f"{path}: review_channel must be a channel ID like C0123456789 (channel details "
+            f"→ bottom of About), got {raw!r}"
+        )
+    return value
 
 
 def _people(raw: Any, key: str, path: Path) -> tuple[frozenset[str], frozenset[str]]:

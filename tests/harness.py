@@ -6,8 +6,13 @@ The pieces, smallest first:
 - `command_body`, `action_body`, `event_body`, `url_verification_body`: request bodies encoded
   the way Slack encodes them (slash commands and clicks as forms, events as JSON), plus
   `mention_event` and `message_event` for the inner events.
+- `message_action_body`, `shortcut_body`, `view_submission_body`, `overflow_action_body`,
+  `view_action_body`: shortcuts, modal submissions, overflow menus and clicks in a modal or
+  Home tab, as Slack posts them (`view_state` builds a submission's `state.values`).
 - `BotProcess`: `python -m bot serve` as a real subprocess on a free port, talking to a
-  `SlackStandIn`; `.command()`, `.click()` and `.event()` send signed requests to it.
+  `SlackStandIn`; `.command()`, `.click()`, `.choose()`, `.shortcut_on()`,
+  `.global_shortcut()`, `.submit()`, `.click_in_view()` and `.event()` send signed requests
+  to it. Each payload carries a trigger id the stand-in issued, so the bot can open a modal.
   With `ready="socket"` it is a Socket Mode bot: `socket_command()` and `socket_event()`
   send envelopes through the stand-in's websocket instead, and return the bot's ack.
 - `check_message(message)`: what Slack would refuse (slack-sdk's Block Kit models), and
@@ -107,9 +112,13 @@ def command_fields(
     channel_id: str = CHANNEL_ID,
     channel_name: str = "general",
     team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
     **extra: str,
 ) -> dict[str, str]:
-    """A slash command's fields: Slack's form, or the payload of a `slash_commands` envelope."""
+    """A slash command's fields: Slack's form, or the payload of a `slash_commands` envelope.
+
+    Without `trigger_id` it carries one no stand-in issued (views.open refuses it).
+    """
     return {
         "token": "legacy-verification-token",
         "team_id": team_id,
@@ -123,18 +132,37 @@ def command_fields(
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": f"{next(_ts_counter)}.1.{secrets.token_hex(8)}",
+        "trigger_id": trigger_id or local_trigger_id(),
         **extra,
     }
 
 
-def find_button(message: Mapping[str, Any], action_id: str) -> tuple[dict, dict]:
-    """The actions block and the button in it with this `action_id`; AssertionError if none."""
+def local_trigger_id() -> str:
+    """A trigger id shaped like Slack's that no stand-in issued: views.open refuses it."""
+    return f"{next(_ts_counter)}.1.{secrets.token_hex(16)}"
+
+
+def find_element(
+    message: Mapping[str, Any], action_id: str, kind: str | None = None
+) -> tuple[dict, dict]:
+    """The block, and the element in it, with this `action_id` (and type `kind`, if given).
+
+    Looked for where Slack puts interactive elements: a block's `elements` (actions) and a
+    section's `accessory`. AssertionError if there is none.
+    """
     for block in message.get("blocks") or []:
-        for element in block.get("elements") or []:
-            if element.get("type") == "button" and element.get("action_id") == action_id:
+        elements = [*(block.get("elements") or []), block.get("accessory")]
+        for element in elements:
+            if not isinstance(element, dict) or element.get("action_id") != action_id:
+                continue
+            if kind is None or element.get("type") == kind:
                 return block, element
-    raise AssertionError(f"no {action_id!r} button in {json.dumps(message)[:2000]}")
+    raise AssertionError(f"no {kind or 'element'} {action_id!r} in {json.dumps(message)[:2000]}")
+
+
+def find_button(message: Mapping[str, Any], action_id: str) -> tuple[dict, dict]:
+    """The block and the button in it with this `action_id`; AssertionError if none."""
+    return find_element(message, action_id, "button")
 
 
 def action_body(
@@ -148,6 +176,7 @@ def action_body(
     team_id: str = TEAM_ID,
     message_ts: str | None = None,
     ephemeral: bool = True,
+    trigger_id: str | None = None,
 ) -> str:
     """A click on the button `action_id` of `message`: form-encoded `payload=` JSON.
 
@@ -156,37 +185,385 @@ def action_body(
     says which message it was.
     """
     block, button = find_button(message, action_id)
-    ts = message_ts or next_ts()
-    payload: dict[str, Any] = {
-        "type": "block_actions",
-        "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": team_id},
+    return _message_block_actions(
+        message,
+        _button_action(block, button),
+        response_url=response_url,
+        user_id=user_id,
+        channel_id=channel_id,
+        channel_name=channel_name,
+        team_id=team_id,
+        message_ts=message_ts,
+        ephemeral=ephemeral,
+        trigger_id=trigger_id,
+    )
+
+
+def overflow_action_body(
+    message: Mapping[str, Any],
+    action_id: str,
+    value: str,
+    *,
+    response_url: str,
+    user_id: str = USER_ID,
+    channel_id: str = CHANNEL_ID,
+    channel_name: str = "general",
+    team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
+    ephemeral: bool = True,
+    message_ts: str | None = None,
+) -> str:
+    """A choice of the option `value` in the overflow menu `action_id` of `message`.
+
+    The menu sits in an actions block or a section's accessory; the option must be in it
+    (AssertionError otherwise: no user could choose it). Otherwise as `action_body`.
+    """
+    block, menu = find_element(message, action_id, "overflow")
+    option = _option_with_value(menu.get("options") or [], value, f"overflow {action_id!r}")
+    action = {
+        "type": "overflow",
+        "action_id": action_id,
+        "block_id": block.get("block_id") or "actions",
+        "selected_option": {"text": _as_submitted(option["text"]), "value": option["value"]},
+        "action_ts": next_ts(),
+    }
+    return _message_block_actions(
+        message,
+        action,
+        response_url=response_url,
+        user_id=user_id,
+        channel_id=channel_id,
+        channel_name=channel_name,
+        team_id=team_id,
+        message_ts=message_ts,
+        ephemeral=ephemeral,
+        trigger_id=trigger_id,
+    )
+
+
+def view_action_body(
+    view: Mapping[str, Any],
+    action_id: str,
+    *,
+    user_id: str = USER_ID,
+    team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
+    answers: Mapping[str, Any] | None = None,
+) -> str:
+    """A click on the button `action_id` in a view (a modal or a Home tab), as Slack posts it.
+
+    The `container` names the view and the payload carries the whole view, with what its
+    inputs hold (`answers`, as for `view_submission_body`; else their initial values).
+    There is no `response_url`: the bot answers with views.update.
+    """
+    block, button = find_button(view, action_id)
+    payload = _block_actions(
+        _button_action(block, button),
+        user_id=user_id,
+        team_id=team_id,
+        trigger_id=trigger_id,
+        container={"type": "view", "view_id": view["id"]},
+    )
+    payload["view"] = {**view, "state": {"values": view_state(view, answers or {})}}
+    return _form(payload)
+
+
+def message_action_body(
+    message: Mapping[str, Any],
+    *,
+    response_url: str,
+    callback_id: str = "save_quote",
+    user_id: str = USER_ID,
+    channel_id: str = CHANNEL_ID,
+    channel_name: str = "general",
+    team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
+) -> str:
+    """The message shortcut `callback_id` used on `message`: a `message_action` payload.
+
+    `message` is the message as Slack sends it (type, user, ts, text, blocks…), such as
+    `SlackStandIn.add_message` returns. `channel_name` is what Slack writes: the channel's
+    name, "directmessage" in a DM, "privategroup" in a private channel.
+    """
+    payload = {
+        "type": "message_action",
+        "token": "legacy-verification-token",
+        "action_ts": next_ts(),
+        "team": _team(team_id),
+        "user": _user(user_id, team_id),
+        "channel": {"id": channel_id, "name": channel_name},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id or local_trigger_id(),
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": dict(message),
+    }
+    return _form(payload)
+
+
+def shortcut_body(
+    callback_id: str,
+    *,
+    user_id: str = USER_ID,
+    team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
+) -> str:
+    """The global shortcut `callback_id` (from the shortcuts menu): a `shortcut` payload.
+
+    It comes from no channel, so it has neither a channel nor a `response_url`.
+    """
+    payload = {
+        "type": "shortcut",
+        "token": "legacy-verification-token",
+        "action_ts": next_ts(),
+        "team": _team(team_id),
+        "user": _user(user_id, team_id),
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id or local_trigger_id(),
+    }
+    return _form(payload)
+
+
+def view_submission_body(
+    view: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    *,
+    user_id: str = USER_ID,
+    team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
+    response_url: str | None = None,
+) -> str:
+    """The user pressed the submit button of `view`: a `view_submission` payload.
+
+    `view` is the view as the stand-in holds it (id, hash, callback_id, private_metadata,
+    blocks…); `answers` maps input blocks' `block_id` to what the user entered (see
+    `view_state`). A conversations or channels select with `response_url_enabled` gets a
+    `response_urls` entry with `response_url`, as Slack does; otherwise the list is empty.
+    """
+    values = view_state(view, answers)
+    response_urls = []
+    for block in _input_blocks(view):
+        element = block["element"]
+        picked = values[block["block_id"]][element["action_id"]]
+        channel = picked.get("selected_conversation") or picked.get("selected_channel")
+        if element.get("response_url_enabled") and channel and response_url:
+            response_urls.append(
+                {
+                    "block_id": block["block_id"],
+                    "action_id": element["action_id"],
+                    "channel_id": channel,
+                    "response_url": response_url,
+                }
+            )
+    payload = {
+        "type": "view_submission",
+        "team": _team(team_id),
+        "user": _user(user_id, team_id),
         "api_app_id": APP_ID,
         "token": "legacy-verification-token",
-        "container": {
-            "type": "message",
-            "message_ts": ts,
-            "channel_id": channel_id,
-            "is_ephemeral": ephemeral,
-        },
-        "trigger_id": f"{next(_ts_counter)}.1.{secrets.token_hex(8)}",
-        "team": {"id": team_id, "domain": "standin"},
-        "enterprise": None,
+        "trigger_id": trigger_id or local_trigger_id(),
+        "view": {**view, "state": {"values": values}},
+        "response_urls": response_urls,
         "is_enterprise_install": False,
-        "channel": {"id": channel_id, "name": channel_name},
-        "state": {"values": {}},
-        "response_url": response_url,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": block.get("block_id") or "actions",
-                "text": {**button["text"], "emoji": True},
-                "value": button.get("value", ""),
-                "type": "button",
-                "action_ts": next_ts(),
-                **({"style": button["style"]} if "style" in button else {}),
-            }
-        ],
+        "enterprise": None,
     }
+    return _form(payload)
+
+
+# What each input element submits in `view.state.values[block_id][action_id]`, besides its
+# type: element type -> (the state key, the element key holding its initial value).
+_TYPED_VALUE = {
+    "plain_text_input": ("value", "initial_value"),
+    "url_text_input": ("value", "initial_value"),
+    "email_text_input": ("value", "initial_value"),
+    "number_input": ("value", "initial_value"),
+    "timepicker": ("selected_time", "initial_time"),
+    "datepicker": ("selected_date", "initial_date"),
+    "users_select": ("selected_user", "initial_user"),
+    "conversations_select": ("selected_conversation", "initial_conversation"),
+    "channels_select": ("selected_channel", "initial_channel"),
+}
+_PICKED_MANY = {
+    "multi_users_select": ("selected_users", "initial_users"),
+    "multi_conversations_select": ("selected_conversations", "initial_conversations"),
+    "multi_channels_select": ("selected_channels", "initial_channels"),
+}
+_ONE_OPTION = {"static_select", "external_select", "radio_buttons"}
+_MANY_OPTIONS = {"multi_static_select", "multi_external_select", "checkboxes"}
+
+
+def view_state(view: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """`view.state.values` as Slack submits it: every input block, by block_id and action_id.
+
+    `answers` maps a block_id to what the user entered: a `str` for a text input, a
+    single select (its option's value), a time, date, user or conversation; a `list[str]`
+    for multi selects and checkboxes; `None` to leave it empty. Blocks not in `answers`
+    keep their initial value or option(s), else are empty. Selected options are the
+    view's own (their text and value, as Slack sends them back); an external select's
+    answer may be an option dict, as it has no options in the view.
+
+    AssertionError where Slack would never send it (the test is wrong): an answer for no
+    input block, an option not in the view, a required input left empty, a text outside
+    its `min_length`/`max_length`, more options than `max_selected_items`.
+    """
+    inputs = {block["block_id"]: block for block in _input_blocks(view)}
+    unknown = sorted(set(answers) - set(inputs))
+    assert not unknown, f"no input blocks {unknown} in the view; its inputs: {sorted(inputs)}"
+    values: dict[str, Any] = {}
+    for block_id, block in inputs.items():
+        element = block["element"]
+        where = f"input {block_id!r} ({element['type']})"
+        state = _element_state(element, answers.get(block_id, ...), where)
+        empty = all(v in (None, "", []) for k, v in state.items() if k != "type")
+        assert block.get("optional") or not empty, (
+            f"{where} is required: Slack does not submit the modal with it empty"
+        )
+        values[block_id] = {element["action_id"]: state}
+    return values
+
+
+def _element_state(element: Mapping[str, Any], answer: Any, where: str) -> dict[str, Any]:
+    """One input element's state; `answer` is `...` when the user left it as it was."""
+    kind = element["type"]
+    many = kind in _PICKED_MANY or kind in _MANY_OPTIONS
+    if answer is not ... and answer is not None:
+        external = kind == "external_select" and isinstance(answer, Mapping)  # an option
+        assert isinstance(answer, list) if many else isinstance(answer, str) or external, (
+            f"{where}: answer with {'a list of str' if many else 'a str'}, not {answer!r}"
+        )
+    if kind in _TYPED_VALUE or kind in _PICKED_MANY:
+        key, initial = _TYPED_VALUE.get(kind) or _PICKED_MANY[kind]
+        value = element.get(initial) if answer is ... else answer
+        if kind in _PICKED_MANY:
+            value = list(value or [])
+            _check_selected_count(element, value, where)
+        elif value == "":
+            value = None  # a field the user cleared is submitted as null
+        if kind == "plain_text_input" and value:
+            low, high = element.get("min_length", 0), element.get("max_length", 3000)
+            assert low <= len(value) <= high, (
+                f"{where}: {len(value)} characters, Slack takes {low} to {high} here"
+            )
+        return {"type": kind, key: value}
+    if kind in _ONE_OPTION:
+        if answer is ...:
+            option = element.get("initial_option")
+        else:
+            option = None if answer is None else _pick_option(element, answer, where)
+        return {"type": kind, "selected_option": option and _submitted_option(option)}
+    if kind in _MANY_OPTIONS:
+        if answer is ...:
+            options = list(element.get("initial_options") or [])
+        else:
+            options = [_pick_option(element, value, where) for value in answer or []]
+        _check_selected_count(element, options, where)
+        return {"type": kind, "selected_options": [_submitted_option(o) for o in options]}
+    raise AssertionError(f"{where}: the harness does not know what Slack submits for {kind!r}")
+
+
+def _pick_option(element: Mapping[str, Any], answer: Any, where: str) -> Mapping[str, Any]:
+    """The option of `element` the user picked, by value (an external select's: any)."""
+    if element["type"].endswith("external_select"):
+        if isinstance(answer, Mapping):
+            return answer
+        initial = [element.get("initial_option"), *(element.get("initial_options") or [])]
+        known = [option for option in initial if option and option["value"] == answer]
+        plain = {"type": "plain_text", "text": answer}
+        return known[0] if known else {"text": plain, "value": answer}
+    assert isinstance(answer, str), f"{where}: answer with an option's value, not {answer!r}"
+    return _option_with_value(_options_of(element), answer, where)
+
+
+def _options_of(element: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    groups = element.get("option_groups") or []
+    return [*(element.get("options") or []), *(o for g in groups for o in g.get("options", []))]
+
+
+def _option_with_value(
+    options: Sequence[Mapping[str, Any]], value: str, where: str
+) -> Mapping[str, Any]:
+    for option in options:
+        if option.get("value") == value:
+            return option
+    values = [option.get("value") for option in options]
+    raise AssertionError(f"{where} has no option {value!r}; its options: {values}")
+
+
+def _check_selected_count(element: Mapping[str, Any], selected: list[Any], where: str) -> None:
+    most = element.get("max_selected_items")
+    assert most is None or len(selected) <= most, (
+        f"{where}: {len(selected)} selected, Slack lets the user pick at most {most}"
+    )
+
+
+def _submitted_option(option: Mapping[str, Any]) -> dict[str, Any]:
+    """An option as Slack sends it back: its text (and description) as Slack writes them."""
+    submitted = {"text": _as_submitted(option["text"]), "value": option["value"]}
+    if "description" in option:
+        submitted["description"] = _as_submitted(option["description"])
+    return submitted
+
+
+def _as_submitted(text: Mapping[str, Any]) -> dict[str, Any]:
+    """A text object as Slack echoes it: plain_text with `emoji`, mrkdwn with `verbatim`."""
+    if text.get("type") == "mrkdwn":
+        return {"verbatim": False, **text}
+    return {**text, "emoji": text.get("emoji", True)}
+
+
+def _input_blocks(view: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input":
+            assert block.get("block_id") and block["element"].get("action_id"), (
+                f"an input without block_id or action_id: pass the view as the stand-in "
+                f"holds it (Slack names them): {block}"
+            )
+    return [block for block in view.get("blocks") or [] if block.get("type") == "input"]
+
+
+def _button_action(block: Mapping[str, Any], button: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "action_id": button["action_id"],
+        "block_id": block.get("block_id") or "actions",
+        "text": {**button["text"], "emoji": True},
+        "value": button.get("value", ""),
+        "type": "button",
+        "action_ts": next_ts(),
+        **({"style": button["style"]} if "style" in button else {}),
+    }
+
+
+def _message_block_actions(
+    message: Mapping[str, Any],
+    action: dict[str, Any],
+    *,
+    response_url: str,
+    user_id: str,
+    channel_id: str,
+    channel_name: str,
+    team_id: str,
+    message_ts: str | None,
+    ephemeral: bool,
+    trigger_id: str | None,
+) -> str:
+    """A `block_actions` payload for an element of a message the bot sent, form-encoded."""
+    ts = message_ts or next_ts()
+    container = {
+        "type": "message",
+        "message_ts": ts,
+        "channel_id": channel_id,
+        "is_ephemeral": ephemeral,
+    }
+    payload = _block_actions(
+        action, user_id=user_id, team_id=team_id, trigger_id=trigger_id, container=container
+    )
+    payload["channel"] = {"id": channel_id, "name": channel_name}
+    payload["state"] = {"values": {}}
+    payload["response_url"] = response_url
     if not ephemeral:
         payload["message"] = {
             "type": "message",
@@ -196,6 +573,43 @@ def action_body(
             "text": message.get("text", ""),
             "blocks": message.get("blocks", []),
         }
+    return _form(payload)
+
+
+def _block_actions(
+    action: dict[str, Any],
+    *,
+    user_id: str,
+    team_id: str,
+    trigger_id: str | None,
+    container: dict[str, Any],
+) -> dict[str, Any]:
+    """What every `block_actions` payload holds, wherever the element was."""
+    return {
+        "type": "block_actions",
+        "user": _user(user_id, team_id),
+        "api_app_id": APP_ID,
+        "token": "legacy-verification-token",
+        "container": container,
+        "trigger_id": trigger_id or local_trigger_id(),
+        "team": _team(team_id),
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "actions": [action],
+    }
+
+
+def _team(team_id: str) -> dict[str, str]:
+    return {"id": team_id, "domain": "standin"}
+
+
+def _user(user_id: str, team_id: str) -> dict[str, str]:
+    name = "alice" if user_id == USER_ID else user_id.lower()
+    return {"id": user_id, "username": name, "name": name, "team_id": team_id}
+
+
+def _form(payload: Mapping[str, Any]) -> str:
+    """How Slack posts interactions: form-encoded, one `payload` field holding JSON."""
     return urlencode({"payload": json.dumps(payload)})
 
 
@@ -346,10 +760,12 @@ def context_text(message: Mapping[str, Any]) -> str:
 
 
 def button_labels(message: Mapping[str, Any]) -> list[str]:
+    """The buttons' texts in the actions blocks (an overflow menu there has none)."""
     return [
         element["text"]["text"]
         for block in blocks_of(message, "actions")
         for element in block["elements"]
+        if element.get("type") == "button"
     ]
 
 
@@ -585,12 +1001,58 @@ class BotProcess:
     def command(self, text: str = "", **fields: str) -> Reply:
         """Type `/quote TEXT` (fields override the form: channel_id, user_id…)."""
         fields.setdefault("response_url", self._response_url("command"))
+        self._add_trigger(fields)
         return self.post(command_body(text, **fields), FORM)
 
     def click(self, message: Mapping[str, Any], action_id: str, **fields: Any) -> Reply:
         """Click the button `action_id` on `message`, a message the bot sent."""
         fields.setdefault("response_url", self._response_url(action_id))
+        self._add_trigger(fields)
         return self.post(action_body(message, action_id, **fields), FORM)
+
+    def choose(
+        self, message: Mapping[str, Any], action_id: str, value: str, **fields: Any
+    ) -> Reply:
+        """Choose the option `value` in the overflow menu `action_id` on a bot's message."""
+        fields.setdefault("response_url", self._response_url(action_id))
+        self._add_trigger(fields)
+        return self.post(overflow_action_body(message, action_id, value, **fields), FORM)
+
+    def shortcut_on(self, message: Mapping[str, Any], **fields: Any) -> Reply:
+        """Use a message shortcut (`callback_id`, default save_quote) on someone's message.
+
+        `channel_id` says where the message is (default CHANNEL_ID); `channel_name`
+        defaults to what Slack writes for it: "directmessage" for a DM, "privategroup" for
+        a private channel the stand-in knows, else its name.
+        """
+        fields.setdefault("response_url", self._response_url(fields.get("callback_id", "shortcut")))
+        fields.setdefault("channel_name", self._channel_name(fields.get("channel_id", CHANNEL_ID)))
+        self._add_trigger(fields)
+        return self.post(message_action_body(message, **fields), FORM)
+
+    def global_shortcut(self, callback_id: str, **fields: Any) -> Reply:
+        """Use the global shortcut `callback_id` from Slack's shortcuts menu."""
+        self._add_trigger(fields)
+        return self.post(shortcut_body(callback_id, **fields), FORM)
+
+    def submit(self, view: Mapping[str, Any], answers: Mapping[str, Any], **fields: Any) -> Reply:
+        """Fill in `view` with `answers` (see `view_state`) and press its submit button.
+
+        The user defaults to the view's owner in the stand-in. The reply's body is empty
+        when the bot closes the modal, else JSON with its `response_action`.
+        """
+        self._add_view_user(view, fields)
+        wants_url = any(b["element"].get("response_url_enabled") for b in _input_blocks(view))
+        if self.slack is not None and wants_url:
+            fields.setdefault("response_url", self.slack.response_url(f"view:{view['id']}"))
+        self._add_trigger(fields)
+        return self.post(view_submission_body(view, answers, **fields), FORM)
+
+    def click_in_view(self, view: Mapping[str, Any], action_id: str, **fields: Any) -> Reply:
+        """Click the button `action_id` in a modal or Home tab (user: the view's owner)."""
+        self._add_view_user(view, fields)
+        self._add_trigger(fields)
+        return self.post(view_action_body(view, action_id, **fields), FORM)
 
     def event(
         self, event: Mapping[str, Any], *, event_id: str | None = None, retry: int = 0
@@ -606,6 +1068,7 @@ class BotProcess:
     def socket_command(self, text: str = "", **fields: str) -> dict[str, Any]:
         """Type `/quote TEXT` as a `slash_commands` envelope; the bot's ack (`payload`: answer)."""
         fields.setdefault("response_url", self._response_url("command"))
+        self._add_trigger(fields)
         return self._socket_round_trip("slash_commands", command_fields(text, **fields))
 
     def socket_event(
@@ -626,10 +1089,30 @@ class BotProcess:
         except AssertionError as error:
             raise AssertionError(f"{error}\n{self.log()}") from None
 
-    def _response_url(self, name: str) -> str:
+    def _response_url(self, name: str | None) -> str:
         if self.slack is None:
             raise ValueError("pass response_url=…, or give the BotProcess a SlackStandIn")
         return self.slack.response_url(name)
+
+    def _add_trigger(self, fields: dict[str, Any]) -> None:
+        """A fresh trigger id from the stand-in, for the user and team of the payload."""
+        if self.slack is not None and not fields.get("trigger_id"):
+            user, team = fields.get("user_id", USER_ID), fields.get("team_id", TEAM_ID)
+            fields["trigger_id"] = self.slack.trigger_id(user, team=team)
+
+    def _add_view_user(self, view: Mapping[str, Any], fields: dict[str, Any]) -> None:
+        """The user acting in a view is, unless told otherwise, the one it belongs to."""
+        if self.slack is not None and "user_id" not in fields:
+            fields["user_id"] = self.slack.view_user(view["id"]) or USER_ID
+
+    def _channel_name(self, channel_id: str) -> str:
+        """`channel.name` as Slack writes it in an interaction payload."""
+        if channel_id.startswith("D"):
+            return "directmessage"
+        known = self.slack.channel(channel_id) if self.slack is not None else None
+        if known is not None:
+            return "privategroup" if known.is_private else known.name
+        return "general" if channel_id == CHANNEL_ID else channel_id.lower()
 
     @staticmethod
     def _send(request: urllib.request.Request, timeout: float) -> Reply:

@@ -4,7 +4,8 @@ slack-sdk's Block Kit models (`Block.parse(d).validate_json()`) catch most per-f
 limits, but not all of them (a context block's long text passes), and nothing in
 slack-sdk knows the size of a whole message: Slack answers `msg_blocks_too_long` when the
 blocks, as JSON, run near 13,000 characters. `check_message` checks the models and every
-limit explicitly, for a message (`kind="message"`) or, later, a modal or Home tab view.
+limit explicitly, for a message (`kind="message"`) or a modal or Home tab view, including
+the input elements, selects and overflow menus that views hold.
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ MESSAGE_PAYLOAD = 12_000
 VIEW_TITLE = 24  # a modal's title, submit and close texts
 PRIVATE_METADATA = 3000
 MAX_BLOCKS = {"message": 50, "modal": 100, "home": 100}
+INPUT_LABEL = 2000
+INPUT_HINT = 2000
+TEXT_INPUT_LENGTH = 3000  # plain_text_input's max_length, and so its initial_value
+SELECT_OPTIONS = 100  # a static select's options, or its option_groups
+OPTION_GROUP_LABEL = 75
+OPTION_TEXT = 75
+OPTION_VALUE = 150
+CHOICE_OPTIONS = 10  # checkboxes and radio buttons
+OVERFLOW_OPTIONS = (2, 5)  # Slack: an overflow menu holds 2 to 5 options
+STATIC_SELECTS = ("static_select", "multi_static_select")
 
 
 def check_message(message: Mapping[str, Any], kind: str = "message") -> None:
@@ -42,8 +53,11 @@ def check_message(message: Mapping[str, Any], kind: str = "message") -> None:
 
     `kind` is "message" (50 blocks, a non-empty `text` fallback of at most 40,000
     characters, blocks JSON within 12,000 characters), or "modal" / "home" for a view
-    (100 blocks; a modal's title, submit and close at most 24 characters). The payload
-    budget is a message limit (`msg_blocks_too_long`); none is known for views.
+    (100 blocks; its `type`, when given, is `kind`; a modal's plain_text title, submit and
+    close at most 24 characters, and a submit when it has inputs; private_metadata at most
+    3,000). The payload budget is a message limit (`msg_blocks_too_long`); none is known
+    for views. In any kind: input labels and hints, text inputs' lengths, selects' and
+    overflow menus' options.
     """
     if kind not in MAX_BLOCKS:
         raise ValueError(f"kind must be one of {sorted(MAX_BLOCKS)}, not {kind!r}")
@@ -76,10 +90,17 @@ def _check_fallback(message: Mapping[str, Any]) -> None:
 
 
 def _check_view(view: Mapping[str, Any], kind: str) -> None:
+    if "type" in view:
+        assert view["type"] == kind, f"view type is {view['type']!r}: a {kind} view is {kind!r}"
     if kind == "modal":
         for key in ("title", "submit", "close"):
             if key in view:
                 _check_text(view[key], VIEW_TITLE, f"modal {key}")
+                assert view[key]["type"] == "plain_text", f"modal {key} must be plain_text"
+        inputs = [b for b in view.get("blocks") or [] if b.get("type") == "input"]
+        assert not inputs or "submit" in view, (
+            "a modal with input blocks needs a submit button: Slack refuses it without one"
+        )
     metadata = view.get("private_metadata") or ""
     assert len(metadata) <= PRIVATE_METADATA, (
         f"private_metadata is {len(metadata):,} characters: at most {PRIVATE_METADATA:,}"
@@ -130,17 +151,72 @@ def _check_block(block: Mapping[str, Any], where: str) -> None:
             _check_element(element, f"{where} element {index}")
     elif kind == "markdown":
         _check_length(block.get("text"), MARKDOWN_TEXT, f"{where} markdown text")
+    elif kind == "input":
+        _check_text(block.get("label"), INPUT_LABEL, f"{where} input label")
+        if "hint" in block:
+            _check_text(block["hint"], INPUT_HINT, f"{where} input hint")
+        _check_element(block.get("element") or {}, f"{where} element")
     # Whatever the block: every action_id anywhere inside it.
     for node in _dicts(block):
         _check_length(node.get("action_id"), ACTION_ID, f"{where} action_id")
 
 
 def _check_element(element: Mapping[str, Any], where: str) -> None:
-    if element.get("type") == "button":
+    kind = element.get("type")
+    if kind == "button":
         _check_text(element.get("text"), BUTTON_TEXT, f"{where} button text")
         _check_length(element.get("value"), BUTTON_VALUE, f"{where} button value")
         _check_length(element.get("url"), BUTTON_URL, f"{where} button url")
+    elif kind == "plain_text_input":
+        _check_text_input(element, where)
+    elif kind in STATIC_SELECTS:
+        _check_static_select(element, where)
+    elif kind in ("checkboxes", "radio_buttons"):
+        options = element.get("options") or []
+        assert len(options) <= CHOICE_OPTIONS, (
+            f"{where}: {len(options)} {kind} options, Slack takes at most {CHOICE_OPTIONS}"
+        )
+        _check_options(options, f"{where} {kind}")
+    elif kind == "overflow":
+        options = element.get("options") or []
+        fewest, most = OVERFLOW_OPTIONS
+        assert fewest <= len(options) <= most, (
+            f"{where}: {len(options)} overflow options, Slack takes {fewest} to {most}"
+        )
+        _check_options(options, f"{where} overflow")
     _check_length(element.get("action_id"), ACTION_ID, f"{where} action_id")
+
+
+def _check_text_input(element: Mapping[str, Any], where: str) -> None:
+    longest = element.get("max_length", TEXT_INPUT_LENGTH)
+    assert longest <= TEXT_INPUT_LENGTH, (
+        f"{where}: plain_text_input max_length {longest:,}, Slack takes at most "
+        f"{TEXT_INPUT_LENGTH:,}"
+    )
+    _check_length(element.get("initial_value"), longest, f"{where} initial_value (max_length)")
+
+
+def _check_static_select(element: Mapping[str, Any], where: str) -> None:
+    options, groups = element.get("options") or [], element.get("option_groups") or []
+    for what, items in (("options", options), ("option_groups", groups)):
+        assert len(items) <= SELECT_OPTIONS, (
+            f"{where}: {len(items)} select {what}, Slack takes at most {SELECT_OPTIONS}"
+        )
+    _check_options(options, f"{where} select")
+    for index, group in enumerate(groups):
+        group_where = f"{where} option group {index}"
+        _check_text(group.get("label"), OPTION_GROUP_LABEL, f"{group_where} label")
+        group_options = group.get("options") or []
+        assert len(group_options) <= SELECT_OPTIONS, (
+            f"{group_where}: {len(group_options)} options, Slack takes at most {SELECT_OPTIONS}"
+        )
+        _check_options(group_options, group_where)
+
+
+def _check_options(options: list[Mapping[str, Any]], where: str) -> None:
+    for option in options:
+        _check_text(option.get("text"), OPTION_TEXT, f"{where} option text")
+        _check_length(option.get("value"), OPTION_VALUE, f"{where} option value")
 
 
 def _check_text(text: Any, limit: int, what: str) -> None:

@@ -2,7 +2,9 @@
 
 The real bot (slack-sdk clients with ``base_url=standin.api_url``) talks to this server exactly
 as it talks to Slack, so tests exercise the real HTTP path: auth, Slack's ``ok: false`` errors,
-429s with ``Retry-After``, 5xx, channel membership, history with metadata and OAuth installs.
+429s with ``Retry-After``, 5xx, channel membership, history with metadata, permalinks, DMs
+opened by user id, OAuth installs, and modals and Home tabs (``views.open`` with single-use
+trigger ids, ``views.update``, ``views.publish``), validated as Slack validates them.
 It also speaks Socket Mode: ``apps.connections.open`` hands out a ``ws://`` URL, and the test
 sends envelopes down that websocket (``socket_send``) and reads the bot's acks (``socket_ack``).
 
@@ -38,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from aiohttp import WSCloseCode, WSMsgType, web
+from slack_sdk.models.blocks import Block
 
 JSON = dict[str, Any]
 
@@ -52,6 +55,13 @@ DEFAULT_SCOPE = ",".join(
 )
 TIER3_METHODS = frozenset({"conversations.join", "conversations.history"})
 METHOD_SCOPES = {"users.info": "users:read", "usergroups.users.list": "usergroups:read"}
+TRIGGER_SECONDS = 3.0  # Slack: a trigger_id opens one view, within 3 seconds of the click
+MAX_VIEW_BLOCKS = 100  # in a modal or a Home tab
+VIEW_TEXT_CHARS = 24  # a modal's title, submit and close
+PRIVATE_METADATA_CHARS = 3000
+VIEW_ID_CHARS = 255  # callback_id and external_id
+PERMALINK_BASE = "https://standin.slack.com/archives/"
+VIEW_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,15 @@ class Channel:
 
 
 class SlackError(Exception):
-    """Raised by method handlers to answer ``{"ok": false, "error": ...}`` with HTTP 200."""
+    """Raised by method handlers to answer ``{"ok": false, "error": ...}`` with HTTP 200.
+
+    ``messages`` go in ``response_metadata.messages``, where Slack says what was wrong with
+    ``invalid_arguments`` (``"[ERROR] … [json-pointer:/view/title/text]"``).
+    """
+
+    def __init__(self, error: str, messages: list[str] | None = None) -> None:
+        super().__init__(error)
+        self.messages = list(messages or [])
 
 
 @dataclass(frozen=True)
@@ -130,6 +148,16 @@ class _Request:
     token: str | None
     team: str | None
     basic: tuple[str, str] | None  # HTTP Basic client credentials (oauth.v2.access)
+
+
+@dataclass
+class _Trigger:
+    """A trigger id handed out with an interaction: who clicked, until when, used or not."""
+
+    user: str | None
+    team: str | None  # None: any workspace's bot token may use it
+    expires: float  # time.monotonic()
+    used: bool = False
 
 
 @dataclass
@@ -273,6 +301,7 @@ class SlackStandIn:
         self._methods: dict[str, Callable[[_Request], JSON]] = {
             "apps.connections.open": self._apps_connections_open,
             "auth.test": self._auth_test,
+            "chat.getPermalink": self._chat_get_permalink,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "conversations.join": self._conversations_join,
@@ -280,8 +309,12 @@ class SlackStandIn:
             "oauth.v2.access": self._oauth_v2_access,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroups_users_list,
+            "views.open": self._views_open,
+            "views.publish": self._views_publish,
+            "views.update": self._views_update,
         }
         self._init_directory(scopes)
+        self._init_views()
 
     # ----- lifecycle -------------------------------------------------------------------------
 
@@ -364,6 +397,52 @@ class SlackStandIn:
         with self._lock:
             return copy.deepcopy(self._messages.get(channel, []))
 
+    def dm_messages(self, user_id: str) -> list[JSON]:
+        """What the bot posted in its DM with ``user_id`` (``chat.postMessage(channel=U…)``)."""
+        return self.messages(_dm_id(user_id))
+
+    def add_message(
+        self,
+        channel: str,
+        text: str,
+        *,
+        user: str,
+        ts: str | None = None,
+        blocks: list[JSON] | None = None,
+        team: str | None = None,
+    ) -> JSON:
+        """Put a person's message in ``channel``, as if ``user`` had written it there.
+
+        It exists for ``conversations.history`` and ``chat.getPermalink`` as the bot's own
+        posts do. Returns it as Slack sends it in a ``message_action`` payload: type, user,
+        ts, text, team, and blocks if any. ``ts`` defaults to a new one, later than every
+        other; ``team`` to the channel's, else the first bot token's workspace.
+        """
+        with self._lock:
+            if ts is None:
+                ts = self._next_ts()
+            else:
+                self._last_ts_us = max(self._last_ts_us, int(Decimal(ts) * 1_000_000))
+            known = self._channels.get(channel)
+            team = team or (known.team if known else None) or next(iter(self.tokens.values()), None)
+            message: JSON = {"type": "message", "user": user, "ts": ts, "text": text}
+            if team:
+                message["team"] = team
+            if blocks:
+                message["blocks"] = copy.deepcopy(blocks)
+            messages = self._messages.setdefault(channel, [])
+            if any(m["ts"] == ts for m in messages):
+                raise ValueError(f"{channel} already has a message with ts {ts}")
+            messages.append(message)
+            messages.sort(key=lambda m: Decimal(m["ts"]))  # history is kept oldest first
+            return copy.deepcopy(message)
+
+    def channel(self, channel_id: str) -> Channel | None:
+        """What the stand-in knows of a conversation (a copy), or None if it never saw it."""
+        with self._lock:
+            known = self._channels.get(channel_id)
+            return dataclasses.replace(known) if known else None
+
     def wait_for(
         self, predicate: Callable[[list[Call]], bool], timeout: float = 5.0, interval: float = 0.01
     ) -> list[Call]:
@@ -428,7 +507,11 @@ class SlackStandIn:
             self._faults.append(fault)
 
     def reset(self) -> None:
-        """Forget calls, faults, the 429 count and rate-limit buckets (not channels/messages)."""
+        """Forget calls, faults, the 429 count, rate-limit buckets, trigger ids and views.
+
+        Channels and messages stay. Views go, so tests sharing a stand-in never find each
+        other's modals with ``wait_for_view``.
+        """
         with self._lock:
             self._calls.clear()
             self._faults.clear()
@@ -436,6 +519,7 @@ class SlackStandIn:
             for limits in (self._limits, self._tier3):
                 if limits:
                     limits.reset()
+            self._init_views()
 
     def revoke(self, token: str) -> None:
         with self._lock:
@@ -451,7 +535,11 @@ class SlackStandIn:
         is_archived: bool = False,
         team: str | None = None,
     ) -> Channel:
-        """A conversation; ``is_member``: the bot joined it or someone invited it."""
+        """A conversation; ``is_member``: the bot joined it or someone invited it.
+
+        A ``D…`` id is a DM: with ``is_member``, the bot's own DM with someone; without, a
+        DM between other people that the bot cannot see.
+        """
         channel = Channel(
             channel_id, name or channel_id.lower(), is_private, is_member, is_archived, team
         )
@@ -712,7 +800,10 @@ class SlackStandIn:
         try:
             return _Answer(200, {"ok": True, **handler(req)})
         except SlackError as exc:
-            return _Answer.error(str(exc))
+            answer = _Answer.error(str(exc))
+            if exc.messages:
+                answer.body["response_metadata"] = {"messages": exc.messages}
+            return answer
 
     def _take_fault(self, method: str, args: JSON) -> _Fault | None:
         for fault in self._faults:
@@ -766,6 +857,34 @@ class SlackStandIn:
             raise SlackError("not_in_channel")
         return channel
 
+    def _visible_channel(self, channel_id: Any, team: str | None) -> Channel:
+        """A conversation the bot can see: any public channel, else only one it is in.
+
+        Slack hides private channels and DMs the bot is not in behind ``channel_not_found``;
+        an unknown ``D…`` id is someone else's DM.
+        """
+        channel = self._channel(channel_id, team)
+        if not channel.is_member and (channel.is_private or channel.id.startswith("D")):
+            raise SlackError("channel_not_found")
+        return channel
+
+    def _dm_with(self, user_id: str, team: str | None) -> Channel:
+        """The bot's DM with a person, opened as Slack opens it when a bot posts to a user id.
+
+        Any user of the workspace will do, known to the stand-in or not; a deactivated one
+        has no DM to open.
+        """
+        user = self._users.get(user_id)
+        if user is not None and user["deleted"]:
+            raise SlackError("channel_not_found")
+        channel_id = _dm_id(user_id)
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            channel = Channel(channel_id, channel_id.lower(), team=team)
+            self._channels[channel_id] = channel
+        channel.is_member = True
+        return channel
+
     # ----- Web API methods -------------------------------------------------------------------
 
     def _apps_connections_open(self, req: _Request) -> JSON:
@@ -804,8 +923,25 @@ class SlackStandIn:
             content["blocks"] = blocks
         return content
 
+    def _chat_get_permalink(self, req: _Request) -> JSON:
+        """A link to a message the bot can see; a thread reply's link names its thread."""
+        channel = self._visible_channel(req.args.get("channel"), req.team)
+        ts = str(req.args.get("message_ts") or "")
+        message = next((m for m in self._messages.get(channel.id, []) if m["ts"] == ts), None)
+        if message is None:
+            raise SlackError("message_not_found")
+        permalink = f"{PERMALINK_BASE}{channel.id}/p{ts.replace('.', '')}"
+        if message.get("thread_ts") not in (None, ts):
+            permalink += f"?thread_ts={message['thread_ts']}&cid={channel.id}"
+        return {"channel": channel.id, "permalink": permalink}
+
     def _chat_post_message(self, req: _Request) -> JSON:
-        channel = self._writable_channel(req)
+        # A user id as the channel posts in the bot's DM with them; the answer names the DM.
+        target = req.args.get("channel")
+        if _is_user_id(target):
+            channel = self._dm_with(str(target), req.team)
+        else:
+            channel = self._writable_channel(req)
         content = self._message_content(req.args)
         metadata = _parse_json_arg(req.args.get("metadata"), "invalid_metadata_format")
         if metadata is not None and not (
@@ -1007,6 +1143,197 @@ class SlackStandIn:
 
     # ----- end of people, user groups and scopes ----------------------------------------------
 
+    # ----- trigger ids and views (views.open, views.update, views.publish) -------------------
+    # A trigger id opens one modal, within 3 seconds of the click it came with. Every view is
+    # kept as Slack holds it now (one version), and belongs to the user whose trigger opened
+    # it or whose Home tab it is: a side table, as Slack's views carry no user field. As
+    # Slack does, a stored view has a block_id on every block and an action_id on every
+    # interactive element, made up where the app gave none. A call Slack refuses changes
+    # nothing, and leaves its trigger unused.
+
+    def _init_views(self) -> None:
+        self._triggers: dict[str, _Trigger] = {}
+        self._views: dict[str, JSON] = {}  # view id -> the view, oldest first
+        self._view_users: dict[str, str | None] = {}  # view id -> whose view it is
+        self._homes: dict[tuple[str | None, str], str] = {}  # (team, user) -> Home view id
+        self._external_ids: dict[tuple[str | None, str], str] = {}  # (team, external_id) -> id
+
+    def trigger_id(
+        self, user_id: str | None = None, *, team: str | None = None, ttl: float = TRIGGER_SECONDS
+    ) -> str:
+        """A trigger id as Slack puts in an interaction payload: one ``views.open``, ``ttl`` s.
+
+        ``user_id`` is who clicked: the modal it opens is theirs (``view_user``). ``team``
+        is the workspace whose bot token may use it (None: any). Slack's shape,
+        ``12345.98765.abcdef…``; a shorter ``ttl`` tests expiry without waiting 3 s.
+        """
+        trigger_id = f"{secrets.randbelow(10**12)}.{secrets.randbelow(10**12)}."
+        trigger_id += secrets.token_hex(16)
+        with self._lock:
+            self._triggers[trigger_id] = _Trigger(user_id, team, time.monotonic() + ttl)
+        return trigger_id
+
+    def views(self) -> list[JSON]:
+        """Every view as Slack holds it now, modals and Home tabs, oldest first (copies)."""
+        with self._lock:
+            return copy.deepcopy(list(self._views.values()))
+
+    def view(self, view_id: str) -> JSON:
+        """The view ``view_id`` as it is now (a copy); AssertionError if there is none."""
+        with self._lock:
+            view = self._views.get(view_id)
+            if view is None:
+                raise AssertionError(f"no view {view_id!r}; views: {sorted(self._views)}")
+            return copy.deepcopy(view)
+
+    def view_user(self, view_id: str) -> str | None:
+        """Whose view it is: the user of the trigger that opened it, or of the Home tab."""
+        with self._lock:
+            return self._view_users.get(view_id)
+
+    def home_view(self, user_id: str, team: str | None = None) -> JSON | None:
+        """The Home tab last published for ``user_id`` (in ``team``; None: any), or None."""
+        with self._lock:
+            view_id = next(
+                (vid for (t, u), vid in self._homes.items() if u == user_id and team in (None, t)),
+                None,
+            )
+            return copy.deepcopy(self._views[view_id]) if view_id else None
+
+    def wait_for_view(self, predicate: Callable[[JSON], bool], timeout: float = 10.0) -> JSON:
+        """Poll until some current view satisfies ``predicate(view)``; return it (a copy).
+
+        AssertionError on timeout, listing the views there are and the calls.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            # Called outside the lock: a predicate may itself ask the stand-in things.
+            for view in self.views():
+                if predicate(view):
+                    return view
+            if time.monotonic() >= deadline:
+                seen = [(v["id"], v["type"], v.get("callback_id")) for v in self.views()]
+                raise AssertionError(
+                    f"no such view within {timeout}s; views (id, type, callback_id): {seen}"
+                    f"\ncalls:\n{self.dump_calls()}"
+                )
+            time.sleep(0.01)
+
+    def _views_open(self, req: _Request) -> JSON:
+        view = self._view_arg(req, "modal")
+        self._check_external_id(view, req.team, None)
+        trigger = self._take_trigger(req)
+        stored = self._store_view(view, req, None)
+        self._view_users[stored["id"]] = trigger.user
+        return {"view": copy.deepcopy(stored)}
+
+    def _views_update(self, req: _Request) -> JSON:
+        """Replace a view found by ``view_id`` or ``external_id``; its id and root stay."""
+        view_id, external_id = req.args.get("view_id"), req.args.get("external_id")
+        if not view_id and not external_id:
+            raise SlackError(
+                "invalid_arguments", ["[ERROR] either view_id or external_id is required"]
+            )
+        if not view_id:
+            view_id = self._external_ids.get((req.team, str(external_id)))
+        current = self._views.get(str(view_id))
+        if current is None or (req.team and current["team_id"] != req.team):
+            raise SlackError("not_found")
+        view = self._view_arg(req, current["type"])
+        if req.args.get("hash") and req.args["hash"] != current["hash"]:
+            raise SlackError("hash_conflict")  # someone updated it since that hash
+        self._check_external_id(view, req.team, current["id"])
+        return {"view": copy.deepcopy(self._store_view(view, req, current))}
+
+    def _views_publish(self, req: _Request) -> JSON:
+        """A user's Home tab: one per (workspace, user), replaced by each publish."""
+        user_id = req.args.get("user_id")
+        if not user_id or not isinstance(user_id, str):
+            raise SlackError("invalid_arguments", ["[ERROR] missing required field: user_id"])
+        view = self._view_arg(req, "home")
+        current = self._views.get(self._homes.get((req.team, user_id), ""))
+        if req.args.get("hash") and current and req.args["hash"] != current["hash"]:
+            raise SlackError("hash_conflict")
+        self._check_external_id(view, req.team, current["id"] if current else None)
+        stored = self._store_view(view, req, current)
+        self._homes[(req.team, user_id)] = stored["id"]
+        self._view_users[stored["id"]] = user_id
+        return {"view": copy.deepcopy(stored)}
+
+    def _take_trigger(self, req: _Request) -> _Trigger:
+        """Use up the call's trigger id, or refuse it as Slack does."""
+        trigger_id = req.args.get("trigger_id") or req.args.get("interactivity_pointer")
+        if not trigger_id:
+            raise SlackError("invalid_arguments", ["[ERROR] missing required field: trigger_id"])
+        trigger = self._triggers.get(str(trigger_id))
+        if trigger is None or (trigger.team and req.team and trigger.team != req.team):
+            raise SlackError("invalid_trigger_id")
+        if trigger.used:
+            raise SlackError("exchanged_trigger_id")
+        if time.monotonic() > trigger.expires:
+            raise SlackError("expired_trigger_id")
+        trigger.used = True
+        return trigger
+
+    def _view_arg(self, req: _Request, kind: str) -> JSON:
+        """The call's ``view`` (an object, or a JSON string in a form), checked like Slack."""
+        if req.args.get("view") in (None, ""):
+            raise SlackError("invalid_arguments", ["[ERROR] missing required field: view"])
+        try:
+            view = _parse_json_arg(req.args["view"], "invalid_arguments")
+        except SlackError:
+            raise SlackError(
+                "invalid_arguments", ["[ERROR] failed to parse view [json-pointer:/view]"]
+            ) from None
+        problems = _view_problems(view, kind)
+        if problems:
+            raise SlackError("invalid_arguments", problems)
+        return view
+
+    def _check_external_id(self, view: JSON, team: str | None, view_id: str | None) -> None:
+        """An ``external_id`` names one view per workspace."""
+        owner = self._external_ids.get((team, view.get("external_id") or ""))
+        if view.get("external_id") and owner not in (None, view_id):
+            raise SlackError("duplicate_external_id")
+
+    def _store_view(self, view: JSON, req: _Request, current: JSON | None) -> JSON:
+        """Keep ``view`` as Slack holds it: ids, hash and defaults; ``current`` it replaces."""
+        view_id = current["id"] if current else self._new_view_id()
+        external_id = view.get("external_id") or (current or {}).get("external_id") or ""
+        stored: JSON = {
+            **copy.deepcopy(view),
+            "id": view_id,
+            "team_id": req.team,
+            "private_metadata": view.get("private_metadata") or "",
+            "callback_id": view.get("callback_id") or "",
+            "external_id": external_id,
+            "state": {"values": {}},
+            "hash": _new_hash(current["hash"] if current else None),
+            "clear_on_close": bool(view.get("clear_on_close", False)),
+            "notify_on_close": bool(view.get("notify_on_close", False)),
+            "root_view_id": current["root_view_id"] if current else view_id,
+            "previous_view_id": current["previous_view_id"] if current else None,
+            "app_id": self.app_id,
+            "app_installed_team_id": req.team,
+            "bot_id": self.bot_id,
+        }
+        _name_blocks_and_elements(stored["blocks"])
+        if current and current.get("external_id"):
+            self._external_ids.pop((current["team_id"], current["external_id"]), None)
+        if external_id:
+            self._external_ids[(req.team, external_id)] = view_id
+        self._views[view_id] = stored
+        return stored
+
+    def _new_view_id(self) -> str:
+        """``V`` and 10 upper-case letters or digits, like Slack's, unused so far."""
+        while True:
+            view_id = "V" + "".join(secrets.choice(VIEW_ID_ALPHABET) for _ in range(10))
+            if view_id not in self._views:
+                return view_id
+
+    # ----- end of trigger ids and views ----------------------------------------------------
+
 
 # ----- helpers -------------------------------------------------------------------------------
 
@@ -1090,6 +1417,139 @@ def _decode_cursor(cursor: Any) -> str | None:
     if kind != "next_ts":
         raise SlackError("invalid_cursor")
     return ts
+
+
+def _view_problems(view: Any, kind: str) -> list[str]:
+    """What Slack finds wrong in a view of type ``kind`` (``modal`` or ``home``), worded as
+    its ``response_metadata.messages``; empty when Slack takes the view.
+
+    The view itself is checked here (type, texts, sizes, ids); each block must parse with
+    slack-sdk's Block Kit models and pass their validation, elements inside included.
+    """
+    problems: list[str] = []
+
+    def problem(reason: str, pointer: str = "") -> None:
+        problems.append(f"[ERROR] {reason} [json-pointer:/view{pointer}]")
+
+    if not isinstance(view, dict):
+        problem("must be an object")
+        return problems
+    if "type" not in view:
+        problem("missing required field: type")
+    elif view["type"] != kind:
+        problem(f"must be {kind!r} for this method, not {view['type']!r}", "/type")
+    if kind == "modal" and "title" not in view:
+        problem("missing required field: title")
+    for key in ("title", "submit", "close"):
+        if key not in view:
+            continue
+        if kind != "modal" and key != "title":
+            problem(f"a {kind} view cannot have {key}", f"/{key}")
+        elif kind == "modal" and (found := _plain_text_problem(view[key], VIEW_TEXT_CHARS)):
+            problem(found[0], f"/{key}{found[1]}")
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        problem("missing required field: blocks" if blocks is None else "must be an array")
+        blocks = []
+    elif len(blocks) > MAX_VIEW_BLOCKS:
+        problem(f"no more than {MAX_VIEW_BLOCKS} items allowed", "/blocks")
+    block_ids: set[str] = set()
+    for index, block in enumerate(blocks):
+        if reason := _block_problem(block):
+            problem(reason, f"/blocks/{index}")
+            continue
+        if (block_id := block.get("block_id")) is not None:
+            if block_id in block_ids:
+                problem(f"duplicate block_id {block_id!r}", f"/blocks/{index}/block_id")
+            block_ids.add(block_id)
+    has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
+    if kind == "modal" and has_input and "submit" not in view:
+        problem("must provide a submit property when using input blocks")
+    for key, limit in (
+        ("private_metadata", PRIVATE_METADATA_CHARS),
+        ("callback_id", VIEW_ID_CHARS),
+        ("external_id", VIEW_ID_CHARS),
+    ):
+        value = view.get(key)
+        if value is not None and not isinstance(value, str):
+            problem("must be a string", f"/{key}")
+        elif value is not None and len(value) > limit:
+            problem(f"must be less than {limit + 1} characters", f"/{key}")
+    return problems
+
+
+def _plain_text_problem(text: Any, limit: int) -> tuple[str, str] | None:
+    """Why a view's title, submit or close is refused, and where in it; None if fine."""
+    if not isinstance(text, dict) or text.get("type") != "plain_text":
+        return "must be a plain_text text object", ""
+    value = text.get("text")
+    if not isinstance(value, str) or not value:
+        return "must be more than 0 characters", "/text"
+    if len(value) > limit:
+        return f"must be less than {limit + 1} characters", "/text"
+    return None
+
+
+def _block_problem(block: Any) -> str | None:
+    """Why slack-sdk's Block Kit models refuse ``block``; None when they take it."""
+    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+        return "a block must be an object with a type"
+    try:
+        parsed = Block.parse(block)
+        if parsed is None:
+            return f"unknown block type {block['type']!r}"
+        parsed.validate_json()
+        parsed.to_dict()  # validates the elements and texts inside, which validate_json skips
+    except Exception as error:  # slack-sdk raises TypeError and others on bad shapes too
+        return str(error) or type(error).__name__
+    return None
+
+
+def _name_blocks_and_elements(blocks: list[JSON]) -> None:
+    """Name what the app left unnamed, as Slack does: a ``block_id`` on every block, an
+    ``action_id`` on every interactive element (state values and actions are keyed by them).
+    """
+    taken = {block["block_id"] for block in blocks if block.get("block_id")}
+    for block in blocks:
+        if not block.get("block_id"):
+            block["block_id"] = _short_id(taken)
+        elements = [block.get("element"), block.get("accessory")]
+        if block.get("type") == "actions":
+            elements += block.get("elements") or []
+        for element in elements:
+            if isinstance(element, dict) and element.get("type") != "image":
+                element.setdefault("action_id", _short_id(set()))
+
+
+def _short_id(taken: set[str]) -> str:
+    """An id like the ones Slack makes up (``pkK7``), not in ``taken``; added to it."""
+    while (new := secrets.token_urlsafe(3)) in taken:
+        pass
+    taken.add(new)
+    return new
+
+
+def _new_hash(previous: str | None) -> str:
+    """A view hash like Slack's (``1569362015.55b5e41b``), never the one it replaces."""
+    while (new := f"{int(time.time())}.{secrets.token_hex(4)}") == previous:
+        pass
+    return new
+
+
+def _is_user_id(value: Any) -> bool:
+    """``U…`` (or an Enterprise Grid ``W…``) and upper-case letters and digits."""
+    return (
+        isinstance(value, str)
+        and len(value) > 1
+        and value[0] in "UW"
+        and value[1:].isalnum()
+        and value == value.upper()
+    )
+
+
+def _dm_id(user_id: str) -> str:
+    """The bot's DM with a user: ``D`` and the user id without its first letter, stable."""
+    return "D" + user_id[1:]
 
 
 def _channel_json(channel: Channel) -> JSON:

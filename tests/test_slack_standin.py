@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 import yaml
@@ -21,7 +24,23 @@ from slack_sdk.web import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookClient
 
-from tests.slack_standin import DEFAULT_SCOPE, SlackStandIn
+from tests.harness import (
+    APP_ID,
+    USER_ID,
+    BotProcess,
+    action_body,
+    bot_environment,
+    command_fields,
+    local_trigger_id,
+    message_action_body,
+    overflow_action_body,
+    shortcut_body,
+    view_action_body,
+    view_state,
+    view_submission_body,
+)
+from tests.limits import check_message as check_limits
+from tests.slack_standin import DEFAULT_SCOPE, TRIGGER_SECONDS, SlackStandIn
 
 TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-1-test"
@@ -711,3 +730,1215 @@ def test_tier3_limits_join_and_history_per_workspace_but_not_posts() -> None:
         assert excinfo.value.response.status_code == 429
         assert excinfo.value.response.headers["Retry-After"] == "1"
         assert all(client.chat_postMessage(channel="C1", text="hi")["ok"] for _ in range(5))
+
+
+# ----- trigger ids and views.open ------------------------------------------------------------
+
+
+def plain(text: str) -> dict[str, str]:
+    return {"type": "plain_text", "text": text}
+
+
+def modal(*blocks: dict, **fields: object) -> dict:
+    """A modal view as a bot sends it; `fields` add or replace the view's keys."""
+    return {"type": "modal", "title": plain("Save a quote"), "blocks": list(blocks), **fields}
+
+
+SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "Hello"}}
+QUOTE_INPUT = {
+    "type": "input",
+    "block_id": "quote",
+    "label": plain("Quote"),
+    "element": {"type": "plain_text_input", "action_id": "text"},
+}
+UNNAMED_INPUT = {"type": "input", "label": plain("Who?"), "element": {"type": "users_select"}}
+
+
+def invalid_arguments(excinfo: pytest.ExceptionInfo[SlackApiError]) -> list[str]:
+    """The messages of an `invalid_arguments` answer (AssertionError for any other answer)."""
+    assert slack_error(excinfo) == "invalid_arguments", excinfo.value.response.data
+    return excinfo.value.response["response_metadata"]["messages"]
+
+
+def test_a_trigger_id_looks_like_slacks_and_opens_exactly_one_modal(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    trigger = slack.trigger_id("U1", team="T1")
+    assert re.fullmatch(r"\d+\.\d+\.[0-9a-f]{32}", trigger), trigger
+    assert client.views_open(trigger_id=trigger, view=modal(SECTION))["ok"]
+    with pytest.raises(SlackApiError) as excinfo:
+        client.views_open(trigger_id=trigger, view=modal(SECTION))
+    assert slack_error(excinfo) == "exchanged_trigger_id"
+    assert len(slack.views()) == 1
+
+
+def test_views_open_refuses_unknown_expired_and_other_teams_triggers(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    assert TRIGGER_SECONDS == 3.0
+    expiring = slack.trigger_id("U1", ttl=0.05)
+    time.sleep(0.1)
+    other_team = slack.trigger_id("U1", team="T2")
+    for trigger, error in [
+        ("12345.98765.abcdef0123456789abcdef", "invalid_trigger_id"),
+        (local_trigger_id(), "invalid_trigger_id"),  # the harness's own, without a stand-in
+        (expiring, "expired_trigger_id"),
+        (other_team, "invalid_trigger_id"),
+    ]:
+        with pytest.raises(SlackApiError) as excinfo:
+            client.views_open(trigger_id=trigger, view=modal(SECTION))
+        assert slack_error(excinfo) == error, trigger
+    with pytest.raises(SlackApiError) as excinfo:
+        client.api_call("views.open", json={"view": modal(SECTION)})
+    assert invalid_arguments(excinfo) == ["[ERROR] missing required field: trigger_id"]
+    assert slack.views() == []
+
+
+def test_a_refused_view_leaves_its_trigger_unused(slack: SlackStandIn, client: WebClient) -> None:
+    trigger = slack.trigger_id()
+    with pytest.raises(SlackApiError):
+        client.views_open(trigger_id=trigger, view=modal(title=plain("x" * 25)))
+    assert client.views_open(trigger_id=trigger, view=modal(SECTION))["ok"]
+
+
+def test_views_open_answers_the_view_as_slack_holds_it_and_keeps_it(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    sent = modal(
+        SECTION, QUOTE_INPUT, submit=plain("Save"), callback_id="save", private_metadata="C1"
+    )
+    view = client.views_open(trigger_id=slack.trigger_id("U1", team="T1"), view=sent)["view"]
+
+    assert re.fullmatch(r"V[A-Z0-9]{10}", view["id"]), view["id"]
+    assert re.fullmatch(r"\d+\.[0-9a-f]{8}", view["hash"]), view["hash"]
+    assert {k: view[k] for k in sent if k != "blocks"} == {
+        k: v for k, v in sent.items() if k != "blocks"
+    }
+    assert {
+        k: view[k]
+        for k in ("team_id", "app_id", "bot_id", "root_view_id", "previous_view_id", "state")
+    } == {
+        "team_id": "T1",
+        "app_id": slack.app_id,
+        "bot_id": "BBOT",
+        "root_view_id": view["id"],
+        "previous_view_id": None,
+        "state": {"values": {}},
+    }
+    assert (view["external_id"], view["clear_on_close"], view["notify_on_close"]) == (
+        "",
+        False,
+        False,
+    )
+    section, quote = view["blocks"]
+    assert quote == QUOTE_INPUT  # named by the bot: kept as sent
+    assert section == {**SECTION, "block_id": section["block_id"]}  # Slack names every block
+    assert section["block_id"]
+    assert slack.views() == [view]
+    assert slack.view(view["id"]) == view
+    assert slack.view_user(view["id"]) == "U1"
+    slack.views()[0]["title"]["text"] = "changed"  # copies: the stand-in's view stays
+    assert slack.view(view["id"])["title"]["text"] == "Save a quote"
+    with pytest.raises(AssertionError, match="no view 'VNONE'"):
+        slack.view("VNONE")
+
+
+def test_views_open_names_unnamed_blocks_and_elements_and_defaults_the_ids(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    view = client.views_open(
+        trigger_id=slack.trigger_id(), view=modal(UNNAMED_INPUT, submit=plain("Go"))
+    )["view"]
+    [block] = view["blocks"]
+    assert block["block_id"] and block["element"]["action_id"]
+    assert (view["private_metadata"], view["callback_id"], view["external_id"]) == ("", "", "")
+    assert slack.view_user(view["id"]) is None  # a trigger issued for nobody in particular
+
+
+def test_a_view_may_come_as_a_json_string_in_a_form(slack: SlackStandIn, client: WebClient) -> None:
+    answer = client.api_call(
+        "views.open",
+        data={"trigger_id": slack.trigger_id(), "view": json.dumps(modal(SECTION))},
+    )
+    assert answer["view"]["title"] == plain("Save a quote")
+    with pytest.raises(SlackApiError) as excinfo:
+        client.api_call("views.open", data={"trigger_id": slack.trigger_id(), "view": "{nope"})
+    assert invalid_arguments(excinfo) == ["[ERROR] failed to parse view [json-pointer:/view]"]
+
+
+def test_a_view_at_every_limit_is_taken(slack: SlackStandIn, client: WebClient) -> None:
+    view = modal(
+        *[{"type": "divider"}] * 99,
+        QUOTE_INPUT,
+        title=plain("x" * 24),
+        submit=plain("y" * 24),
+        close=plain("z" * 24),
+        private_metadata="m" * 3000,
+        callback_id="c" * 255,
+    )
+    assert len(client.views_open(trigger_id=slack.trigger_id(), view=view)["view"]["blocks"]) == 100
+
+
+TOO_MANY_OPTIONS = {
+    "type": "input",
+    "label": plain("Zone"),
+    "element": {
+        "type": "static_select",
+        "action_id": "zone",
+        "options": [{"text": plain(str(i)), "value": str(i)} for i in range(101)],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("view", "message"),
+    [
+        pytest.param(
+            modal(SECTION, title=plain("x" * 25)),
+            "must be less than 25 characters [json-pointer:/view/title/text]",
+            id="title-25",
+        ),
+        pytest.param(
+            modal(SECTION, title=plain("")),
+            "must be more than 0 characters [json-pointer:/view/title/text]",
+            id="title-empty",
+        ),
+        pytest.param(
+            modal(SECTION, title={"type": "mrkdwn", "text": "*Hi*"}),
+            "must be a plain_text text object [json-pointer:/view/title]",
+            id="title-mrkdwn",
+        ),
+        pytest.param(
+            {"type": "modal", "blocks": []},
+            "missing required field: title [json-pointer:/view]",
+            id="no-title",
+        ),
+        pytest.param(
+            modal(SECTION, submit=plain("x" * 25)),
+            "must be less than 25 characters [json-pointer:/view/submit/text]",
+            id="submit-25",
+        ),
+        pytest.param(
+            modal(SECTION, close=plain("x" * 25)),
+            "must be less than 25 characters [json-pointer:/view/close/text]",
+            id="close-25",
+        ),
+        pytest.param(
+            modal(*[SECTION] * 101),
+            "no more than 100 items allowed [json-pointer:/view/blocks]",
+            id="101-blocks",
+        ),
+        pytest.param(
+            modal(SECTION, private_metadata="x" * 3001),
+            "must be less than 3001 characters [json-pointer:/view/private_metadata]",
+            id="metadata-3001",
+        ),
+        pytest.param(
+            modal(SECTION, callback_id="x" * 256),
+            "must be less than 256 characters [json-pointer:/view/callback_id]",
+            id="callback-256",
+        ),
+        pytest.param(
+            modal(QUOTE_INPUT),
+            "must provide a submit property when using input blocks [json-pointer:/view]",
+            id="input-without-submit",
+        ),
+        pytest.param(
+            {**modal(SECTION), "type": "home"},
+            "must be 'modal' for this method, not 'home' [json-pointer:/view/type]",
+            id="home-type",
+        ),
+        pytest.param(
+            modal({"type": "section"}),
+            "text or fields attribute must be specified [json-pointer:/view/blocks/0]",
+            id="section-without-text",
+        ),
+        pytest.param(
+            modal({"type": "teleporter"}),
+            "unknown block type 'teleporter' [json-pointer:/view/blocks/0]",
+            id="unknown-block",
+        ),
+        pytest.param(
+            modal(TOO_MANY_OPTIONS, submit=plain("Go")),
+            "options attribute cannot exceed 100 elements [json-pointer:/view/blocks/0]",
+            id="select-101-options",
+        ),
+        pytest.param(
+            modal({**SECTION, "block_id": "a"}, {**SECTION, "block_id": "a"}),
+            "duplicate block_id 'a' [json-pointer:/view/blocks/1/block_id]",
+            id="duplicate-block-id",
+        ),
+    ],
+)
+def test_views_open_refuses_what_slack_refuses_with_its_error_messages(
+    slack: SlackStandIn, client: WebClient, view: dict, message: str
+) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        client.views_open(trigger_id=slack.trigger_id(), view=view)
+    assert invalid_arguments(excinfo) == [f"[ERROR] {message}"]
+    assert slack.views() == []
+
+
+def test_an_external_id_names_one_view_per_team() -> None:
+    tokens = {TOKEN: "T1", "xoxb-two": "T2"}
+    with SlackStandIn(tokens=tokens) as slack:
+        one = WebClient(token=TOKEN, base_url=slack.api_url)
+        two = WebClient(token="xoxb-two", base_url=slack.api_url)
+        view = modal(SECTION, external_id="save-1")
+        assert (
+            one.views_open(trigger_id=slack.trigger_id(), view=view)["view"]["external_id"]
+            == "save-1"
+        )
+        with pytest.raises(SlackApiError) as excinfo:
+            one.views_open(trigger_id=slack.trigger_id(), view=view)
+        assert slack_error(excinfo) == "duplicate_external_id"
+        assert two.views_open(trigger_id=slack.trigger_id(), view=view)["ok"]
+
+
+def test_wait_for_view_returns_the_view_once_it_exists_or_lists_the_views(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    client.views_open(trigger_id=slack.trigger_id(), view=modal(SECTION, callback_id="first"))
+    timer = threading.Timer(
+        0.1,
+        lambda: client.views_open(
+            trigger_id=slack.trigger_id(), view=modal(SECTION, callback_id="later")
+        ),
+    )
+    timer.start()
+    try:
+        view = slack.wait_for_view(lambda v: v["callback_id"] == "later", timeout=5)
+    finally:
+        timer.join()
+    assert view["callback_id"] == "later"
+    with pytest.raises(AssertionError, match=r"no such view within 0.05s.*'first'.*'later'"):
+        slack.wait_for_view(lambda v: v["callback_id"] == "never", timeout=0.05)
+
+
+def test_reset_forgets_views_and_trigger_ids(slack: SlackStandIn, client: WebClient) -> None:
+    client.views_open(trigger_id=slack.trigger_id(), view=modal(SECTION))
+    unused = slack.trigger_id()
+    slack.reset()
+    assert slack.views() == []
+    with pytest.raises(SlackApiError) as excinfo:
+        client.views_open(trigger_id=unused, view=modal(SECTION))
+    assert slack_error(excinfo) == "invalid_trigger_id"
+
+
+# ----- views.update and views.publish --------------------------------------------------------
+
+
+def opened(slack: SlackStandIn, client: WebClient, view: dict, user: str = "U1") -> dict:
+    return client.views_open(trigger_id=slack.trigger_id(user), view=view)["view"]
+
+
+def test_views_update_replaces_the_view_keeping_its_id_root_and_owner(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    first = opened(slack, client, modal(SECTION, callback_id="save", external_id="e1"))
+    loading = modal(SECTION, title=plain("Saving…"), callback_id="save", private_metadata="m")
+    second = client.views_update(view_id=first["id"], hash=first["hash"], view=loading)["view"]
+    assert (second["id"], second["root_view_id"]) == (first["id"], first["id"])
+    assert second["hash"] != first["hash"]
+    assert (second["title"], second["private_metadata"]) == (plain("Saving…"), "m")
+    assert second["external_id"] == "e1"  # kept when the new view names none
+    third = client.views_update(external_id="e1", view=modal(SECTION, title=plain("Saved")))
+    assert third["view"]["id"] == first["id"]
+    assert third["view"]["hash"] not in (first["hash"], second["hash"])
+    assert slack.views() == [third["view"]]
+    assert slack.view_user(first["id"]) == "U1"
+
+
+def test_views_update_answers_not_found_hash_conflict_and_invalid_arguments(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    view = opened(slack, client, modal(SECTION))
+    client.views_update(view_id=view["id"], view=modal(SECTION, title=plain("Newer")))
+    for args, error in [
+        ({"view_id": "VNOSUCHVIEW"}, "not_found"),
+        ({"external_id": "nobody"}, "not_found"),
+        ({"view_id": view["id"], "hash": view["hash"]}, "hash_conflict"),  # stale by now
+    ]:
+        with pytest.raises(SlackApiError) as excinfo:
+            client.views_update(view=modal(SECTION), **args)
+        assert slack_error(excinfo) == error, args
+    with pytest.raises(SlackApiError) as excinfo:
+        client.views_update(view_id=view["id"], view=modal(SECTION, title=plain("x" * 25)))
+    assert invalid_arguments(excinfo) == [
+        "[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"
+    ]
+    with pytest.raises(SlackApiError) as excinfo:  # slack-sdk's views_update checks this itself
+        client.api_call("views.update", json={"view": modal(SECTION)})
+    assert invalid_arguments(excinfo) == ["[ERROR] either view_id or external_id is required"]
+    assert slack.view(view["id"])["title"] == plain("Newer")
+
+
+def test_views_update_cannot_reach_another_teams_view() -> None:
+    with SlackStandIn(tokens={TOKEN: "T1", "xoxb-two": "T2"}) as slack:
+        one = WebClient(token=TOKEN, base_url=slack.api_url)
+        view = opened(slack, one, modal(SECTION))
+        with pytest.raises(SlackApiError) as excinfo:
+            WebClient(token="xoxb-two", base_url=slack.api_url).views_update(
+                view_id=view["id"], view=modal(SECTION)
+            )
+        assert slack_error(excinfo) == "not_found"
+
+
+HOME = {"type": "home", "blocks": [SECTION]}
+
+
+def test_views_publish_keeps_one_home_tab_per_user_and_replaces_it(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    first = client.views_publish(user_id="U1", view=HOME)["view"]
+    assert first["type"] == "home" and first["team_id"] == "T1"
+    assert re.fullmatch(r"V[A-Z0-9]{10}", first["id"])
+    assert slack.home_view("U1") == first == slack.home_view("U1", team="T1")
+    assert slack.home_view("U1", team="T2") is None
+    assert slack.home_view("U2") is None
+    assert slack.view_user(first["id"]) == "U1"
+    newer = {"type": "home", "blocks": [{"type": "divider"}]}
+    second = client.views_publish(user_id="U1", view=newer, hash=first["hash"])["view"]
+    assert second["id"] == first["id"] and second["hash"] != first["hash"]
+    assert [b["type"] for b in slack.home_view("U1")["blocks"]] == ["divider"]
+    with pytest.raises(SlackApiError) as excinfo:
+        client.views_publish(user_id="U1", view=HOME, hash=first["hash"])
+    assert slack_error(excinfo) == "hash_conflict"
+    client.views_publish(user_id="U2", view=HOME)
+    assert slack.home_view("U2")["id"] != first["id"]
+
+
+@pytest.mark.parametrize(
+    ("view", "message"),
+    [
+        pytest.param(
+            {"type": "home", "blocks": [SECTION] * 101},
+            "no more than 100 items allowed [json-pointer:/view/blocks]",
+            id="101-blocks",
+        ),
+        pytest.param(
+            {"type": "home", "blocks": [{"type": "section"}]},
+            "text or fields attribute must be specified [json-pointer:/view/blocks/0]",
+            id="invalid-block",
+        ),
+        pytest.param(
+            modal(SECTION),
+            "must be 'home' for this method, not 'modal' [json-pointer:/view/type]",
+            id="modal-type",
+        ),
+        pytest.param(
+            {**HOME, "submit": plain("Go")},
+            "a home view cannot have submit [json-pointer:/view/submit]",
+            id="home-with-submit",
+        ),
+    ],
+)
+def test_views_publish_refuses_what_slack_refuses(
+    slack: SlackStandIn, client: WebClient, view: dict, message: str
+) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        client.views_publish(user_id="U1", view=view)
+    assert invalid_arguments(excinfo) == [f"[ERROR] {message}"]
+    assert slack.home_view("U1") is None
+
+
+def test_views_methods_need_no_scope_beyond_the_bot_token() -> None:
+    with SlackStandIn(tokens={TOKEN: "T1"}, scopes={TOKEN: "commands"}) as slack:
+        client = WebClient(token=TOKEN, base_url=slack.api_url)
+        view = opened(slack, client, modal(SECTION))
+        assert client.views_update(view_id=view["id"], view=modal(SECTION))["ok"]
+        assert client.views_publish(user_id="U1", view=HOME)["ok"]
+
+
+# ----- chat.getPermalink and people's messages -------------------------------------------------
+
+
+def test_permalinks_of_a_posted_message_a_persons_message_and_a_thread_reply(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel="C1", text="hi")
+    said = slack.add_message("C1", "To be.", user="U2", blocks=[SECTION])
+    reply = client.chat_postMessage(channel="C1", text="reply", thread_ts=said["ts"])
+    assert said == {
+        "type": "message",
+        "user": "U2",
+        "ts": said["ts"],
+        "text": "To be.",
+        "team": "T1",
+        "blocks": [SECTION],
+    }
+    for ts in (posted["ts"], said["ts"]):
+        answer = client.chat_getPermalink(channel="C1", message_ts=ts)
+        assert answer.data == {
+            "ok": True,
+            "channel": "C1",
+            "permalink": f"https://standin.slack.com/archives/C1/p{ts.replace('.', '')}",
+        }
+    link = client.chat_getPermalink(channel="C1", message_ts=reply["ts"])["permalink"]
+    assert link.endswith(f"/p{reply['ts'].replace('.', '')}?thread_ts={said['ts']}&cid=C1")
+
+
+def test_permalinks_need_a_conversation_the_bot_sees_and_a_message_in_it(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    slack.add_channel("G1", is_private=True, is_member=False)
+    slack.add_channel("G2", is_private=True, is_member=True)
+    slack.add_channel("D0BOB", is_member=True)
+    for channel in ("G1", "G2", "D0CAROL", "D0BOB", "CPUBLIC"):
+        slack.add_message(channel, "hi", user="U2", ts="1700000000.000100")
+    for channel, error in [("G1", "channel_not_found"), ("D0CAROL", "channel_not_found")]:
+        with pytest.raises(SlackApiError) as excinfo:
+            client.chat_getPermalink(channel=channel, message_ts="1700000000.000100")
+        assert slack_error(excinfo) == error, channel
+    for channel in ("G2", "D0BOB", "CPUBLIC"):  # CPUBLIC: unknown, so a public channel
+        assert client.chat_getPermalink(channel=channel, message_ts="1700000000.000100")["ok"]
+    for channel in ("CPUBLIC", "CEMPTY"):
+        with pytest.raises(SlackApiError) as excinfo:
+            client.chat_getPermalink(channel=channel, message_ts="1700000000.000999")
+        assert slack_error(excinfo) == "message_not_found", channel
+
+
+def test_added_messages_join_the_history_in_ts_order(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    slack.add_channel("C1", is_member=True)
+    client.chat_postMessage(channel="C1", text="bot")
+    slack.add_message("C1", "older", user="U2", ts="1000000000.000001")
+    newest = slack.add_message("C1", "newest", user="U2")
+    history = client.conversations_history(channel="C1")["messages"]
+    assert [m["text"] for m in history] == ["newest", "bot", "older"]
+    assert client.chat_postMessage(channel="C1", text="later")["ts"] > newest["ts"]
+    with pytest.raises(ValueError, match="already has a message"):
+        slack.add_message("C1", "again", user="U2", ts="1000000000.000001")
+
+
+# ----- DMs by user id ------------------------------------------------------------------------
+
+
+def test_posting_to_a_user_id_posts_in_the_bots_dm_with_them(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    first = client.chat_postMessage(channel="U0ALICE", text="one")  # a user it never heard of
+    second = client.chat_postMessage(channel="U0ALICE", text="two")
+    assert first["channel"] == second["channel"] == "D0ALICE"
+    assert [m["text"] for m in slack.dm_messages("U0ALICE")] == ["one", "two"]
+    dm = slack.channel("D0ALICE")
+    assert dm is not None and dm.is_member and not dm.is_private
+    history = client.conversations_history(channel="D0ALICE")["messages"]
+    assert [m["text"] for m in history] == ["two", "one"]
+    assert client.chat_getPermalink(channel="D0ALICE", message_ts=first["ts"])["ok"]
+    slack.add_user("U0BOB")
+    assert client.chat_postMessage(channel="U0BOB", text="hi")["channel"] == "D0BOB"
+    assert slack.dm_messages("U0CAROL") == []
+
+
+def test_a_deactivated_user_has_no_dm(slack: SlackStandIn, client: WebClient) -> None:
+    slack.add_user("U0GONE", deleted=True)
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel="U0GONE", text="hi")
+    assert slack_error(excinfo) == "channel_not_found"
+    assert slack.dm_messages("U0GONE") == []
+
+
+# ----- the harness's payload builders ----------------------------------------------------------
+
+
+def payload_of(body: str) -> dict:
+    """The JSON in a form-encoded interaction body, as bolt reads it."""
+    [payload] = parse_qs(body)["payload"]
+    return json.loads(payload)
+
+
+def option(text: str, value: str, **extra: object) -> dict:
+    return {"text": plain(text), "value": value, **extra}
+
+
+PEOPLE = [option("Ada", "ada"), option("Grace", "grace")]
+
+
+def input_block(block_id: str, element: dict, **extra: object) -> dict:
+    """An input whose element's action_id is its block_id with `_action` added."""
+    element = {**element, "action_id": f"{block_id}_action"}
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(block_id),
+        "element": element,
+        **extra,
+    }
+
+
+def state_of(values: dict, block_id: str) -> dict:
+    return values[block_id][f"{block_id}_action"]
+
+
+def test_payloads_carry_a_trigger_id_the_stand_in_never_issued_unless_given_one(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    issued = slack.trigger_id()
+    assert command_fields(response_url="r", trigger_id=issued)["trigger_id"] == issued
+    message = {"type": "message", "ts": "1.2", "text": "t", "user": "U2"}
+    assert (
+        payload_of(message_action_body(message, response_url="r", trigger_id=issued))["trigger_id"]
+        == issued
+    )
+    local = [
+        command_fields(response_url="r")["trigger_id"],
+        payload_of(shortcut_body("menu"))["trigger_id"],
+        payload_of(message_action_body(message, response_url="r"))["trigger_id"],
+    ]
+    assert len(set(local)) == 3
+    for trigger in local:
+        with pytest.raises(SlackApiError) as excinfo:
+            client.views_open(trigger_id=trigger, view=modal(SECTION))
+        assert slack_error(excinfo) == "invalid_trigger_id"
+
+
+def test_message_action_body_is_slacks_message_action_payload(slack: SlackStandIn) -> None:
+    said = slack.add_message("C1", "To be.", user="U2")
+    payload = payload_of(
+        message_action_body(
+            said, response_url="https://r", channel_id="D0ALICE", channel_name="directmessage"
+        )
+    )
+    assert payload == {
+        "type": "message_action",
+        "token": "legacy-verification-token",
+        "action_ts": payload["action_ts"],
+        "team": {"id": "T1", "domain": "standin"},
+        "user": {"id": "U0ALICE", "username": "alice", "name": "alice", "team_id": "T1"},
+        "channel": {"id": "D0ALICE", "name": "directmessage"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": "save_quote",
+        "trigger_id": payload["trigger_id"],
+        "response_url": "https://r",
+        "message_ts": said["ts"],
+        "message": said,
+    }
+
+
+def test_shortcut_body_is_slacks_global_shortcut_payload() -> None:
+    payload = payload_of(shortcut_body("menu", user_id="U2", team_id="T2", trigger_id="1.2.3"))
+    assert payload == {
+        "type": "shortcut",
+        "token": "legacy-verification-token",
+        "action_ts": payload["action_ts"],
+        "team": {"id": "T2", "domain": "standin"},
+        "user": {"id": "U2", "username": "u2", "name": "u2", "team_id": "T2"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": "menu",
+        "trigger_id": "1.2.3",
+    }
+
+
+EVERY_INPUT = modal(
+    input_block("quote", {"type": "plain_text_input", "multiline": True}),
+    input_block("link", {"type": "url_text_input"}),
+    input_block("speaker", {"type": "static_select", "options": PEOPLE}),
+    input_block(
+        "grouped",
+        {
+            "type": "static_select",
+            "option_groups": [{"label": plain("People"), "options": PEOPLE}],
+        },
+    ),
+    input_block("lookup", {"type": "external_select"}),
+    input_block("time", {"type": "timepicker"}),
+    input_block("who", {"type": "users_select"}),
+    input_block("where", {"type": "conversations_select"}),
+    input_block("chan", {"type": "channels_select"}),
+    input_block("topics", {"type": "multi_static_select", "options": PEOPLE}),
+    input_block("more", {"type": "multi_external_select"}),
+    input_block(
+        "flags",
+        {
+            "type": "checkboxes",
+            "options": [
+                {
+                    "text": {"type": "mrkdwn", "text": "*Pin*"},
+                    "value": "pin",
+                    "description": {"type": "mrkdwn", "text": "Keep it on top"},
+                },
+                option("Share", "share"),
+            ],
+        },
+    ),
+    input_block("people", {"type": "multi_users_select"}),
+    input_block("note", {"type": "plain_text_input"}, optional=True),
+    submit=plain("Save"),
+    callback_id="save",
+)
+
+
+def test_view_state_holds_what_slack_submits_for_each_element_type(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    view = opened(slack, client, EVERY_INPUT)
+    answers = {
+        "quote": "To be.",
+        "link": "https://example.com",
+        "speaker": "grace",
+        "grouped": "ada",
+        "lookup": "q-1",
+        "time": "09:30",
+        "who": "U2",
+        "where": "C1",
+        "chan": "C2",
+        "topics": ["ada", "grace"],
+        "more": ["x"],
+        "flags": ["pin"],
+        "people": ["U1", "U2"],
+        "note": None,
+    }
+    values = view_state(view, answers)
+    assert set(values) == set(answers)
+    emoji = {"emoji": True}
+    expected = {
+        "quote": {"type": "plain_text_input", "value": "To be."},
+        "link": {"type": "url_text_input", "value": "https://example.com"},
+        "speaker": {
+            "type": "static_select",
+            "selected_option": {"text": {**plain("Grace"), **emoji}, "value": "grace"},
+        },
+        "grouped": {
+            "type": "static_select",
+            "selected_option": {"text": {**plain("Ada"), **emoji}, "value": "ada"},
+        },
+        "lookup": {
+            "type": "external_select",
+            "selected_option": {"text": {**plain("q-1"), **emoji}, "value": "q-1"},
+        },
+        "time": {"type": "timepicker", "selected_time": "09:30"},
+        "who": {"type": "users_select", "selected_user": "U2"},
+        "where": {"type": "conversations_select", "selected_conversation": "C1"},
+        "chan": {"type": "channels_select", "selected_channel": "C2"},
+        "topics": {
+            "type": "multi_static_select",
+            "selected_options": [
+                {"text": {**plain("Ada"), **emoji}, "value": "ada"},
+                {"text": {**plain("Grace"), **emoji}, "value": "grace"},
+            ],
+        },
+        "more": {
+            "type": "multi_external_select",
+            "selected_options": [{"text": {**plain("x"), **emoji}, "value": "x"}],
+        },
+        "flags": {
+            "type": "checkboxes",
+            "selected_options": [
+                {
+                    "text": {"verbatim": False, "type": "mrkdwn", "text": "*Pin*"},
+                    "value": "pin",
+                    "description": {"verbatim": False, "type": "mrkdwn", "text": "Keep it on top"},
+                }
+            ],
+        },
+        "people": {"type": "multi_users_select", "selected_users": ["U1", "U2"]},
+        "note": {"type": "plain_text_input", "value": None},
+    }
+    assert {block_id: state_of(values, block_id) for block_id in values} == expected
+
+
+def test_inputs_left_alone_submit_their_initial_values_or_nothing() -> None:
+    view = modal(
+        input_block("quote", {"type": "plain_text_input", "initial_value": "Hi"}),
+        input_block(
+            "speaker", {"type": "static_select", "options": PEOPLE, "initial_option": PEOPLE[1]}
+        ),
+        input_block(
+            "topics", {"type": "multi_static_select", "options": PEOPLE, "initial_options": PEOPLE}
+        ),
+        input_block("flags", {"type": "checkboxes", "options": PEOPLE}, optional=True),
+        input_block("time", {"type": "timepicker", "initial_time": "08:00"}),
+        input_block("who", {"type": "users_select", "initial_user": "U3"}),
+        input_block("lookup", {"type": "static_select", "options": PEOPLE}, optional=True),
+        input_block("cleared", {"type": "plain_text_input", "initial_value": "x"}, optional=True),
+        submit=plain("Save"),
+    )
+    values = view_state(view, {"cleared": ""})
+    assert state_of(values, "quote") == {"type": "plain_text_input", "value": "Hi"}
+    assert state_of(values, "speaker")["selected_option"]["value"] == "grace"
+    assert [o["value"] for o in state_of(values, "topics")["selected_options"]] == ["ada", "grace"]
+    assert state_of(values, "flags") == {"type": "checkboxes", "selected_options": []}
+    assert state_of(values, "time")["selected_time"] == "08:00"
+    assert state_of(values, "who")["selected_user"] == "U3"
+    assert state_of(values, "lookup") == {"type": "static_select", "selected_option": None}
+    assert state_of(values, "cleared") == {"type": "plain_text_input", "value": None}
+
+
+@pytest.mark.parametrize(
+    ("answers", "complaint"),
+    [
+        ({"speaker": "linus"}, "has no option 'linus'; its options: ['ada', 'grace']"),
+        ({"topics": ["ada", "linus"]}, "has no option 'linus'"),
+        ({"nowhere": "x"}, "no input blocks ['nowhere'] in the view"),
+        ({"speaker": None}, "is required: Slack does not submit the modal with it empty"),
+        ({"quote": "x" * 11}, "11 characters, Slack takes 2 to 10 here"),
+        ({"quote": "x"}, "1 characters, Slack takes 2 to 10 here"),
+        ({"topics": "ada"}, "answer with a list of str"),
+    ],
+)
+def test_view_state_refuses_answers_no_user_could_give(answers: dict, complaint: str) -> None:
+    view = modal(
+        input_block("quote", {"type": "plain_text_input", "min_length": 2, "max_length": 10}),
+        input_block("speaker", {"type": "static_select", "options": PEOPLE}),
+        input_block("topics", {"type": "multi_static_select", "options": PEOPLE}, optional=True),
+        submit=plain("Save"),
+    )
+    with pytest.raises(AssertionError, match=re.escape(complaint)):
+        view_state(view, {"quote": "fine", "speaker": "ada", **answers})
+
+
+def test_view_submission_body_is_slacks_view_submission_payload(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    channel_pick = input_block(
+        "post_in", {"type": "conversations_select", "response_url_enabled": True}
+    )
+    sent = modal(
+        QUOTE_INPUT,
+        channel_pick,
+        submit=plain("Save"),
+        callback_id="save",
+        private_metadata="C1|1.2",
+    )
+    view = opened(slack, client, sent)
+    answers = {"quote": "To be.", "post_in": "C9"}
+    payload = payload_of(view_submission_body(view, answers, response_url="https://r"))
+    assert payload == {
+        "type": "view_submission",
+        "team": {"id": "T1", "domain": "standin"},
+        "user": {"id": "U0ALICE", "username": "alice", "name": "alice", "team_id": "T1"},
+        "api_app_id": APP_ID,
+        "token": "legacy-verification-token",
+        "trigger_id": payload["trigger_id"],
+        "view": {**view, "state": {"values": view_state(view, answers)}},
+        "response_urls": [
+            {
+                "block_id": "post_in",
+                "action_id": "post_in_action",
+                "channel_id": "C9",
+                "response_url": "https://r",
+            }
+        ],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+    assert payload["view"]["state"]["values"]["quote"]["text"]["value"] == "To be."
+    assert (payload["view"]["callback_id"], payload["view"]["private_metadata"]) == (
+        "save",
+        "C1|1.2",
+    )
+    assert payload["view"]["hash"] == view["hash"]
+    without_url = payload_of(view_submission_body(view, answers))
+    assert without_url["response_urls"] == []
+
+
+MENU = {
+    "type": "overflow",
+    "action_id": "more",
+    "options": [option("Share", "share"), option("Delete", "delete")],
+}
+WITH_MENUS = {
+    "text": "a quote",
+    "blocks": [
+        {**SECTION, "block_id": "quote", "accessory": MENU},
+        {
+            "type": "actions",
+            "block_id": "buttons",
+            "elements": [{**MENU, "action_id": "actions_menu"}],
+        },
+    ],
+}
+
+
+def test_overflow_action_body_is_a_block_actions_choice_of_an_existing_option() -> None:
+    payload = payload_of(
+        overflow_action_body(
+            WITH_MENUS, "more", "delete", response_url="https://r", message_ts="1.2"
+        )
+    )
+    assert payload["type"] == "block_actions"
+    assert payload["actions"] == [
+        {
+            "type": "overflow",
+            "action_id": "more",
+            "block_id": "quote",
+            "selected_option": {"text": {**plain("Delete"), "emoji": True}, "value": "delete"},
+            "action_ts": payload["actions"][0]["action_ts"],
+        }
+    ]
+    assert payload["container"] == {
+        "type": "message",
+        "message_ts": "1.2",
+        "channel_id": "C0GENERAL",
+        "is_ephemeral": True,
+    }
+    assert (payload["response_url"], payload["channel"]["id"]) == ("https://r", "C0GENERAL")
+    assert "message" not in payload  # ephemeral, as action_body
+    in_actions = payload_of(
+        overflow_action_body(WITH_MENUS, "actions_menu", "share", response_url="r", ephemeral=False)
+    )
+    assert in_actions["actions"][0]["block_id"] == "buttons"
+    assert in_actions["message"]["blocks"] == WITH_MENUS["blocks"]
+    with pytest.raises(
+        AssertionError, match=r"has no option 'pin'; its options: \['share', 'delete'\]"
+    ):
+        overflow_action_body(WITH_MENUS, "more", "pin", response_url="r")
+    with pytest.raises(AssertionError, match="no overflow 'gone'"):
+        overflow_action_body(WITH_MENUS, "gone", "share", response_url="r")
+
+
+def test_action_body_finds_a_button_in_a_section_accessory_too() -> None:
+    button = {"type": "button", "action_id": "go", "text": plain("Go"), "value": "v"}
+    message = {"text": "t", "blocks": [{**SECTION, "block_id": "b1", "accessory": button}]}
+    payload = payload_of(action_body(message, "go", response_url="r"))
+    assert (payload["actions"][0]["block_id"], payload["actions"][0]["value"]) == ("b1", "v")
+
+
+def test_view_action_body_is_a_click_in_a_view_without_response_url(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    refresh = {"type": "button", "action_id": "refresh", "text": plain("Refresh")}
+    view = opened(
+        slack,
+        client,
+        modal(QUOTE_INPUT, {"type": "actions", "elements": [refresh]}, submit=plain("Save")),
+    )
+    payload = payload_of(view_action_body(view, "refresh", answers={"quote": "typed so far"}))
+    assert payload["type"] == "block_actions"
+    assert payload["container"] == {"type": "view", "view_id": view["id"]}
+    assert payload["view"] == {
+        **view,
+        "state": {"values": view_state(view, {"quote": "typed so far"})},
+    }
+    assert payload["actions"][0]["action_id"] == "refresh"
+    assert payload["actions"][0]["block_id"] == view["blocks"][1]["block_id"]
+    assert not {"response_url", "channel", "message"} & set(payload)
+
+
+# ----- the harness's BotProcess against a real bolt app ---------------------------------------
+
+# A small bolt app in HTTP mode, wired to the stand-in by bot_environment(): the payloads the
+# harness builds must reach the right listeners, and their trigger ids must open modals.
+BOLT_APP = """
+import json
+import os
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from slack_bolt import App, BoltRequest
+from slack_sdk import WebClient
+
+client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
+app = App(
+    client=client,
+    signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+    token_verification_enabled=False,
+)
+WHO = {
+    "type": "input",
+    "block_id": "who",
+    "label": {"type": "plain_text", "text": "Who said it?"},
+    "element": {"type": "plain_text_input", "action_id": "who"},
+}
+REFRESH = {
+    "type": "actions",
+    "elements": [
+        {"type": "button", "action_id": "refresh", "text": {"type": "plain_text", "text": "Go"}}
+    ],
+}
+
+
+def modal(callback_id, title, blocks, **extra):
+    title = {"type": "plain_text", "text": title}
+    return {"type": "modal", "callback_id": callback_id, "title": title, "blocks": blocks, **extra}
+
+
+@app.shortcut("save_quote")
+def save_quote(ack, shortcut, client):
+    ack()
+    where = {
+        "channel": shortcut["channel"],
+        "ts": shortcut["message_ts"],
+        "text": shortcut["message"]["text"],
+    }
+    view = modal(
+        "save",
+        "Save a quote",
+        [WHO],
+        submit={"type": "plain_text", "text": "Save"},
+        private_metadata=json.dumps(where),
+    )
+    client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+
+
+@app.view("save")
+def saved(ack, view, body, client):
+    who = view["state"]["values"]["who"]["who"]["value"]
+    if who == "nobody":
+        ack(response_action="errors", errors={"who": "Somebody said it."})
+        return
+    ack()
+    where = json.loads(view["private_metadata"])
+    link = client.chat_getPermalink(channel=where["channel"]["id"], message_ts=where["ts"])
+    client.chat_postMessage(channel=body["user"]["id"], text=f"{who}: {link['permalink']}")
+
+
+@app.shortcut("menu")
+def menu(ack, shortcut, client):
+    ack()
+    client.views_open(trigger_id=shortcut["trigger_id"], view=modal("menu", "Menu", [REFRESH]))
+
+
+@app.action("refresh")
+def refresh(ack, body, client):
+    ack()
+    view = body["view"]
+    new = modal("menu", "Refreshed", [REFRESH])
+    client.views_update(view_id=view["id"], hash=view["hash"], view=new)
+
+
+@app.action("more")
+def more(ack, body, respond):
+    ack()
+    respond(text="chose " + body["actions"][0]["selected_option"]["value"])
+
+
+@app.command("/quote")
+def command(ack, command, client):
+    ack()
+    view = modal("from_command", "Quote", [REFRESH])
+    client.views_open(trigger_id=command["trigger_id"], view=view)
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path == "/healthz" else 404)
+        self.end_headers()
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        response = app.dispatch(BoltRequest(body=body, headers=headers))
+        self.send_response(response.status)
+        for name, values in response.headers.items():
+            for value in values:
+                self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(response.body.encode())
+
+
+ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+"""
+
+
+@pytest.fixture
+def bolt_bot(tmp_path: Path, slack: SlackStandIn) -> Iterator[BotProcess]:
+    script = tmp_path / "bolt_app.py"
+    script.write_text(BOLT_APP, encoding="utf-8")
+    env = bot_environment(tmp_path, slack)
+    with BotProcess(
+        env, cwd=tmp_path, slack=slack, command=[sys.executable, str(script)]
+    ) as process:
+        yield process
+
+
+def test_a_message_shortcut_opens_a_modal_whose_submission_reaches_the_bot(
+    slack: SlackStandIn, bolt_bot: BotProcess
+) -> None:
+    said = slack.add_message("C1", "To be.", user="U2")
+    assert bolt_bot.shortcut_on(said, channel_id="C1") == (200, ""), bolt_bot.log()
+    view = slack.wait_for_view(lambda v: v["callback_id"] == "save")
+    assert slack.view_user(view["id"]) == USER_ID  # the trigger was the clicker's
+    where = json.loads(view["private_metadata"])
+    assert where == {"channel": {"id": "C1", "name": "c1"}, "ts": said["ts"], "text": "To be."}
+
+    refused = bolt_bot.submit(view, {"who": "nobody"})
+    assert refused == (200, {"response_action": "errors", "errors": {"who": "Somebody said it."}})
+    assert bolt_bot.submit(view, {"who": "Hamlet"}) == (200, "")
+    slack.wait_for(lambda calls: any(c.method == "chat.postMessage" for c in calls))
+    [dm] = slack.dm_messages(USER_ID)
+    assert (
+        dm["text"]
+        == f"Hamlet: https://standin.slack.com/archives/C1/p{said['ts'].replace('.', '')}"
+    )
+
+
+def test_shortcut_on_names_dms_and_private_channels_as_slack_does(
+    slack: SlackStandIn, bolt_bot: BotProcess
+) -> None:
+    slack.add_channel("G1", name="secret", is_private=True, is_member=True)
+    for channel, name in [("D0ALICE", "directmessage"), ("G1", "privategroup")]:
+        said = slack.add_message(channel, "hi", user="U2")
+        assert bolt_bot.shortcut_on(said, channel_id=channel)[0] == 200
+        view = slack.wait_for_view(
+            lambda v, ts=said["ts"]: json.loads(v["private_metadata"] or "{}").get("ts") == ts
+        )
+        assert json.loads(view["private_metadata"])["channel"] == {"id": channel, "name": name}
+
+
+def test_a_global_shortcut_and_a_click_in_its_modal_open_and_update_it(
+    slack: SlackStandIn, bolt_bot: BotProcess
+) -> None:
+    assert bolt_bot.global_shortcut("menu", user_id="U2")[0] == 200
+    view = slack.wait_for_view(lambda v: v["callback_id"] == "menu")
+    assert slack.view_user(view["id"]) == "U2"
+    assert bolt_bot.click_in_view(view, "refresh") == (200, "")
+    updated = slack.wait_for_view(lambda v: v["title"]["text"] == "Refreshed")
+    assert (updated["id"], updated["root_view_id"]) == (view["id"], view["id"])
+    assert updated["hash"] != view["hash"]
+
+
+def test_commands_and_overflow_choices_reach_the_bot_with_usable_trigger_ids(
+    slack: SlackStandIn, bolt_bot: BotProcess
+) -> None:
+    assert bolt_bot.command("")[0] == 200
+    slack.wait_for_view(lambda v: v["callback_id"] == "from_command")
+    assert bolt_bot.choose(WITH_MENUS, "more", "share")[0] == 200
+    [call] = slack.wait_for(lambda calls: any(c.method == "response_url" for c in calls)) and [
+        c for c in slack.calls if c.method == "response_url"
+    ]
+    assert call.args["text"] == "chose share"
+    assert all(c.status == 200 for c in slack.calls), slack.dump_calls()
+
+
+# ----- tests/limits.py on views -----------------------------------------------------------------
+
+
+def limit_broken(view: dict, kind: str = "modal") -> str:
+    """The message of limits.check_message's AssertionError for `view`."""
+    with pytest.raises(AssertionError) as excinfo:
+        check_limits(view, kind)
+    return str(excinfo.value)
+
+
+def select(count: int, text: str = "x", value: str = "v") -> dict:
+    options = [option(f"{text}{i}", f"{value}{i}") for i in range(count)]
+    return input_block("pick", {"type": "static_select", "options": options})
+
+
+def overflow(count: int, value: str = "v") -> dict:
+    menu = {
+        "type": "overflow",
+        "action_id": "m",
+        "options": [option("o", f"{value}{i}") for i in range(count)],
+    }
+    return {**SECTION, "accessory": menu}
+
+
+def test_the_limits_checker_takes_the_views_the_stand_in_takes(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    check_limits(opened(slack, client, EVERY_INPUT), "modal")
+    # At each limit: options 75 / 150 characters (with their index), 100 of them, 5 in a menu.
+    at_limits = modal(select(100, "x" * 73, "v" * 148), overflow(5, "v" * 149), submit=plain("Go"))
+    check_limits(at_limits, "modal")
+    assert client.views_open(trigger_id=slack.trigger_id(), view=at_limits)["ok"]
+    check_limits(modal(overflow(2)), "modal")
+    check_limits({"type": "home", "blocks": [SECTION]}, "home")
+    text_input = {"type": "plain_text_input", "max_length": 3000, "initial_value": "x" * 3000}
+    check_limits(modal(input_block("q", text_input), submit=plain("Go")), "modal")
+
+
+@pytest.mark.parametrize(
+    ("view", "complaint"),
+    [
+        pytest.param(
+            {**modal(SECTION), "type": "home"},
+            "view type is 'home': a modal view is 'modal'",
+            id="type",
+        ),
+        pytest.param(
+            modal(SECTION, title=plain("x" * 25)),
+            "modal title is 25 characters: Slack takes at most 24",
+            id="title-25",
+        ),
+        pytest.param(
+            modal(SECTION, title={"type": "mrkdwn", "text": "Hi"}),
+            "modal title must be plain_text",
+            id="title-mrkdwn",
+        ),
+        pytest.param(
+            modal(SECTION, private_metadata="x" * 3001),
+            "private_metadata is 3,001 characters: at most 3,000",
+            id="metadata-3001",
+        ),
+        pytest.param(
+            modal(QUOTE_INPUT),
+            "a modal with input blocks needs a submit button",
+            id="input-without-submit",
+        ),
+        pytest.param(
+            modal({**QUOTE_INPUT, "label": plain("x" * 2001)}, submit=plain("Go")),
+            "input label is 2,001 characters: Slack takes at most 2,000",
+            id="label-2001",
+        ),
+        pytest.param(
+            modal({**QUOTE_INPUT, "hint": plain("x" * 2001)}, submit=plain("Go")),
+            "input hint is 2,001 characters: Slack takes at most 2,000",
+            id="hint-2001",
+        ),
+        pytest.param(
+            modal(
+                input_block("q", {"type": "plain_text_input", "max_length": 3001}),
+                submit=plain("Go"),
+            ),
+            "plain_text_input max_length 3,001, Slack takes at most 3,000",
+            id="max-length-3001",
+        ),
+        pytest.param(
+            modal(
+                input_block(
+                    "q", {"type": "plain_text_input", "max_length": 5, "initial_value": "x" * 6}
+                ),
+                submit=plain("Go"),
+            ),
+            "initial_value (max_length) is 6 characters: Slack takes at most 5",
+            id="initial-value-too-long",
+        ),
+        pytest.param(
+            modal(
+                input_block("q", {"type": "plain_text_input", "initial_value": "x" * 3001}),
+                submit=plain("Go"),
+            ),
+            "initial_value (max_length) is 3,001 characters: Slack takes at most 3,000",
+            id="initial-value-3001",
+        ),
+        pytest.param(
+            modal(select(101), submit=plain("Go")),
+            "101 select options, Slack takes at most 100",
+            id="select-101-options",
+        ),
+        pytest.param(
+            modal(select(1, text="x" * 75), submit=plain("Go")),
+            "select option text is 76 characters: Slack takes at most 75",
+            id="option-text-76",
+        ),
+        pytest.param(
+            modal(select(1, value="v" * 150), submit=plain("Go")),
+            "select option value is 151 characters: Slack takes at most 150",
+            id="option-value-151",
+        ),
+        pytest.param(modal(overflow(1)), "1 overflow options, Slack takes 2 to 5", id="overflow-1"),
+        pytest.param(modal(overflow(6)), "6 overflow options, Slack takes 2 to 5", id="overflow-6"),
+        pytest.param(
+            modal(overflow(2, value="v" * 150)),
+            "overflow option value is 151 characters: Slack takes at most 150",
+            id="overflow-value-151",
+        ),
+    ],
+)
+def test_the_limits_checker_names_each_view_limit_it_enforces(view: dict, complaint: str) -> None:
+    assert complaint in limit_broken(view)
+
+
+def test_the_limits_checker_checks_option_groups_and_menus_in_messages_too() -> None:
+    groups = [{"label": plain("g"), "options": [option("o", "v")]}] * 101
+    grouped = input_block("pick", {"type": "static_select", "option_groups": groups})
+    assert "101 select option_groups, Slack takes at most 100" in limit_broken(
+        modal(grouped, submit=plain("Go"))
+    )
+    message = {"text": "hi", "blocks": [overflow(6)]}
+    assert "6 overflow options, Slack takes 2 to 5" in limit_broken(message, "message")

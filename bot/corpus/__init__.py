@@ -5,7 +5,7 @@ Pure Python with no Slack in it, so it can be used and tested alone.
 
 from bot.corpus.collection import Corpus, Lookup, topic_key
 from bot.corpus.load import CorpusError, LoadResult, load_corpus, quote_files, shipped_corpus
-from bot.corpus.model import Page, Problem, Quote, Topic, quote_id
+from bot.corpus.model import Page, Problem, Quote, Span, Topic, legacy_id, quote_id
 from bot.corpus.parse import parse_page
 
 __all__ = [
@@ -16,7 +16,9 @@ __all__ = [
     "Page",
     "Problem",
     "Quote",
+    "Span",
     "Topic",
+    "legacy_id",
     "load_corpus",
     "parse_page",
     "quote_files",

@@ -1,4 +1,10 @@
-"""The in-memory corpus: every quote, its topics, and lookups by topic and by words."""
+"""The in-memory corpus: every quote, its topics, and lookups by topic and by words.
+
+The corpus changes in place (`add`, `replace`, `remove`), so a quote saved in Slack is
+found at once, without building an index of 100,000 quotes again. Each quote has a
+slot, a number given once in the order quotes arrive: the corpus's order, the rowid
+of the full-text index, and what topics and speakers list.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,18 @@ import functools
 import itertools
 import random
 import re
+import threading
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.corpus.groups import Groups
 from bot.corpus.model import Quote, Topic
 from bot.corpus.names import NameIndex
 from bot.corpus.search import SearchIndex
+from bot.ids import normalize
 
 # A bare `quote` tag marks a page as a quote page; it says nothing about the topic.
 _NOT_TOPICS = frozenset({"quote", "quotes"})
@@ -45,6 +55,27 @@ def _singular(word: str) -> str:
     return word
 
 
+def _topics_of(quote: Quote) -> dict[str, str]:
+    """The quote's topic keys, each with the first name the quote gives it."""
+    return _topics_named(quote.topic, quote.tags)
+
+
+@functools.lru_cache(maxsize=4096)  # the quotes under one heading of a page share them
+def _topics_named(topic: str | None, tags: tuple[str, ...]) -> dict[str, str]:
+    names = [topic] if topic else []
+    names += [tag for tag in tags if tag.casefold() not in _NOT_TOPICS]
+    found: dict[str, str] = {}
+    for name in names:
+        if key := topic_key(name):
+            found.setdefault(key, name)
+    return found  # shared between calls: never changed
+
+
+def _speaker_of(quote: Quote) -> dict[str, str]:
+    key = speaker_key(quote.speaker) if quote.speaker else ""
+    return {key: quote.speaker} if key and quote.speaker else {}
+
+
 @dataclass(frozen=True, slots=True)
 class Lookup:
     """The answer to a lookup: ranked quotes, and how they were found."""
@@ -59,97 +90,243 @@ class Lookup:
 
 
 class Corpus:
-    """An immutable collection of quotes, searchable by topic and by words."""
+    """A collection of quotes, searchable by topic, speaker and words, changed in place.
 
-    def __init__(self, quotes: Sequence[Quote]) -> None:
-        self._quotes = tuple(quotes)
-        self._by_id = {quote.id: quote for quote in self._quotes}
-        self._topics: dict[str, list[int]] = {}  # topic key -> quote positions
-        self._topic_names: dict[str, str] = {}  # topic key -> name as first written
-        for position, quote in enumerate(self._quotes):
-            names = [quote.topic] if quote.topic else []
-            names += [tag for tag in quote.tags if tag.casefold() not in _NOT_TOPICS]
-            for name in names:
-                key = topic_key(name)
-                if not key:
-                    continue
-                self._topic_names.setdefault(key, name)
-                positions = self._topics.setdefault(key, [])
-                if not positions or positions[-1] != position:
-                    positions.append(position)
-        self._index = SearchIndex(self._quotes)
-        self._sorted_topics: tuple[Topic, ...] | None = None
-        self._speakers: dict[str, list[int]] = {}  # speaker key -> quote positions
-        self._speaker_names: dict[str, str] = {}  # speaker key -> name as first written
-        for position, quote in enumerate(self._quotes):
-            if quote.speaker and (key := speaker_key(quote.speaker)):
-                self._speaker_names.setdefault(key, quote.speaker)
-                self._speakers.setdefault(key, []).append(position)
-        # Built here, off the event loop (a reload builds the corpus in a thread).
-        self._topic_index = NameIndex(self._topics)
-        self._speaker_index = NameIndex(self._speakers)
-        self._speaker_words = NameIndex(part for key in self._speakers for part in key.split())
+    Readers on the event loop and in worker threads may run while a change is applied:
+    every read and every change holds the corpus's lock for the short time it takes
+    (a lookup asks the index, it never copies the quotes), so a read sees the corpus
+    before a change or after it, never half of one. `quotes` is a tuple made once per
+    change, when first asked for.
+    """
+
+    def __init__(self, quotes: Iterable[Quote]) -> None:
+        """Raises ValueError if two quotes have the same ID."""
+        quotes = tuple(quotes)
+        self._lock = threading.RLock()
+        self._slots: dict[int, Quote] = {}  # slot -> quote, slots ascending (corpus order)
+        self._by_id: dict[str, int] = {}  # ID as `ids.normalize` writes it -> slot
+        self._by_alias: dict[str, int] = {}  # alias -> slot of the first quote with it
+        self._alias_more: dict[str, list[int]] = {}  # alias -> the others' slots (rare)
+        self._topics = Groups()
+        self._speakers = Groups()
+        self._word_counts: Counter[str] = Counter()  # word of a speaker key -> keys with it
+        self._speaker_words = NameIndex(())
         # Every word of every name, sorted: the names with a word starting so, by bisect.
-        self._name_words = sorted((part, key) for key in self._speakers for part in key.split())
+        self._name_words: list[tuple[str, str]] = []
+        self._bulk = True  # loading: words are sorted once at the end
+        self._slots = dict(enumerate(quotes))
+        topic_slots = self._topics.slots
+        for slot, quote in enumerate(quotes):  # `_take`, made quicker for 100,000 quotes
+            if (key := normalize(quote.id)) in self._by_id:
+                raise ValueError(f"two quotes with the ID {key}")
+            self._by_id[key] = slot
+            if quote.alias and self._by_alias.setdefault(quote.alias.lower(), slot) != slot:
+                self._note_alias(quote.alias, slot)  # the same text twice: the slow path
+            for key, name in _topics_of(quote).items():
+                if (slots := topic_slots.get(key)) is not None:
+                    slots.append(slot)  # slots only grow here: the list stays sorted
+                else:
+                    self._topics.add(key, slot, name)
+            speaker = quote.speaker
+            key = speaker_key(speaker) if speaker else ""
+            if speaker and key and self._speakers.add(key, slot, speaker):
+                self._note_name_words(key)
+        self._name_words.sort()
+        self._bulk = False
+        self._next_slot = len(quotes)
+        self._index = SearchIndex(quotes)
+        self._quotes: tuple[Quote, ...] | None = quotes
+        self._sorted_topics: tuple[Topic, ...] | None = None
 
-    def _topics_like(self, key: str, *, n: int, cutoff: float) -> list[str]:
-        return self._topic_index.close(key, n=n, cutoff=cutoff)
+    # ----- changes ---------------------------------------------------------------------
 
-    def _with_a_word_starting(self, prefix: str) -> set[str]:
-        start = bisect.bisect_left(self._name_words, (prefix, ""))
-        found = set()
-        for word, key in itertools.islice(self._name_words, start, None):
-            if not word.startswith(prefix):
-                break
-            found.add(key)
-        return found
+    def add(self, quote: Quote) -> None:
+        """Add a quote after the others; ValueError if a quote with its ID is here."""
+        with self._lock:
+            if (wanted := normalize(quote.id)) in self._by_id:
+                raise ValueError(f"a quote with the ID {wanted} is in the corpus already")
+            slot = self._next_slot
+            self._index.add(slot, quote)
+            self._next_slot += 1
+            self._take(slot, quote)
+            self._changed()
+
+    def replace(self, quote: Quote) -> None:
+        """Put `quote` in the place of the quote with its ID (an edit); KeyError if none."""
+        with self._lock:
+            slot = self._by_id.get(normalize(quote.id))
+            if slot is None:
+                raise KeyError(f"no quote with the ID {quote.id} in the corpus")
+            old = self._slots[slot]
+            self._index.replace(slot, old, quote)
+            self._slots[slot] = quote
+            self._by_id[normalize(quote.id)] = slot
+            if old.alias != quote.alias:
+                self._forget_alias(old.alias, slot)
+                self._note_alias(quote.alias, slot)
+            self._refile(slot, old, quote)
+            self._changed()
+
+    def remove(self, quote_id: str) -> Quote | None:
+        """Take out the quote with this ID (or alias); what was removed, or None."""
+        with self._lock:
+            slot = self._slot_of(quote_id)
+            if slot is None:
+                return None
+            quote = self._slots[slot]
+            self._index.delete(slot, quote)
+            self._refile(slot, quote, None)
+            del self._slots[slot], self._by_id[normalize(quote.id)]
+            self._forget_alias(quote.alias, slot)
+            self._changed()
+            return quote
+
+    def _take(self, slot: int, quote: Quote) -> None:
+        key = normalize(quote.id)
+        if key in self._by_id:
+            raise ValueError(f"two quotes with the ID {quote.id}")
+        self._slots[slot], self._by_id[key] = quote, slot
+        self._note_alias(quote.alias, slot)
+        self._refile(slot, None, quote)
+
+    def _changed(self) -> None:
+        self._quotes = None
+        self._sorted_topics = None
+
+    def _refile(self, slot: int, old: Quote | None, new: Quote | None) -> None:
+        """Move the quote at `slot` from the topics and speaker of `old` to those of `new`."""
+        before = _topics_of(old) if old else {}
+        after = _topics_of(new) if new else {}
+        for key in before.keys() - after.keys():
+            self._topics.discard(key, slot, lambda first, key=key: self._topic_name(first, key))
+        for key, name in after.items():
+            if key in before:
+                self._topics.rename(key, slot, name)
+            else:
+                self._topics.add(key, slot, name)
+
+        before = _speaker_of(old) if old else {}
+        after = _speaker_of(new) if new else {}
+        for key in before.keys() - after.keys():
+            if self._speakers.discard(key, slot, lambda first: self._slots[first].speaker or ""):
+                self._forget_name_words(key)
+        for key, name in after.items():
+            if key in before:
+                self._speakers.rename(key, slot, name)
+            elif self._speakers.add(key, slot, name):
+                self._note_name_words(key)
+
+    def _topic_name(self, slot: int, key: str) -> str:
+        return _topics_of(self._slots[slot])[key]
+
+    def _note_name_words(self, key: str) -> None:
+        for word in key.split():
+            self._word_counts[word] += 1
+            if self._word_counts[word] == 1:
+                self._speaker_words.add(word)
+            if self._bulk:
+                self._name_words.append((word, key))
+            else:
+                bisect.insort(self._name_words, (word, key))
+
+    def _forget_name_words(self, key: str) -> None:
+        for word in key.split():
+            self._word_counts[word] -= 1
+            if not self._word_counts[word]:
+                del self._word_counts[word]
+                self._speaker_words.discard(word)
+            del self._name_words[bisect.bisect_left(self._name_words, (word, key))]
+
+    def _note_alias(self, alias: str, slot: int) -> None:
+        if not alias:
+            return
+        alias = alias.lower()
+        first = self._by_alias.setdefault(alias, slot)
+        if first != slot:  # the same text twice (a file and the quote book, say)
+            if slot < first:
+                self._by_alias[alias], slot = slot, first
+            bisect.insort(self._alias_more.setdefault(alias, []), slot)
+
+    def _forget_alias(self, alias: str, slot: int) -> None:
+        alias = alias.lower()
+        more = self._alias_more.get(alias)
+        if self._by_alias.get(alias) == slot:
+            if more:
+                self._by_alias[alias] = more.pop(0)
+            else:
+                del self._by_alias[alias]
+        elif more and slot in more:
+            more.remove(slot)
+        if more == []:
+            del self._alias_more[alias]
+
+    # ----- reads -----------------------------------------------------------------------
+
+    def _slot_of(self, quote_id: str) -> int | None:
+        wanted = normalize(quote_id).strip()  # `#7kq2m`, ` 7KQ2M `, `# 7KQ2M`
+        slot = self._by_id.get(wanted)
+        return self._by_alias.get(wanted.lower()) if slot is None else slot
 
     def __len__(self) -> int:
-        return len(self._quotes)
+        return len(self._slots)
 
     def __iter__(self) -> Iterator[Quote]:
-        return iter(self._quotes)
+        return iter(self.quotes)
 
     @property
     def quotes(self) -> tuple[Quote, ...]:
-        return self._quotes
+        """Every quote, in the corpus's order (an added quote comes last)."""
+        with self._lock:
+            if self._quotes is None:
+                self._quotes = tuple(self._slots.values())
+            return self._quotes
 
     def get(self, quote_id: str) -> Quote | None:
-        """The quote with this id, or None if it is no longer in the corpus."""
-        return self._by_id.get(quote_id)
+        """The quote with this ID (`7KQ2M`, any case, with `#` or not) or 12-hex alias.
+
+        None if it is not, or no longer, in the corpus.
+        """
+        with self._lock:
+            slot = self._slot_of(quote_id)
+            return None if slot is None else self._slots[slot]
 
     def topics(self) -> list[Topic]:
         """Every topic with its number of quotes, in alphabetical order."""
-        if self._sorted_topics is None:  # the corpus never changes: sort once
-            topics = [Topic(self._topic_names[k], len(p)) for k, p in self._topics.items()]
-            self._sorted_topics = tuple(sorted(topics, key=lambda t: t.name.casefold()))
-        return list(self._sorted_topics)
+        with self._lock:
+            if self._sorted_topics is None:  # sorted once per change
+                groups = self._topics
+                topics = [Topic(groups.names[k], len(s)) for k, s in groups.slots.items()]
+                self._sorted_topics = tuple(sorted(topics, key=lambda t: t.name.casefold()))
+            return list(self._sorted_topics)
 
     def find_topic(self, text: str) -> str | None:
         """The topic `text` names, forgiving case, plurals and small typos."""
         key = topic_key(text)
         if not key:
             return None
-        if key not in self._topics:
-            close = self._topics_like(key, n=1, cutoff=_TYPO_CUTOFF)
-            if not close:
-                return None
-            key = close[0]
-        return self._topic_names[key]
+        with self._lock:
+            if key not in self._topics.slots:
+                close = self._topics.index.close(key, n=1, cutoff=_TYPO_CUTOFF)
+                if not close:
+                    return None
+                key = close[0]
+            return self._topics.names[key]
 
     def closest_topics(self, text: str, n: int = 3) -> list[str]:
         """Topics that look most like `text`, for a "did you mean" answer."""
-        close = self._topics_like(topic_key(text), n=n, cutoff=0.5)
-        return [self._topic_names[k] for k in close]
+        with self._lock:
+            close = self._topics.index.close(topic_key(text), n=n, cutoff=0.5)
+            return [self._topics.names[k] for k in close]
 
     def in_topics(self, names: Sequence[str]) -> tuple[Quote, ...]:
         """Quotes under any of these topics (all quotes when `names` is empty)."""
         if not names:
-            return self._quotes
-        positions: set[int] = set()
-        for name in names:
-            positions.update(self._topics.get(topic_key(name), ()))
-        return tuple(self._quotes[position] for position in sorted(positions))
+            return self.quotes
+        with self._lock:
+            slots: set[int] = set()
+            for name in names:
+                slots.update(self._topics.slots.get(topic_key(name), ()))
+            return tuple(self._slots[slot] for slot in sorted(slots))
 
     def lookup(self, text: str, *, limit: int = 50) -> Lookup:
         """Quotes for free text: the named topic's quotes first, then full-text matches.
@@ -158,15 +335,16 @@ class Corpus:
         to tell the user.
         """
         text = text.strip()
-        topic = self.find_topic(text)
-        positions = list(self._topics[topic_key(topic)]) if topic else []
-        if len(positions) < limit:  # a big topic fills the answer alone: skip the search
-            seen = set(positions)
-            for position in self._index.search(text, limit=limit):
-                if position not in seen:
-                    positions.append(position)
-                    seen.add(position)
-        quotes = tuple(self._quotes[position] for position in positions[:limit])
+        with self._lock:
+            topic = self.find_topic(text)
+            slots = list(self._topics.slots[topic_key(topic)][:limit]) if topic else []
+            if len(slots) < limit:  # a big topic fills the answer alone: skip the search
+                seen = set(slots)
+                for slot in self._index.search(text, limit=limit):
+                    if slot not in seen:
+                        slots.append(slot)
+                        seen.add(slot)
+            quotes = tuple(self._slots[slot] for slot in slots[:limit])
         kind: Literal["topic", "words", "none"] = (
             "topic" if topic else "words" if quotes else "none"
         )
@@ -179,28 +357,31 @@ class Corpus:
         (`Andrej Karpathy`), part of one (`karpathy`, `andrej k`), or a small typo
         (`karpaty`). No match is empty: the caller says so.
         """
-        keys = self._speakers_for(speaker_key(name))
-        positions = [position for key in keys for position in self._speakers[key]]
-        names = tuple(self._speaker_names[key] for key in keys)
-        return names, tuple(self._quotes[position] for position in positions)
+        with self._lock:
+            keys = self._speakers_for(speaker_key(name))
+            slots = [slot for key in keys for slot in self._speakers.slots[key]]
+            names = tuple(self._speakers.names[key] for key in keys)
+            return names, tuple(self._slots[slot] for slot in slots)
 
     def closest_speakers(self, name: str, n: int = 3) -> list[str]:
         """Speakers whose names look most like `name`, for a "did you mean" answer."""
-        close = self._speaker_index.close(speaker_key(name), n=n, cutoff=0.4)
-        return [self._speaker_names[key] for key in close]
+        with self._lock:
+            close = self._speakers.index.close(speaker_key(name), n=n, cutoff=0.4)
+            return [self._speakers.names[key] for key in close]
 
     def _speakers_for(self, wanted: str) -> list[str]:
         if not wanted:
             return []
-        if wanted in self._speakers:
+        speakers = self._speakers.slots
+        if wanted in speakers:
             return [wanted]
         # Each word of the query starts a word of the name: `karpathy`, `andrej k`.
         words = wanted.split()
         partial = set.intersection(*(self._with_a_word_starting(word) for word in words))
         if partial:
-            return sorted(partial, key=lambda key: (-len(self._speakers[key]), key))
+            return sorted(partial, key=lambda key: (-len(speakers[key]), key))
         # A typo: of the whole name, or of each word (a surname, say: `karpaty`).
-        close = self._speaker_index.close(wanted, n=3, cutoff=_TYPO_CUTOFF)
+        close = self._speakers.index.close(wanted, n=3, cutoff=_TYPO_CUTOFF)
         if close:
             return close
         matches = []
@@ -208,9 +389,18 @@ class Corpus:
             alike = self._speaker_words.close(word, n=10, cutoff=_TYPO_CUTOFF)
             matches.append(set().union(*(self._with_a_word_starting(w) for w in alike)))
         by_word = set.intersection(*matches) if matches else set()
-        return sorted(by_word, key=lambda key: (-len(self._speakers[key]), key))
+        return sorted(by_word, key=lambda key: (-len(speakers[key]), key))
+
+    def _with_a_word_starting(self, prefix: str) -> set[str]:
+        start = bisect.bisect_left(self._name_words, (prefix, ""))
+        found = set()
+        for word, key in itertools.islice(self._name_words, start, None):
+            if not word.startswith(prefix):
+                break
+            found.add(key)
+        return found
 
     def random(self, rng: random.Random, within: Sequence[Quote] | None = None) -> Quote | None:
         """A random quote, from `within` if given; None when there is nothing to choose."""
-        pool = self._quotes if within is None else within
+        pool = self.quotes if within is None else within
         return rng.choice(pool) if pool else None

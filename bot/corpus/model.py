@@ -7,29 +7,55 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from bot.ids import from_digest
+
 _NON_WORD = re.compile(r"[\W_]+")
 # For ASCII text: every byte that is not a letter or a digit becomes a space.
 _ASCII_NON_WORD = bytes(c if c < 128 and chr(c).isalnum() else 0x20 for c in range(256))
 
+SHORT = 5  # a quote's ID from its text: `7KQ2M`
+LONG = 7  # the same, when another quote has the short one: `7KQ2MXA`
 
-def quote_id(text: str) -> str:
-    """A stable id for a quote, derived from its normalised text.
+
+def text_digest(text: str) -> bytes:
+    """The SHA-256 of a quote's normalised text: what its IDs are made from.
 
     Case, punctuation and white space are ignored, so re-wrapping a quote or fixing a
-    comma keeps its id, and the id never depends on where the quote sits in its file.
+    comma keeps its IDs, and they never depend on where the quote sits in its file.
     """
     if text.isascii():
         # The same normal form as the regex below, a few times faster; loading 100,000
-        # quotes makes 100,000 ids, and most quote text is plain ASCII.
+        # quotes makes 100,000 digests, and most quote text is plain ASCII.
         normalised = b" ".join(text.lower().encode("ascii").translate(_ASCII_NON_WORD).split())
     else:
         normalised = _NON_WORD.sub(" ", text.casefold()).strip().encode("utf-8")
-    return hashlib.sha256(normalised).hexdigest()[:12]
+    return hashlib.sha256(normalised).digest()
+
+
+def legacy_id(text: str) -> str:
+    """The 12-hex id quotes had before short IDs (`Quote.alias`), still accepted by `get`.
+
+    Databases and buttons already posted in Slack hold these.
+    """
+    return text_digest(text)[:6].hex()
+
+
+quote_id = legacy_id  # the old name of `legacy_id`, kept for callers not yet renamed
+
+
+def short_id(digest: bytes, length: int = SHORT) -> str:
+    """A quote's ID from its text digest; the long form starts with the short one."""
+    return from_digest(digest, length)
 
 
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """One quote, with everything needed to show and attribute it."""
+    """One quote, with everything needed to show and attribute it.
+
+    `id` is the short ID people type (`7KQ2M`); `alias` the 12-hex id of its text
+    that older records hold. `marked` says the ID came from a marker in the page
+    (`<!-- quote 7KQ2M -->`), so it stays whatever happens to the text.
+    """
 
     id: str
     text: str
@@ -41,6 +67,11 @@ class Quote:
     tags: tuple[str, ...]
     file: str
     line: int
+    alias: str = ""
+    origin: Literal["file", "slack"] = "file"
+    added_by: str | None = None  # a Slack user id (quotes saved in Slack)
+    added_at: str | None = None  # ISO 8601, UTC
+    marked: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The quote as plain JSON-ready data (the `quotebot export` record)."""
@@ -71,8 +102,21 @@ class Problem:
 
 
 @dataclass(frozen=True, slots=True)
+class Span:
+    """The lines of one quote in its page: where `quotebot ids` writes its marker."""
+
+    line: int  # its first line (`Quote.line`)
+    end: int  # its last line, a marker excluded
+    marker: int | None = None  # the line of its marker, if it has one (good or not)
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
-    """What one quote file yields: its quotes and the problems found in it."""
+    """What one quote file yields: its quotes and the problems found in it.
+
+    `spans` has one entry per quote, in the same order (empty for a page made by hand).
+    """
 
     quotes: tuple[Quote, ...] = ()
     problems: tuple[Problem, ...] = field(default=())
+    spans: tuple[Span, ...] = ()

@@ -10,6 +10,7 @@ everything shares trigrams. Looser lists ("did you mean") ask difflib about all.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from collections import Counter
 from collections.abc import Iterable
@@ -25,14 +26,50 @@ def trigrams(text: str) -> set[str]:
 
 
 class NameIndex:
-    """Names (already normalised keys) and the trigrams that lead to them."""
+    """Names (already normalised keys) and the trigrams that lead to them.
+
+    Names come and go with `add` and `discard`. Each has a number, given once in the
+    order names arrive; among names sharing as many trigrams, the earlier ones are the
+    candidates difflib sees first.
+    """
 
     def __init__(self, names: Iterable[str]) -> None:
-        self.names = list(dict.fromkeys(names))
-        self._by_trigram: dict[str, list[int]] = {}
-        for number, name in enumerate(self.names):
-            for gram in trigrams(name):
-                self._by_trigram.setdefault(gram, []).append(number)
+        self._numbers: dict[str, int] = {}  # name -> its number, in the order added
+        self._names: list[str | None] = []  # number -> name (None once discarded)
+        self._by_trigram: dict[str, list[int]] = {}  # trigram -> numbers, ascending
+        for name in names:
+            self.add(name)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._numbers)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._numbers
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def add(self, name: str) -> None:
+        """Index `name` (nothing happens if it is there already)."""
+        if name in self._numbers:
+            return
+        number = self._numbers[name] = len(self._names)
+        self._names.append(name)
+        for gram in trigrams(name):
+            self._by_trigram.setdefault(gram, []).append(number)  # the highest number yet
+
+    def discard(self, name: str) -> None:
+        """Forget `name` (nothing happens if it is not there)."""
+        number = self._numbers.pop(name, None)
+        if number is None:
+            return
+        self._names[number] = None
+        for gram in trigrams(name):
+            numbers = self._by_trigram[gram]
+            del numbers[bisect.bisect_left(numbers, number)]
+            if not numbers:
+                del self._by_trigram[gram]
 
     def close(self, query: str, *, n: int, cutoff: float) -> list[str]:
         """Like `difflib.get_close_matches(query, names, n, cutoff)`, best first.
@@ -41,12 +78,16 @@ class NameIndex:
         a name may share few trigrams with the query, so difflib sees every name.
         """
         if cutoff < TRIGRAM_CUTOFF:
-            return difflib.get_close_matches(query, self.names, n=n, cutoff=cutoff)
+            return difflib.get_close_matches(query, self._numbers, n=n, cutoff=cutoff)
         shared: Counter[int] = Counter()
         # A name alike enough shares most of the query's trigrams, so the rarest few
         # find it; the common ones (" th", "ing") would only add thousands to count.
         postings = [self._by_trigram[gram] for gram in trigrams(query) if gram in self._by_trigram]
-        for names in sorted(postings, key=len)[:RAREST]:
-            shared.update(names)
-        candidates = [self.names[number] for number, _ in shared.most_common(CANDIDATES)]
+        for numbers in sorted(postings, key=len)[:RAREST]:
+            shared.update(numbers)
+        candidates = [
+            name
+            for number, _ in shared.most_common(CANDIDATES)
+            if (name := self._names[number]) is not None  # always: postings hold live names
+        ]
         return difflib.get_close_matches(query, candidates, n=n, cutoff=cutoff)

@@ -18,6 +18,20 @@ Every heading starts a topic, each blockquote is one quote, and the paragraph ju
 before a run of blockquotes is their lead-in. The parser is a small line-by-line
 state machine rather than a full Markdown parser: these pages use a handful of
 constructs, and line numbers for every quote matter more than full CommonMark.
+
+A quote gets its ID from its text (see `bot.corpus.load` for how two alike are told
+apart), unless the page gives it one with a marker, an HTML comment that rendered
+Markdown does not show, on the line right after the blockquote or as its last line::
+
+    > Tesla, I don't think it's a car company.
+    <!-- quote 7KQ2M -->
+
+    > Robots will build the robots.
+    > <!-- quote K7Q2MAB -->
+
+The marker (case and spaces as you like) is never part of the quote's text; its ID is
+4 to 12 characters of `bot.ids.ALPHABET`. With a marker the ID survives any edit of
+the text; `quotebot ids` writes one for every quote that lacks it.
 """
 
 from __future__ import annotations
@@ -31,7 +45,8 @@ from typing import Any
 import frontmatter
 import yaml
 
-from bot.corpus.model import Page, Problem, Quote, quote_id
+from bot.corpus.model import Page, Problem, Quote, Span, short_id, text_digest
+from bot.ids import ALPHABET
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _BLOCKQUOTE = re.compile(r"^ {0,3}>[ \t]?(.*)$")
@@ -40,6 +55,11 @@ _RULE = re.compile(r"^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _HTML_TAG = re.compile(r"<[^>]*>")
 _WORD = re.compile(r"\w", re.UNICODE)
+# `<!-- quote 7KQ2M -->`; what follows `quote` is checked apart, so a bad ID is reported.
+MARKER = re.compile(r"^[ \t]*<!--[ \t]*quote\b(?P<id>.*?)-->[ \t]*$", re.IGNORECASE)
+MARKER_LENGTHS = range(4, 13)
+_STRAY_MARKER = "quote marker not right after a blockquote; ignored"
+_ID_LETTERS = frozenset(ALPHABET)
 
 # "Quoting Andrej Karpathy from [No Priors #80](https://...)."
 _INTRO_NAMED = re.compile(
@@ -65,10 +85,13 @@ class Attribution:
 
 @dataclass(slots=True)
 class _Block:
-    """A blockquote being read: its first line and its paragraphs so far."""
+    """A blockquote being read: its first and last lines, its paragraphs so far, its marker."""
 
     line: int
+    end: int
     paragraphs: list[list[str]] = field(default_factory=lambda: [[]])
+    marker: str | None = None  # the marker's ID as written
+    marker_line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +100,9 @@ class _RawQuote:
     text: str
     lead_in: str | None
     topic: str | None
+    end: int
+    marker: str | None
+    marker_line: int | None
 
 
 def parse_page(data: bytes | str, file: str) -> Page:
@@ -97,26 +123,50 @@ def parse_page(data: bytes | str, file: str) -> Page:
         return Page(problems=(problem,))
 
     problems: list[Problem] = []
-    raw_quotes = list(_blockquotes(body.splitlines(), first_line=body_line))
+    lines = body.splitlines()
+    raw_quotes = list(_blockquotes(lines, first_line=body_line, file=file, problems=problems))
     attribution = _attribution(meta, _intro_line(body), file, problems)
-    quotes = [
-        Quote(
-            id=quote_id(raw.text),
-            text=raw.text,
-            speaker=attribution.speaker,
-            source=attribution.source,
-            url=attribution.url,
-            topic=raw.topic,
-            lead_in=raw.lead_in,
-            tags=attribution.tags,
-            file=file,
-            line=raw.line,
+    quotes = []
+    for raw in raw_quotes:
+        digest = text_digest(raw.text)  # once per quote: both of its IDs come from it
+        marked = _marker_id(raw, file, problems)
+        quotes.append(
+            Quote(
+                id=marked or short_id(digest),
+                text=raw.text,
+                speaker=attribution.speaker,
+                source=attribution.source,
+                url=attribution.url,
+                topic=raw.topic,
+                lead_in=raw.lead_in,
+                tags=attribution.tags,
+                file=file,
+                line=raw.line,
+                alias=digest[:6].hex(),
+                marked=marked is not None,
+            )
         )
-        for raw in raw_quotes
-    ]
     if not quotes:
         problems.append(Problem(file, 1, "no quotes: the page has no '>' blockquote", "warning"))
-    return Page(quotes=tuple(quotes), problems=tuple(problems))
+    spans = tuple(Span(raw.line, raw.end, raw.marker_line) for raw in raw_quotes)
+    problems.sort(key=lambda problem: problem.line)  # stable: line 1's stay in their order
+    return Page(quotes=tuple(quotes), problems=tuple(problems), spans=spans)
+
+
+def _marker_id(raw: _RawQuote, file: str, problems: list[Problem]) -> str | None:
+    """The ID a quote's marker gives it, or None (no marker, or a bad one: reported)."""
+    if raw.marker is None or raw.marker_line is None:
+        return None
+    wanted = raw.marker.strip().upper()
+    if len(wanted) in MARKER_LENGTHS and _ID_LETTERS.issuperset(wanted):
+        return wanted
+    shown = f"'{raw.marker.strip()}'" if raw.marker.strip() else "no ID"
+    message = (
+        f"quote marker with {shown}: an ID is {MARKER_LENGTHS.start} to "
+        f"{MARKER_LENGTHS.stop - 1} of {ALPHABET}; the quote gets an ID from its text"
+    )
+    problems.append(Problem(file, raw.marker_line, message, "warning"))
+    return None
 
 
 def _decode(data: bytes | str, file: str) -> tuple[str, Problem | None]:
@@ -225,8 +275,10 @@ def _clean(text: str | None) -> str | None:
     return html.unescape(text).strip() if text else None
 
 
-def _blockquotes(lines: list[str], *, first_line: int) -> Iterator[_RawQuote]:
-    """Yield every blockquote with its topic and lead-in, in page order."""
+def _blockquotes(
+    lines: list[str], *, first_line: int, file: str, problems: list[Problem]
+) -> Iterator[_RawQuote]:
+    """Yield every blockquote with its topic, lead-in and marker, in page order."""
     topic: str | None = None
     paragraph: list[str] = []  # the paragraph being read, outside quotes
     last_paragraph: str | None = None  # the paragraph just before the current position
@@ -240,8 +292,22 @@ def _blockquotes(lines: list[str], *, first_line: int) -> Iterator[_RawQuote]:
         if block is not None:
             text = _quote_text(block.paragraphs)
             if text is not None:
-                yield _RawQuote(block.line, text, lead_in, topic)
+                yield _RawQuote(
+                    block.line, text, lead_in, topic, block.end, block.marker, block.marker_line
+                )
+            elif block.marker_line is not None:  # `> <!-- quote ... -->` alone: no quote
+                problems.append(Problem(file, block.marker_line, _STRAY_MARKER, "warning"))
             block = None
+
+    def note_marker(found: re.Match[str], number: int) -> None:
+        if block is None:  # a blank line (or a heading) came between it and any quote
+            problems.append(Problem(file, number, _STRAY_MARKER, "warning"))
+        elif block.marker_line is not None:
+            where = f"line {block.marker_line}"
+            message = f"a second quote marker for one quote (the first is on {where}); ignored"
+            problems.append(Problem(file, number, message, "warning"))
+        else:
+            block.marker, block.marker_line = found["id"], number
 
     def finish_paragraph() -> None:
         nonlocal paragraph, last_paragraph
@@ -262,9 +328,13 @@ def _blockquotes(lines: list[str], *, first_line: int) -> Iterator[_RawQuote]:
                 if not in_run:
                     lead_in = _lead_in(last_paragraph)
                     in_run = True
-                block = _Block(number)
+                block = _Block(number, number)
                 last_paragraph = None
             content = stripped[1:].strip()
+            if content.startswith("<!--") and (found := MARKER.match(content)):
+                note_marker(found, number)  # `> <!-- quote 7KQ2M -->`: not the quote's text
+                continue
+            block.end = number
             if content:
                 block.paragraphs[-1].append(content)
             elif block.paragraphs[-1]:
@@ -274,8 +344,15 @@ def _blockquotes(lines: list[str], *, first_line: int) -> Iterator[_RawQuote]:
             yield from finish_block()
             finish_paragraph()
             continue
+        if stripped.startswith("<!--") and (found := MARKER.match(stripped)):
+            # The marker ends its blockquote, as a blank line would; the run of quotes
+            # (and its lead-in) goes on.
+            note_marker(found, number)
+            yield from finish_block()
+            continue
         if block is not None and block.paragraphs[-1] and not _starts_block(line):
             block.paragraphs[-1].append(line.strip())  # lazy continuation of a quote
+            block.end = number
             continue
         # Anything else ends the quote and the run of quotes.
         yield from finish_block()

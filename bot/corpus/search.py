@@ -2,7 +2,8 @@
 
 FTS5 ships with Python's sqlite3, ranks with BM25 and stems English words, so
 `robot` finds `robots` and `robotics` without a scorer of our own. The index lives
-in an in-memory database built once when the corpus loads; after that it is only read.
+in an in-memory database built when the corpus loads, then changed a row at a time as
+quotes are added, edited and removed.
 """
 
 from __future__ import annotations
@@ -32,12 +33,29 @@ def words(text: str) -> list[str]:
     return meaningful or tokens
 
 
+_INSERT = "INSERT INTO quotes (rowid, text, lead_in, topic, speaker) VALUES (?, ?, ?, ?, ?)"
+# A contentless table keeps no text to delete by: the 'delete' command takes the row's
+# original values, to take exactly their terms out of the index.
+_DELETE = (
+    "INSERT INTO quotes (quotes, rowid, text, lead_in, topic, speaker) "
+    "VALUES ('delete', ?, ?, ?, ?, ?)"
+)
+
+
+def _row(rowid: int, quote: Quote) -> tuple[int, str, str, str, str]:
+    return rowid, quote.text, quote.lead_in or "", quote.topic or "", quote.speaker or ""
+
+
 class SearchIndex:
-    """Ranked full-text lookup of quotes by their position in the corpus."""
+    """Ranked full-text lookup of quotes by a number of the corpus's own (the rowid).
+
+    Not safe to use from two threads at once: the corpus holds a lock around it.
+    """
 
     def __init__(self, quotes: Iterable[Quote]) -> None:
-        # check_same_thread=False: the index is written once here and only read after,
-        # so sharing it between the event loop and worker threads is safe.
+        """Index `quotes`, numbered from 0 in their order."""
+        # check_same_thread=False: the event loop and worker threads both use the
+        # index, one at a time under the corpus's lock.
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         # content='': the index keeps no copy of the text (the corpus has it); lookups
         # need only rowids and BM25, and a contentless table is smaller and faster to fill.
@@ -46,16 +64,28 @@ class SearchIndex:
             "tokenize='porter unicode61 remove_diacritics 2', content='')"
         )
         with self._db:
-            self._db.executemany(
-                "INSERT INTO quotes (rowid, text, lead_in, topic, speaker) VALUES (?, ?, ?, ?, ?)",
-                (
-                    (position, q.text, q.lead_in or "", q.topic or "", q.speaker or "")
-                    for position, q in enumerate(quotes)
-                ),
-            )
+            self._db.executemany(_INSERT, (_row(rowid, q) for rowid, q in enumerate(quotes)))
+
+    def add(self, rowid: int, quote: Quote) -> None:
+        """Index one more quote under a rowid not in use."""
+        with self._db:
+            self._db.execute(_INSERT, _row(rowid, quote))
+
+    def delete(self, rowid: int, quote: Quote) -> None:
+        """Take a quote out; `quote` must be the one indexed under `rowid`, as it was."""
+        with self._db:
+            self._db.execute(_DELETE, _row(rowid, quote))
+
+    def replace(self, rowid: int, old: Quote, new: Quote) -> None:
+        """Index `new` instead of `old` under the same rowid, in one transaction."""
+        if _row(rowid, old) == _row(rowid, new):
+            return  # nothing the index sees has changed
+        with self._db:
+            self._db.execute(_DELETE, _row(rowid, old))
+            self._db.execute(_INSERT, _row(rowid, new))
 
     def search(self, text: str, *, limit: int = 50) -> list[int]:
-        """Positions of the quotes matching `text`, best first.
+        """Rowids of the quotes matching `text`, best first.
 
         Quotes with all the words come first; when there are fewer than `limit` of
         them, quotes with any of the words follow, so a long request still finds

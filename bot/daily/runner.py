@@ -70,15 +70,25 @@ class DailyRunner:
     """Finds due posts and sends them; one per process, shared by scheduler and CLI."""
 
     def __init__(
-        self, *, store: Store, corpus: Corpus, sender: Sender, owner: str, lease: timedelta
-    ) -> None:
+        self, *, store: Store, sender: Sender, owner: str, lease: timedelta,
+        corpus: Corpus | None = None, corpus_for: Callable[[str], Corpus] | None = None,
+    ) -> None:  # fmt: skip
+        """`corpus_for(team_id)`: the collection a workspace sees (files and its quote book);
+        or one `corpus` for every workspace."""
+        if (corpus is None) == (corpus_for is None):
+            raise ValueError("give the runner a corpus or corpus_for, not both")
         self.store = store
         self.corpus = corpus
+        self.corpus_for: Callable[[str], Corpus] = corpus_for or (lambda _team: self._one())
         self.sender = sender
         self._owner = owner
         self._lease = lease
         self._in_flight: set[tuple[str, date]] = set()  # posts an earlier run is still sending
         self._stopping = False
+
+    def _one(self) -> Corpus:
+        assert self.corpus is not None
+        return self.corpus
 
     def stop(self) -> None:
         """Claim nothing more; posts already claimed are finished."""
@@ -138,9 +148,10 @@ class DailyRunner:
             # the moment it is claimed, not from the start of a long fan-out.
             return now + timedelta(seconds=time.monotonic() - started)
 
-        corpus = self.corpus  # one collection for the whole run, even if a reload swaps it
+        # One collection per workspace for the whole run, even if a reload swaps it.
+        corpora = {team: self.corpus_for(team) for team in {sub.team_id for sub, _ in pending}}
         await asyncio.gather(
-            *(self._post(sub, d, now, clock, report, corpus) for sub, d in pending)
+            *(self._post(sub, d, now, clock, report, corpora[sub.team_id]) for sub, d in pending)
         )
         return report
 
@@ -292,6 +303,17 @@ def _before_start(stored: StoredSubscription, instant: datetime) -> bool:
 def choose_quote(store: Store, corpus: Corpus, sub: Subscription) -> tuple[str, int]:
     """The next quote of the schedule's no-repeat walk and its cycle ("" if none)."""
     cycle, used = store.claims.walk(sub.id)
+    used = canonical_ids(corpus, used)
     eligible = [quote.id for quote in corpus.in_topics(sub.topics)]
     chosen = next_quote(eligible, used, seed=sub.id, cycle=cycle)
     return chosen if chosen else ("", cycle)
+
+
+def canonical_ids(corpus: Corpus, ids: Iterable[str]) -> set[str]:
+    """Quote IDs as the corpus knows them now: walks stored before short IDs hold the
+    12-character aliases, which stand for the same quotes."""
+    found = set()
+    for quote_id in ids:
+        quote = corpus.get(quote_id) if len(quote_id) > 8 else None
+        found.add(quote.id if quote is not None else quote_id)
+    return found

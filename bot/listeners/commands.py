@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import answer
+from bot.listeners import book
 from bot.listeners import daily as daily_listener
 from bot.listeners.replies import preview
 from bot.mrkdwn import unescape
@@ -20,13 +21,27 @@ from bot.services import Services
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def quote(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+    async def quote(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
         text = unescape(command.get("text") or "").strip()
         first, _, rest = text.partition(" ")
-        if first.lower() == "daily":
+        verb = first.lower()
+        if verb == "daily":
             await ack(**await daily_listener.handle(services, command, rest, client))
             return
-        reply = answer(services.corpus, text, rng=services.rng)
+        if verb == "add" and not rest.strip():
+            await ack()  # first: the form's views.open can take a moment
+            refused = await book.open_add_form(services, command, client)
+            if refused:
+                await respond(response_type="ephemeral", **refused)
+            return
+        if verb == "review" and not rest.strip():
+            await ack(
+                response_type="ephemeral", **await book.review_list(services, command, client)
+            )
+            return
+        reply = answer(services.corpus_for(command.get("team_id")), text, rng=services.rng)
         await ack(response_type="ephemeral", **preview(reply, command=command["command"]))
 
     app.command("/quote")(quote)

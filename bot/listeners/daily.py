@@ -122,10 +122,11 @@ def _parse(
         )
     except ValueError as error:
         return notice(escape(str(error)))
-    topics = [services.corpus.find_topic(name) for name in sub.topics]
+    corpus = services.corpus_for(team)
+    topics = [corpus.find_topic(name) for name in sub.topics]
     if None in topics:
         unknown = sub.topics[topics.index(None)]
-        close = services.corpus.closest_topics(unknown)
+        close = corpus.closest_topics(unknown)
         hint = f" Try {', '.join(f'`{escape(t)}`' for t in close)}." if close else ""
         shown = unknown if len(unknown) <= 200 else unknown[:199] + "…"
         return notice(

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import answer
@@ -34,9 +35,11 @@ def is_user_dm(event: dict[str, Any]) -> bool:
 
 def register(app: AsyncApp, services: Services) -> None:
     async def reply(
-        client: AsyncWebClient, event: dict[str, Any], *, thread_ts: str | None
-    ) -> None:
-        message = public(answer(services.corpus, request_text(event.get("text")), rng=services.rng))
+        client: AsyncWebClient, event: dict[str, Any], context: AsyncBoltContext, *,
+        thread_ts: str | None,
+    ) -> None:  # fmt: skip
+        corpus = services.corpus_for(context.team_id or event.get("team"))
+        message = public(answer(corpus, request_text(event.get("text")), rng=services.rng))
         await client.chat_postMessage(
             channel=event["channel"],
             thread_ts=thread_ts,
@@ -45,11 +48,15 @@ def register(app: AsyncApp, services: Services) -> None:
             **message,
         )
 
-    async def mention(client: AsyncWebClient, event: dict[str, Any]) -> None:
-        await reply(client, event, thread_ts=event.get("thread_ts") or event["ts"])
+    async def mention(
+        client: AsyncWebClient, event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await reply(client, event, context, thread_ts=event.get("thread_ts") or event["ts"])
 
-    async def direct_message(client: AsyncWebClient, event: dict[str, Any]) -> None:
-        await reply(client, event, thread_ts=event.get("thread_ts"))
+    async def direct_message(
+        client: AsyncWebClient, event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await reply(client, event, context, thread_ts=event.get("thread_ts"))
 
     async def dm_matcher(event: dict[str, Any]) -> bool:
         return is_user_dm(event)

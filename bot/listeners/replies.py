@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.answers import MAX_QUERY, Answer
+from bot.mrkdwn import escape, shorten
 from bot.render import (
     ButtonState,
     help_message,
@@ -36,6 +37,11 @@ def _message(reply: Answer, *, command: str, buttons: bool) -> dict[str, Any]:
         return not_found_message(reply.query, reply.suggestions)
     if reply.kind == "no_speaker":
         return no_speaker_message(reply.query, reply.suggestions, command)
+    if reply.kind == "no_id":
+        return notice_message(
+            f"No quote has the ID `#{escape(shorten(reply.query, 40))}`. The ID is at the "
+            "end of a quote's last line."
+        )
     if reply.kind == "too_long":
         return notice_message(
             f"That is a long request: please keep it under {MAX_QUERY} characters."

@@ -70,3 +70,25 @@ def test_among_ten_thousand_topics_a_typo_still_finds_its_topic() -> None:
     assert corpus.find_topic("topic 4242 alpah") == "topic 4242 alpha"
     assert corpus.find_topic("topc 7777 beta") == "topic 7777 beta"
     assert corpus.find_topic("nothing like it at all") is None
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    changes=st.lists(st.tuples(st.booleans(), WORDS.filter(lambda w: len(w) >= 4)), max_size=60),
+    query=WORDS,
+)
+def test_names_added_and_discarded_answer_like_an_index_built_from_those_left(
+    changes: list[tuple[bool, str]], query: str
+) -> None:
+    index, left = NameIndex([]), []
+    for adding, name in changes:
+        if adding:
+            index.add(name)
+            left += [] if name in left else [name]
+        else:
+            index.discard(name)
+            left = [n for n in left if n != name]
+    assert sorted(index.names) == sorted(left) and len(index) == len(left)
+    for cutoff in (0.8, 0.5):
+        found = index.close(query, n=3, cutoff=cutoff)
+        assert found == difflib.get_close_matches(query, left, n=3, cutoff=cutoff)

@@ -32,7 +32,7 @@ from bot.daily.schedule import Subscription, post_time
 from bot.daily.scheduler import DailyScheduler
 from bot.daily.schedules import add, edit, pause, resume, schedules, sync_config, to_row
 from bot.mrkdwn import escape
-from bot.render import DAILY_ANOTHER
+from bot.render import DAILY_ANOTHER, QUOTE_MENU
 from bot.roles import Person, Policy
 from bot.slack.sender import SlackSender
 from bot.store import Store
@@ -253,7 +253,7 @@ async def test_a_topic_subscription_posts_only_that_topics_quotes(
         assert message["blocks"][-1]["elements"][0]["value"] == quote_id
 
 
-async def test_the_post_is_the_quote_layout_headed_with_metadata_and_the_daily_button(
+async def test_the_post_is_the_quote_layout_headed_with_metadata_the_daily_button_and_menu(
     store: Store, corpus: Corpus, slack: SlackStandIn
 ) -> None:
     sub = daily("CSHAPE")
@@ -277,7 +277,7 @@ async def test_the_post_is_the_quote_layout_headed_with_metadata_and_the_daily_b
     assert quote.speaker and f"— *{quote.speaker}*" in context_text(message)
     header, *_, actions = message["blocks"]
     assert header == {"type": "header", "text": {"type": "plain_text", "text": "Quote of the day"}}
-    assert [e["action_id"] for e in actions["elements"]] == [DAILY_ANOTHER]
+    assert [e["action_id"] for e in actions["elements"]] == [DAILY_ANOTHER, QUOTE_MENU]
     assert message["text"].startswith("Quote of the day: ")
     [call] = slack.calls_to("chat.postMessage")
     assert call.args["unfurl_links"] is False and call.args["unfurl_media"] is False

@@ -187,6 +187,7 @@ def test_export_writes_one_json_object_per_quote(
     records = [json.loads(line) for line in out.splitlines()]
     assert len(records) == 3
     fields = ["id", "text", "speaker", "source", "url", "topic", "lead_in", "tags", "file", "line"]
+    fields += ["alias", "origin", "added_by", "added_at", "marked"]
     assert all(sorted(record) == sorted(fields) for record in records), records
     assert records[0] == {
         "id": records[0]["id"],
@@ -199,7 +200,13 @@ def test_export_writes_one_json_object_per_quote(
         "tags": ["quote", "machines"],
         "file": "lovelace.md",
         "line": 11,
+        "alias": records[0]["alias"],
+        "origin": "file",
+        "added_by": None,
+        "added_at": None,
+        "marked": False,
     }
+    assert len(records[0]["id"]) == 5 and len(records[0]["alias"]) == 12
 
 
 def test_export_keeps_non_ascii_text_readable(

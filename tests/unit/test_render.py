@@ -186,12 +186,12 @@ def test_short_text_is_one_piece() -> None:
 # ----- quote_message ---------------------------------------------------------------------------
 
 
-def test_a_quote_is_a_quote_then_its_attribution() -> None:
+def test_a_quote_is_a_quote_then_its_attribution_ending_with_its_id() -> None:
     message = check_message(quote_message(make_quote()))
 
     assert section_texts(message) == ["*On machines*\n> Robots build robots."]
     assert context_text(message) == (
-        "— *Ada Lovelace*, <https://example.com/notes|Notes> · Robotics"
+        "— *Ada Lovelace*, <https://example.com/notes|Notes> · Robotics · #q1"
     )
     assert message["text"] == "“Robots build robots.” — Ada Lovelace"
     assert button_labels(message) == []

@@ -297,6 +297,7 @@ def button_values(message: Mapping[str, Any]) -> dict[str, str]:
         for block in message["blocks"]
         if block["type"] == "actions"
         for element in block["elements"]
+        if element["type"] == "button"
     }
 
 

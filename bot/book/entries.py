@@ -1,0 +1,202 @@
+"""Saving, reviewing, editing, removing and hiding quotes, with who may do each.
+
+Each function takes the store, the collection the person sees, the person (as far as
+roles care) and the policy, decides with `bot.roles`, writes through `store.book`,
+and answers with what happened, for the Slack edge to say. Nothing here talks to
+Slack. Quotes are keyed by `key`: the workspace (many-workspace mode) or "" (one).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.book.drafts import Draft
+from bot.corpus import Corpus, Quote
+from bot.corpus.model import legacy_id
+from bot.ids import random_id
+from bot.roles import (
+    ALLOWED,
+    Decision,
+    Person,
+    Policy,
+    may_approve,
+    may_change_quote,
+    may_hide,
+    needs_review,
+)
+from bot.store import BookRow, HiddenRow, Store
+
+ID_LENGTH = 4  # 810,000 IDs per workspace; the quote files' own are 5 or 7 long
+LIVE = ("approved",)
+OPEN = ("pending", "approved")  # statuses a quote can still be edited or removed in
+
+Outcome = Literal[
+    "added", "pending", "duplicate", "approved", "rejected", "edited", "removed", "hidden",
+    "shown", "refused", "missing", "already",
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What happened: `outcome`, the quote's row (book) or quote (file), and why not."""
+
+    outcome: Outcome
+    row: BookRow | None = None
+    quote: Quote | None = None
+    decision: Decision = ALLOWED
+    duplicate_of: str | None = None  # the ID of the quote with the same text
+
+    @property
+    def quote_id(self) -> str:
+        if self.row is not None:
+            return self.row.id
+        return self.quote.id if self.quote is not None else (self.duplicate_of or "")
+
+
+def to_quote(row: BookRow) -> Quote:
+    """A quote of the book as the corpus holds it: its first topic heads the others."""
+    topics = row.topics
+    return Quote(
+        id=row.id,
+        text=row.text,
+        speaker=row.speaker,
+        source=row.source,
+        url=row.url,
+        topic=topics[0] if topics else None,
+        lead_in=row.lead_in,
+        tags=tuple(topics[1:]),
+        file="",
+        line=0,
+        alias=row.alias,
+        origin="slack",
+        added_by=row.added_by,
+        added_at=row.added_at.isoformat(timespec="seconds"),
+    )
+
+
+def duplicate(store: Store, corpus: Corpus, key: str, text: str) -> str | None:
+    """The ID of a quote with this text (case, punctuation, spaces aside), if there is one."""
+    alias = legacy_id(text)
+    found = corpus.get(alias)
+    if found is not None:
+        return found.id
+    waiting = store.book.with_alias(key, alias, statuses=["pending"])
+    return waiting.id if waiting else None
+
+
+def save(
+    store: Store, corpus: Corpus, draft: Draft, *, key: str, person: Person, policy: Policy,
+    now: datetime, rng: random.Random,
+) -> Result:  # fmt: skip
+    """Add a (checked) draft: live at once, or waiting for review; never the same text twice."""
+    same = duplicate(store, corpus, key, draft.text)
+    if same is not None:
+        return Result("duplicate", duplicate_of=same)
+    status = "pending" if needs_review(person, policy) else "approved"
+    for _ in range(100):
+        quote_id = random_id(rng, ID_LENGTH)
+        if corpus.get(quote_id) is not None or store.book.id_taken(key, quote_id):
+            continue
+        row = store.book.add(
+            BookRow(
+                team_id=key, id=quote_id, text=draft.text, alias=legacy_id(draft.text),
+                speaker=draft.speaker, speaker_user=draft.speaker_user, source=draft.source,
+                url=draft.url, topics=draft.topics, lead_in=draft.lead_in, status=status,
+                added_by=person.user_id, added_at=now, changed_by=None, changed_at=now,
+            )
+        )  # fmt: skip
+        if row is not None:
+            return Result("pending" if status == "pending" else "added", row=row)
+    raise RuntimeError("no free quote ID after 100 draws: the workspace's IDs are nearly used up")
+
+
+def review(
+    store: Store, key: str, quote_id: str, *, approve: bool, person: Person, policy: Policy,
+    now: datetime,
+) -> Result:  # fmt: skip
+    """Approve or reject a quote waiting for review; of two approvers, the first decides."""
+    decision = may_approve(person, policy)
+    if not decision.allowed:
+        return Result("refused", decision=decision)
+    status = "approved" if approve else "rejected"
+    row = store.book.change(
+        key, quote_id, when_status=["pending"], by=person.user_id, now=now, status=status
+    )
+    if row is not None:
+        return Result(status, row=row)
+    current = store.book.get(key, quote_id)
+    return Result("already", row=current) if current else Result("missing")
+
+
+def edit(
+    store: Store, corpus: Corpus, key: str, quote_id: str, draft: Draft, *, person: Person,
+    policy: Policy, now: datetime, adder_name: str | None = None,
+) -> Result:  # fmt: skip
+    """Change a quote of the book; it keeps its ID (and its place in every walk)."""
+    current = store.book.get(key, quote_id)
+    if current is None or current.status not in OPEN:
+        return Result("missing", row=current)
+    decision = may_change_quote(
+        person, added_by=current.added_by, speaker_user=current.speaker_user, policy=policy,
+        adder_name=adder_name,
+    )  # fmt: skip
+    if not decision.allowed:
+        return Result("refused", row=current, decision=decision)
+    if legacy_id(draft.text) != current.alias:
+        same = duplicate(store, corpus, key, draft.text)
+        if same is not None and same != quote_id:
+            return Result("duplicate", row=current, duplicate_of=same)
+    row = store.book.change(
+        key, quote_id, when_status=OPEN, by=person.user_id, now=now, text=draft.text,
+        alias=legacy_id(draft.text), speaker=draft.speaker, source=draft.source, url=draft.url,
+        topics=draft.topics, lead_in=draft.lead_in, speaker_user=draft.speaker_user,
+    )  # fmt: skip
+    return Result("edited", row=row) if row else Result("missing", row=current)
+
+
+def may_change(
+    current: BookRow, *, person: Person, policy: Policy, adder_name: str | None = None
+) -> Decision:
+    """Whether `person` may edit or remove this quote (asked before opening the form)."""
+    return may_change_quote(
+        person, added_by=current.added_by, speaker_user=current.speaker_user, policy=policy,
+        adder_name=adder_name,
+    )  # fmt: skip
+
+
+def remove(
+    store: Store, key: str, quote_id: str, *, person: Person, policy: Policy, now: datetime,
+    adder_name: str | None = None,
+) -> Result:  # fmt: skip
+    """Take a quote out of the collection; its row stays, so its ID is never given again."""
+    current = store.book.get(key, quote_id)
+    if current is None or current.status not in OPEN:
+        return Result("missing", row=current)
+    decision = may_change(current, person=person, policy=policy, adder_name=adder_name)
+    if not decision.allowed:
+        return Result("refused", row=current, decision=decision)
+    row = store.book.change(
+        key, quote_id, when_status=OPEN, by=person.user_id, now=now, status="removed"
+    )
+    return Result("removed", row=row) if row else Result("missing", row=current)
+
+
+def hide(
+    store: Store, key: str, quote: Quote, *, person: Person, policy: Policy, now: datetime,
+    hidden: bool = True,
+) -> Result:  # fmt: skip
+    """Hide a quote from the files in one workspace (or show it again); the file stays."""
+    decision = may_hide(person, policy)
+    if not decision.allowed:
+        return Result("refused", quote=quote, decision=decision)
+    store.book.set_hidden(
+        HiddenRow(
+            team_id=key, quote_id=quote.id, alias=quote.alias, file=quote.file,
+            line=quote.line, text=quote.text[:300], hidden=hidden, changed_by=person.user_id,
+            changed_at=now,
+        )
+    )  # fmt: skip
+    return Result("hidden" if hidden else "shown", quote=quote)

@@ -1,0 +1,124 @@
+"""The collection each workspace sees: the quote files, plus its own quote book.
+
+The files are shared by every workspace; the quotes saved in Slack are a workspace's
+own (in many-workspace mode; with one bot token there is one book, under the key "").
+A workspace with nothing of its own sees the files' corpus itself. Once it has quotes
+of its own (or hides one from the files) it gets a corpus of its own, built once, then
+changed in place as its book changes: a saved quote is found at once, without
+rebuilding the index.
+
+Changes come from the store's change feed (`store.book.changes_since`): every
+instance applies the same changes in the same order, whichever instance made them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from bot.book.entries import LIVE, to_quote
+from bot.corpus import Corpus, Quote
+from bot.store import BookRow, Changes, HiddenRow, Store
+
+log = logging.getLogger(__name__)
+
+
+class Library:
+    def __init__(self, files: Corpus, *, per_workspace: bool) -> None:
+        self._files = files
+        self._per_workspace = per_workspace
+        self._books: dict[str, dict[str, Quote]] = {}  # key -> id -> live quote
+        self._hidden: dict[str, dict[str, HiddenRow]] = {}  # key -> file quote id -> row
+        self._corpora: dict[str, Corpus] = {}  # keys with quotes (or hidden ones) of their own
+        self._writing = threading.Lock()  # one change at a time; reads never wait
+        self.seq = 0  # the last change of the feed applied
+
+    @property
+    def files(self) -> Corpus:
+        return self._files
+
+    def key(self, team_id: str | None) -> str:
+        """Whose book a workspace reads: its own, or the one book of a single workspace."""
+        return (team_id or "") if self._per_workspace else ""
+
+    def corpus(self, team_id: str | None) -> Corpus:
+        """What `/quote`, mentions and the quote of the day show in this workspace."""
+        key = self.key(team_id)
+        return self._corpora.get(key) or self._files
+
+    def hidden(self, team_id: str | None) -> dict[str, HiddenRow]:
+        return dict(self._hidden.get(self.key(team_id), {}))
+
+    def catch_up(self, store: Store) -> bool:
+        """Apply the changes made since the last look (by any instance); True if any."""
+        with self._writing:
+            changes = store.book.changes_since(self.seq)
+            if changes.seq <= self.seq:
+                return False
+            self._apply(changes)
+            return bool(changes.quotes or changes.hidden)
+
+    def replace_files(self, files: Corpus) -> None:
+        """The quote files changed: every workspace's collection is built on the new ones."""
+        with self._writing:
+            self._files = files
+            for key in list(self._corpora):
+                self._corpora[key] = self._build(key)
+
+    # ----- applying changes (under the write lock) -----------------------------------------
+
+    def _apply(self, changes: Changes) -> None:
+        touched = {row.team_id for row in changes.quotes} | {r.team_id for r in changes.hidden}
+        new_keys = {key for key in touched if key not in self._corpora}
+        for row in changes.quotes:
+            self._note_quote(row, in_place=row.team_id not in new_keys)
+        for hidden in changes.hidden:
+            self._note_hidden(hidden, in_place=hidden.team_id not in new_keys)
+        for key in new_keys:
+            if self._books.get(key) or self._hidden.get(key):
+                self._corpora[key] = self._build(key)
+        self.seq = changes.seq
+
+    def _note_quote(self, row: BookRow, *, in_place: bool) -> None:
+        book = self._books.setdefault(row.team_id, {})
+        was_live = row.id in book
+        corpus = self._corpora.get(row.team_id) if in_place else None
+        if row.status in LIVE:
+            quote = to_quote(row)
+            book[row.id] = quote
+            if corpus is None:
+                return
+            if was_live:
+                corpus.replace(quote)
+            else:
+                if corpus.get(quote.id) is not None:  # a file's marker took the ID: ours wins
+                    corpus.remove(quote.id)
+                corpus.add(quote)
+        elif was_live:
+            del book[row.id]
+            if corpus is not None:
+                corpus.remove(row.id)
+
+    def _note_hidden(self, row: HiddenRow, *, in_place: bool) -> None:
+        hidden = self._hidden.setdefault(row.team_id, {})
+        corpus = self._corpora.get(row.team_id) if in_place else None
+        if row.hidden:
+            hidden[row.quote_id] = row
+            if corpus is not None and corpus.get(row.quote_id) is not None:
+                corpus.remove(row.quote_id)
+        elif hidden.pop(row.quote_id, None) is not None and corpus is not None:
+            quote = self._files.get(row.quote_id)
+            if quote is not None and corpus.get(quote.id) is None:
+                corpus.add(quote)
+
+    def _build(self, key: str) -> Corpus:
+        """A workspace's own collection: the files, less what it hid, plus its book."""
+        book = self._books.get(key, {})
+        hidden = self._hidden.get(key, {})
+        hidden_aliases = {row.alias for row in hidden.values()}
+        quotes = [
+            quote
+            for quote in self._files
+            if quote.id not in hidden and quote.alias not in hidden_aliases and quote.id not in book
+        ]
+        return Corpus([*quotes, *book.values()])

@@ -1,0 +1,444 @@
+"""The quote book in Slack: Save as quote, `/quote add`, the form, review, the quote menu.
+
+Thin: read the payload, find out who is asking (`bot.directory`) when a rule needs it,
+let the domain (`bot.book.entries`) decide and write, render (`bot.render_book`),
+answer. A modal is opened at once (a trigger lasts 3 seconds) and filled in with
+`views.update` once the slow calls are done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+from typing import Any, TypeVar
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.book import entries
+from bot.book.drafts import TEXT_LIMIT, Draft, problems, split_topics
+from bot.book.markup import mentioned_users, to_markdown
+from bot.mrkdwn import escape, shorten
+from bot.render import QUOTE_MENU, notice_message
+from bot.render_book import (
+    APPROVE,
+    FORM,
+    REJECT,
+    VALUE,
+    FormState,
+    loading_view,
+    notice_view,
+    outcome_line,
+    quote_form,
+    review_message,
+    reviewed_message,
+    saved_view,
+)
+from bot.roles import Decision, Person
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+SAVE_SHORTCUT = "save_quote"
+PRIVATE_NAMES = frozenset({"directmessage", "privategroup"})
+T = TypeVar("T")
+REVIEW_SHOWN = 1  # `/quote review` shows the oldest waiting quote, and how many wait
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    app.shortcut(SAVE_SHORTCUT)(partial(save_from_message, services=services))
+    app.view(FORM)(partial(submit_form, services=services))
+    app.action(APPROVE)(partial(decide, services=services, approve=True))
+    app.action(REJECT)(partial(decide, services=services, approve=False))
+    app.action(QUOTE_MENU)(partial(quote_menu, services=services))
+
+
+# ----- opening the form ------------------------------------------------------------------
+
+
+async def save_from_message(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services
+) -> None:
+    """Save as quote, on a message: the form, filled from the message and its author."""
+    await ack()
+    opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_view("save"))
+    view_id = opened["view"]["id"]
+    team = _team(body)
+    message = body.get("message") or {}
+    channel = body.get("channel") or {}
+    author = str(message.get("user") or "")
+    people = [author, *mentioned_users(message.get("text") or "")] if author else []
+    names, permalink = await asyncio.gather(
+        _names(services, client, team, people),
+        _permalink(client, channel.get("id"), message.get("ts")),
+    )
+    text = to_markdown(message.get("text") or "", names=names)
+    if not text:
+        view = notice_view("save", "This message has no text to save as a quote.")
+    elif len(text) > TEXT_LIMIT:
+        view = notice_view(
+            "save",
+            f"This message is too long to save: a quote holds at most {TEXT_LIMIT:,} "
+            f"characters, and this one has {len(text):,}. Copy the part you want and "
+            "use `/quote add`.",
+        )
+    else:
+        speaker = names.get(author) or None
+        state = FormState("save", speaker_user=author, speaker_name=speaker or "")
+        draft = Draft(
+            text=text, speaker=speaker, source=_source(channel), url=permalink,
+            speaker_user=author or None,
+        )  # fmt: skip
+        note = None
+        if _is_private(channel):
+            note = (
+                ":lock: This message is from a private conversation. Once saved, the quote "
+                "can be seen by everyone in the workspace."
+            )
+        corpus = services.corpus_for(team)
+        view = quote_form("save", state, draft=draft, topics=_topic_names(corpus), note=note)
+    await client.views_update(view_id=view_id, view=view)
+
+
+async def open_add_form(
+    services: Services, command: dict[str, Any], client: AsyncWebClient
+) -> dict[str, Any] | None:
+    """`/quote add`: the empty form. None once opened, else the reply for `ack()`."""
+    corpus = services.corpus_for(command.get("team_id"))
+    view = quote_form("add", FormState("add"), topics=_topic_names(corpus))
+    try:
+        await client.views_open(trigger_id=command["trigger_id"], view=view)
+    except SlackApiError as error:
+        log.warning("/quote add: views.open answered %s", error.response.get("error"))
+        return notice_message("Slack would not open the form just now: try `/quote add` again.")
+    return None
+
+
+# ----- the form's submission ---------------------------------------------------------------
+
+
+async def submit_form(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services
+) -> None:
+    view = body.get("view") or {}
+    try:
+        state = FormState.decode(view.get("private_metadata") or "")
+    except ValueError:
+        await ack()
+        return
+    draft = _draft(view, state)
+    found = problems(
+        draft, topics_field="new_topics" if "topics" not in _blocks(view) else "topics"
+    )
+    if found:
+        await ack(response_action="errors", errors=found)
+        return
+    team, user = _team(body), str((body.get("user") or {}).get("id") or "")
+    key, now = services.book_key(team), services.clock()
+    store, corpus, policy = services.store, services.corpus_for(team), services.settings.policy
+    if state.mode == "edit":
+        result, _person = await _as_asker(
+            services, client, team, user,
+            partial(entries.edit, store, corpus, key, state.quote_id, draft, now=now),
+        )  # fmt: skip
+    else:
+        # Whether it waits for review depends on who adds it: an approver's never does.
+        person = (
+            await services.directory.person(client, team_id=team, user_id=user, policy=policy)
+            if policy.adding == "reviewed"
+            else Person(user)
+        )
+        result = await asyncio.to_thread(
+            entries.save, store, corpus, draft, key=key, person=person, policy=policy,
+            now=now, rng=services.rng,
+        )  # fmt: skip
+    if result.outcome == "duplicate":
+        await ack(
+            response_action="errors",
+            errors={"text": f"This quote is already in the collection: #{result.duplicate_of}."},
+        )
+        return
+    if result.outcome in ("refused", "missing"):
+        reason = result.decision.reason if result.outcome == "refused" else ""
+        text = reason or "That quote is no longer in the collection."
+        await ack(response_action="update", view=notice_view(state.mode, text))
+        return
+    quote_id = escape(result.quote_id)
+    if result.outcome == "pending":
+        text = (
+            f"Thanks! Your quote is `#{quote_id}`. It joins the collection once an approver "
+            "accepts it: I will tell you here."
+        )
+    elif result.outcome == "edited":
+        text = f"Saved your changes to `#{quote_id}`."
+    else:
+        text = f"Saved as `#{quote_id}`: `/quote #{quote_id}` shows it."
+    await services.book_changed()  # first: once it says saved, `/quote` finds it
+    await ack(response_action="update", view=saved_view(state.mode, text))
+    if result.outcome == "pending" and result.row is not None:
+        await _announce(services, client, team, result.row)
+
+
+# ----- review ------------------------------------------------------------------------------
+
+
+async def review_list(
+    services: Services, command: dict[str, Any], client: AsyncWebClient
+) -> dict[str, Any]:
+    """`/quote review`: the oldest quote waiting, with Approve and Reject, and the count."""
+    team = command.get("team_id") or ""
+    waiting = await asyncio.to_thread(
+        services.store.book.quotes, services.book_key(team), statuses=["pending"]
+    )
+    if not waiting:
+        return notice_message("No quote is waiting for review.")
+    name = await services.directory.name(client, team_id=team, user_id=waiting[0].added_by)
+    message = review_message(entries.to_quote(waiting[0]), added_by=name or "Someone")
+    if len(waiting) > REVIEW_SHOWN:
+        more = len(waiting) - REVIEW_SHOWN
+        message["blocks"].insert(0, _context(f"{len(waiting)} quotes wait for review; the "
+                                             f"oldest first ({more} more after it)."))  # fmt: skip
+    return message
+
+
+async def decide(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond,
+    services: Services, approve: bool,
+) -> None:  # fmt: skip
+    """Approve or Reject on a quote waiting for review."""
+    await ack()
+    team, user = _team(body), str((body.get("user") or {}).get("id") or "")
+    quote_id = str((body.get("actions") or [{}])[0].get("value") or "")
+    policy = services.settings.policy
+    person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
+    result = await asyncio.to_thread(
+        entries.review, services.store, services.book_key(team), quote_id, approve=approve,
+        person=person, policy=policy, now=services.clock(),
+    )  # fmt: skip
+    if result.outcome == "refused":
+        await _tell(respond, result.decision.reason)
+        return
+    if result.outcome == "missing" or result.row is None:
+        await _tell(respond, "That quote is no longer in the quote book.")
+        return
+    row = result.row
+    decider = await services.directory.name(client, team_id=team, user_id=row.changed_by or user)
+    decider = decider or "an approver"
+    decided = reviewed_message(entries.to_quote(row), approved=row.status == "approved", by=decider)
+    if result.outcome != "already":
+        await services.book_changed()
+    await respond(replace_original=True, **decided)
+    if result.outcome == "already":
+        return
+    await _post(client, row.added_by, outcome_line(row.id, approved=approve, by=decider))
+
+
+async def _announce(services: Services, client: AsyncWebClient, team: str, row: Any) -> None:
+    """Tell the approvers a quote waits: in the review channel, or a DM to each one named."""
+    name = await services.directory.name(client, team_id=team, user_id=row.added_by)
+    message = review_message(entries.to_quote(row), added_by=name or "Someone")
+    settings = services.settings
+    places = [settings.review_channel] if settings.review_channel else []
+    places = places or sorted(settings.policy.approvers or ())
+    if not places:
+        log.warning(
+            "quote %s waits for review, and the settings name no review_channel and no "
+            "approvers to tell: approvers see it with /quote review", row.id
+        )  # fmt: skip
+    for place in places:
+        await _post(client, place, message)
+
+
+# ----- the quote menu ----------------------------------------------------------------------
+
+
+async def quote_menu(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond,
+    services: Services,
+) -> None:  # fmt: skip
+    """Edit, Remove (quotes added in Slack), Hide and Where it comes from (files' quotes)."""
+    await ack()
+    action = (body.get("actions") or [{}])[0]
+    verb, _, quote_id = str((action.get("selected_option") or {}).get("value") or "").partition(":")
+    team, user = _team(body), str((body.get("user") or {}).get("id") or "")
+    key, store, policy = services.book_key(team), services.store, services.settings.policy
+    corpus = services.corpus_for(team)
+    if verb in ("edit", "remove"):
+        row = await asyncio.to_thread(store.book.get, key, quote_id)
+        if row is None or row.status not in entries.OPEN:
+            await _tell(respond, "That quote is no longer in the collection.")
+            return
+        adder = await services.directory.name(client, team_id=team, user_id=row.added_by)
+        if verb == "remove":
+            result, _ = await _as_asker(
+                services, client, team, user,
+                partial(entries.remove, store, key, quote_id, now=services.clock(),
+                        adder_name=adder),
+            )  # fmt: skip
+            if result.outcome == "removed":
+                await services.book_changed()
+                await _tell(respond, f"Removed `#{escape(quote_id)}` from the collection.")
+            else:
+                await _tell(respond, _refusal(result.decision, result.outcome))
+            return
+        decision, _ = await _as_asker(
+            services, client, team, user,
+            partial(entries.may_change, row, adder_name=adder),
+            refused=lambda decision: not decision.allowed,
+        )  # fmt: skip
+        if not decision.allowed:
+            await _tell(respond, decision.reason)
+            return
+        state = FormState("edit", quote_id, row.speaker_user or "", row.speaker or "")
+        draft = Draft(
+            text=row.text, speaker=row.speaker, source=row.source, url=row.url,
+            topics=row.topics, lead_in=row.lead_in,
+        )  # fmt: skip
+        view = quote_form("edit", state, draft=draft, topics=_topic_names(corpus))
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        return
+    quote = corpus.get(quote_id)
+    if quote is None:
+        await _tell(respond, "That quote is no longer in the collection.")
+        return
+    if verb == "source":
+        where = f"`{escape(quote.file)}`, line {quote.line}" if quote.file else "Slack"
+        await _tell(respond, f"`#{escape(quote.id)}` comes from {where}.")
+        return
+    if verb == "hide":
+        person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
+        result = await asyncio.to_thread(
+            entries.hide, store, key, quote, person=person, policy=policy, now=services.clock()
+        )
+        if result.outcome == "refused":
+            await _tell(respond, result.decision.reason)
+            return
+        await services.book_changed()
+        await _tell(
+            respond,
+            f"Hidden `#{escape(quote.id)}`: it is no longer shown in this workspace. Its file "
+            f"is unchanged (`{escape(quote.file)}`, line {quote.line}); "
+            "`quotebot book hidden` lists the hidden quotes.",
+        )
+
+
+# ----- helpers -----------------------------------------------------------------------------
+
+
+async def _as_asker(
+    services: Services, client: AsyncWebClient, team: str, user: str,
+    change: Callable[..., T], *, refused: Callable[[T], bool] = lambda r: r.outcome == "refused",
+) -> tuple[T, Person]:  # fmt: skip
+    """Try as a person with no role first; look them up in Slack only if refused.
+
+    Who added a quote and who is quoted may change it without a role, so most edits
+    cost no `users.info` call before the 3-second answer.
+    """
+    policy = services.settings.policy
+    nobody = Person(user)
+    made = await asyncio.to_thread(change, person=nobody, policy=policy)
+    if not refused(made):
+        return made, nobody
+    person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
+    return await asyncio.to_thread(change, person=person, policy=policy), person
+
+
+def _refusal(decision: Decision, outcome: str) -> str:
+    if outcome == "refused":
+        return decision.reason
+    return "That quote is no longer in the collection."
+
+
+def _draft(view: dict[str, Any], state: FormState) -> Draft:
+    values = (view.get("state") or {}).get("values") or {}
+
+    def text(block: str) -> str | None:
+        return ((values.get(block) or {}).get(VALUE) or {}).get("value")
+
+    chosen = ((values.get("topics") or {}).get(VALUE) or {}).get("selected_options") or []
+    topics = tuple(str(option.get("value") or "") for option in chosen)
+    speaker = text("speaker")
+    draft = Draft(
+        text=text("text") or "",
+        speaker=speaker,
+        source=text("source"),
+        url=text("url"),
+        topics=topics + split_topics(text("new_topics")),
+        lead_in=text("lead_in"),
+    ).tidy()
+    # The person quoted may edit their quote, while the quote still names them.
+    if state.speaker_user and draft.speaker == (state.speaker_name or None):
+        return replace(draft, speaker_user=state.speaker_user)
+    return draft
+
+
+def _blocks(view: dict[str, Any]) -> set[str]:
+    return {str(block.get("block_id")) for block in view.get("blocks") or []}
+
+
+def _topic_names(corpus: Any) -> list[str]:
+    """The collection's topics, the largest first: the form offers the first 100."""
+    return [t.name for t in sorted(corpus.topics(), key=lambda t: (-t.count, t.name.casefold()))]
+
+
+async def _names(
+    services: Services, client: AsyncWebClient, team: str, users: list[str]
+) -> dict[str, str]:
+    found = await asyncio.gather(
+        *(services.directory.name(client, team_id=team, user_id=u) for u in dict.fromkeys(users))
+    )
+    return {user: name for user, name in zip(dict.fromkeys(users), found, strict=True) if name}
+
+
+async def _permalink(client: AsyncWebClient, channel: str | None, ts: str | None) -> str | None:
+    """The message's permalink; None where Slack will not give one (a DM the bot is not in)."""
+    if not channel or not ts:
+        return None
+    try:
+        answer = await client.chat_getPermalink(channel=channel, message_ts=ts)
+    except SlackApiError as error:
+        log.info("no permalink for a saved message: %s", error.response.get("error"))
+        return None
+    return str(answer.get("permalink") or "") or None
+
+
+def _is_private(channel: dict[str, Any]) -> bool:
+    """A DM, a group DM or a private channel, as a shortcut's payload names them."""
+    name, channel_id = str(channel.get("name") or ""), str(channel.get("id") or "")
+    return name in PRIVATE_NAMES or name.startswith("mpdm-") or channel_id[:1] in ("D", "G")
+
+
+def _source(channel: dict[str, Any]) -> str | None:
+    """Where a saved message was: its channel, by name, unless that is private."""
+    name = str(channel.get("name") or "")
+    if not name or _is_private(channel):
+        return "Slack"
+    return f"#{shorten(name, 80)}"
+
+
+def _team(body: dict[str, Any]) -> str:
+    team = body.get("team") or {}
+    return str(team.get("id") or (body.get("user") or {}).get("team_id") or "")
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+async def _tell(respond: AsyncRespond, text: str) -> None:
+    """A line only the clicker sees, leaving the message they clicked on as it was."""
+    await respond(response_type="ephemeral", replace_original=False, **notice_message(text))
+
+
+async def _post(client: AsyncWebClient, channel: str, message: dict[str, Any]) -> None:
+    """Post, and log (not raise) a refusal: one failed DM must not stop the others."""
+    try:
+        await client.chat_postMessage(
+            channel=channel, unfurl_links=False, unfurl_media=False, **message
+        )
+    except SlackApiError as error:
+        log.warning("could not post to %s: %s", channel, error.response.get("error"))

@@ -1,0 +1,324 @@
+"""The quote book over signed HTTP: save a message as a quote, add, review, edit, remove, hide.
+
+A real `quotebot serve` talks to the Slack stand-in: the shortcut's modal is opened
+with the payload's trigger (views.open), filled in once users.info and
+chat.getPermalink answered (views.update), and submitted as Slack submits it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness import (
+    CHANNEL_ID,
+    USER_ID,
+    BotProcess,
+    bot_environment,
+    check_message,
+    context_text,
+    run_cli,
+    section_texts,
+    visible_text,
+)
+from tests.limits import check_message as check_within_limits
+from tests.slack_standin import SlackStandIn
+
+AUTHOR, APPROVER, OTHER = "U0ADA", "U0APPROVER", "U0OTHER"
+ID = re.compile(r"#([2-9A-Z]{4,12})")
+
+
+def check_view(view: dict[str, Any]) -> None:
+    """A modal Slack opens: every block valid, within a modal's limits."""
+    check_within_limits(view, "modal")
+
+
+def settings_file(folder: Path, adding: str) -> Path:
+    path = folder / "quotebot.yaml"
+    path.write_text(
+        f"timezone: UTC\nadding: {adding}\napprovers: [{APPROVER}]\ndaily: []\n", encoding="utf-8"
+    )
+    return path
+
+
+def start_bot(folder: Path, slack: SlackStandIn, adding: str) -> BotProcess:
+    settings_file(folder, adding)
+    return BotProcess(bot_environment(folder, slack), cwd=folder, slack=slack)
+
+
+@pytest.fixture(scope="module")
+def reviewed_bot(
+    tmp_path_factory: pytest.TempPathFactory, slack_server: SlackStandIn
+) -> Iterator[BotProcess]:
+    with start_bot(tmp_path_factory.mktemp("reviewed"), slack_server, "reviewed") as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def open_bot(
+    tmp_path_factory: pytest.TempPathFactory, slack_server: SlackStandIn
+) -> Iterator[BotProcess]:
+    with start_bot(tmp_path_factory.mktemp("open"), slack_server, "open") as process:
+        yield process
+
+
+@pytest.fixture
+def people(slack: SlackStandIn) -> SlackStandIn:
+    slack.add_user(AUTHOR, "ada", real_name="Ada Lovelace")
+    slack.add_user("U0BOB", "bob", real_name="Bob Babbage")
+    slack.add_user(USER_ID, "alice", real_name="Alice Saver")
+    slack.add_user(APPROVER, "appy", real_name="Appy Prover")
+    slack.add_user(OTHER, "otto", real_name="Otto Other")
+    slack.add_channel(CHANNEL_ID, "general", is_member=True)
+    return slack
+
+
+def save(bot: BotProcess, slack: SlackStandIn, text: str, **fields: Any) -> dict[str, Any]:
+    """Use Save as quote on a message by Ada; return the form once it is filled in."""
+    channel = fields.pop("channel_id", CHANNEL_ID)
+    message = slack.add_message(channel, text, user=AUTHOR)
+    status, body = bot.shortcut_on(message, channel_id=channel, **fields)
+    assert (status, body) == (200, ""), f"{status} {body}\n{bot.log()}"
+    return slack.wait_for_view(lambda v: v.get("submit") is not None or _says(v, "too long"))
+
+
+def _says(view: dict[str, Any], words: str) -> bool:
+    return words in visible_text(view)
+
+
+def field(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    return next(b for b in view["blocks"] if b.get("block_id") == block_id)
+
+
+def initial(view: dict[str, Any], block_id: str) -> str | None:
+    return field(view, block_id)["element"].get("initial_value")
+
+
+def saved_id(reply: tuple[int, Any]) -> str:
+    status, body = reply
+    assert status == 200 and body["response_action"] == "update", body
+    check_view(body["view"])
+    found = ID.search(visible_text(body["view"]))
+    assert found, visible_text(body["view"])
+    return found.group(1)
+
+
+def fetch(bot: BotProcess, text: str, **fields: str) -> dict[str, Any]:
+    status, body = bot.command(text, **fields)
+    assert status == 200 and isinstance(body, dict), f"{status} {body}\n{bot.log()}"
+    check_message(body)
+    return body
+
+
+def test_save_as_quote_fills_the_form_from_the_message_and_the_quote_is_found_at_once(
+    open_bot: BotProcess, people: SlackStandIn
+) -> None:
+    form = save(open_bot, people, "*Ship* it _today_ <@U0BOB>, see <https://example.com|notes>")
+    check_view(form)
+    opened = people.calls_to("views.open")
+    assert len(opened) == 1, "the modal is opened at once, then filled in"
+    assert (
+        initial(form, "text")
+        == "**Ship** it *today* @Bob Babbage, see [notes](https://example.com)"
+    )
+    assert initial(form, "speaker") == "Ada Lovelace"
+    assert initial(form, "source") == "#general"
+    assert initial(
+        form,
+        "url",
+    ).startswith("https://standin.slack.com/archives/C0GENERAL/p")
+
+    quote_id = saved_id(open_bot.submit(form, {"topics": ["Robotics"]}))
+
+    shown = fetch(open_bot, f"#{quote_id}")
+    assert "Ship" in "\n".join(section_texts(shown))
+    assert "Ada Lovelace" in context_text(shown) and f"#{quote_id}" in context_text(shown)
+    assert "<@" not in "\n".join(section_texts(shown)) + context_text(shown), "nobody is pinged"
+    assert f"#{quote_id}" in context_text(fetch(open_bot, "ship it today"))
+
+
+def test_the_same_quote_twice_is_refused_on_its_field_naming_the_first(
+    open_bot: BotProcess, people: SlackStandIn
+) -> None:
+    first = saved_id(open_bot.submit(save(open_bot, people, "Measure twice, cut once."), {}))
+    again = save(open_bot, people, "measure TWICE cut once")
+    status, body = open_bot.submit(again, {})
+    assert status == 200 and body["response_action"] == "errors"
+    assert body["errors"] == {"text": f"This quote is already in the collection: #{first}."}
+
+
+def test_a_message_too_long_for_a_quote_is_refused_with_a_clear_line(
+    open_bot: BotProcess, people: SlackStandIn
+) -> None:
+    view = save(open_bot, people, "word " * 800)
+    check_view(view)
+    assert "too long to save" in visible_text(view)
+    assert "this one has 3,999" in visible_text(view)  # 800 words, less the last space
+    assert "submit" not in view
+
+
+def test_saving_from_a_private_channel_says_the_whole_workspace_will_see_it(
+    open_bot: BotProcess, people: SlackStandIn
+) -> None:
+    people.add_channel("C0SECRET", "secret", is_private=True, is_member=True)
+    form = save(open_bot, people, "Private words", channel_id="C0SECRET")
+    assert "visible" in visible_text(form) or "seen by everyone" in visible_text(form)
+    assert initial(form, "source") == "Slack", "a private channel's name is not shown"
+
+
+def test_quote_add_opens_the_empty_form_and_errors_come_back_on_their_field(
+    open_bot: BotProcess, people: SlackStandIn
+) -> None:
+    status, body = open_bot.command("add")
+    assert (status, body) == (200, ""), body
+    form = people.wait_for_view(lambda v: v.get("submit") is not None)
+    assert initial(form, "text") is None
+    status, body = open_bot.submit(
+        form, {"text": "The best way out is always through.", "url": "not a link"}
+    )
+    assert body["response_action"] == "errors" and set(body["errors"]) == {"url"}
+
+    quote_id = saved_id(
+        open_bot.submit(
+            form,
+            {"text": "The best way out is always through.", "speaker": "Robert Frost",
+             "source": "A Servant to Servants", "new_topics": "poems, grit"},
+        )
+    )  # fmt: skip
+    shown = fetch(open_bot, f"#{quote_id.lower()}")
+    assert "Robert Frost" in context_text(shown) and "A Servant to Servants" in context_text(shown)
+    assert f"#{quote_id}" in context_text(fetch(open_bot, "grit"))
+
+
+def test_the_person_who_added_a_quote_edits_it_and_it_keeps_its_id(
+    open_bot: BotProcess, people: SlackStandIn
+) -> None:
+    quote_id = saved_id(open_bot.submit(save(open_bot, people, "Fast is fine."), {}))
+    shown = fetch(open_bot, f"#{quote_id}")
+    status, body = open_bot.choose(shown, "quote_menu", f"edit:{quote_id}")
+    assert (status, body) == (200, "")
+    form = people.wait_for_view(lambda v: v["title"]["text"] == "Edit quote")
+    check_view(form)
+    assert initial(form, "text") == "Fast is fine." and initial(form, "speaker") == "Ada Lovelace"
+    saved = open_bot.submit(form, {"text": "Fast is fine, but accuracy is everything."})
+    assert saved_id(saved) == quote_id
+    after = fetch(open_bot, f"#{quote_id}")
+    assert "accuracy is everything" in "\n".join(section_texts(after))
+    assert f"#{quote_id}" in context_text(fetch(open_bot, "accuracy is everything"))
+
+
+def test_someone_else_cannot_edit_a_quote_and_is_told_who_can(
+    open_bot: BotProcess, people: SlackStandIn
+) -> None:
+    quote_id = saved_id(open_bot.submit(save(open_bot, people, "Not yours to change."), {}))
+    shown = fetch(open_bot, f"#{quote_id}")
+    url = people.response_url("refused")
+    open_bot.choose(shown, "quote_menu", f"edit:{quote_id}", user_id=OTHER, response_url=url)
+    people.wait_for(lambda calls: any(c.args.get("name") == "refused" for c in calls))
+    told = next(c for c in people.calls_to("response_url") if c.args.get("name") == "refused")
+    text = visible_text(told.args)
+    assert "Only Alice Saver, the person quoted or" in text, text
+    assert told.args.get("response_type") == "ephemeral"
+
+
+def test_removing_a_quote_takes_it_out_of_the_collection(
+    open_bot: BotProcess, people: SlackStandIn
+) -> None:
+    quote_id = saved_id(open_bot.submit(save(open_bot, people, "Here today."), {}))
+    shown = fetch(open_bot, f"#{quote_id}")
+    url = people.response_url("removed")
+    open_bot.choose(shown, "quote_menu", f"remove:{quote_id}", response_url=url)
+    people.wait_for(lambda calls: any(c.args.get("name") == "removed" for c in calls))
+    assert "No quote has the ID" in visible_text(fetch(open_bot, f"#{quote_id}"))
+
+
+def test_a_reviewed_quote_waits_then_an_approver_approves_it_and_its_author_hears(
+    reviewed_bot: BotProcess, people: SlackStandIn
+) -> None:
+    reply = reviewed_bot.submit(save(reviewed_bot, people, "Patience is a form of action."), {})
+    quote_id = saved_id(reply)
+    assert "once an approver" in visible_text(reply[1]["view"])
+    assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
+
+    card = (
+        people.wait_for(lambda calls: people.dm_messages(APPROVER))
+        and people.dm_messages(APPROVER)[-1]
+    )
+    check_message(card)
+    assert "Alice Saver" in visible_text(card) and "Patience" in visible_text(card)
+    url = people.response_url("approve")
+    reviewed_bot.click(card, "quote_approve", user_id=APPROVER, response_url=url, ephemeral=False)
+    people.wait_for(lambda calls: any(c.args.get("name") == "approve" for c in calls))
+    decided = next(c for c in people.calls_to("response_url") if c.args.get("name") == "approve")
+    assert decided.args.get("replace_original") is True
+    assert "Approved" in visible_text(decided.args) and "Appy Prover" in visible_text(decided.args)
+
+    people.wait_for(lambda calls: people.dm_messages(USER_ID))
+    assert "was approved" in visible_text(people.dm_messages(USER_ID)[-1])
+    assert f"#{quote_id}" in context_text(fetch(reviewed_bot, f"#{quote_id}"))
+
+
+def test_a_rejected_quote_never_joins_and_its_author_hears(
+    reviewed_bot: BotProcess, people: SlackStandIn
+) -> None:
+    quote_id = saved_id(reviewed_bot.submit(save(reviewed_bot, people, "Spam, spam, spam."), {}))
+    people.wait_for(lambda calls: people.dm_messages(APPROVER))
+    card = people.dm_messages(APPROVER)[-1]
+    reviewed_bot.click(card, "quote_reject", user_id=APPROVER, ephemeral=False)
+    people.wait_for(lambda calls: people.dm_messages(USER_ID))
+    assert "rejected" in visible_text(people.dm_messages(USER_ID)[-1])
+    assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
+
+
+def test_only_an_approver_may_approve(reviewed_bot: BotProcess, people: SlackStandIn) -> None:
+    quote_id = saved_id(reviewed_bot.submit(save(reviewed_bot, people, "Approve me."), {}))
+    people.wait_for(lambda calls: people.dm_messages(APPROVER))
+    card = people.dm_messages(APPROVER)[-1]
+    url = people.response_url("not-approver")
+    reviewed_bot.click(card, "quote_approve", user_id=OTHER, response_url=url, ephemeral=False)
+    people.wait_for(lambda calls: any(c.args.get("name") == "not-approver" for c in calls))
+    told = next(c for c in people.calls_to("response_url") if c.args.get("name") == "not-approver")
+    assert "Only workspace admins and the people named in quotebot's settings can approve" in (
+        visible_text(told.args)
+    )
+    assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
+    body = fetch(reviewed_bot, "review", user_id=APPROVER)
+    assert "Approve me." in visible_text(body), "it still waits, and /quote review shows it"
+
+
+def test_an_approvers_own_quote_needs_no_review(
+    reviewed_bot: BotProcess, people: SlackStandIn
+) -> None:
+    message = people.add_message(CHANNEL_ID, "Approvers trust themselves.", user=AUTHOR)
+    reviewed_bot.shortcut_on(message, user_id=APPROVER)
+    form = people.wait_for_view(lambda v: v.get("submit") is not None)
+    quote_id = saved_id(reviewed_bot.submit(form, {}, user_id=APPROVER))
+    assert f"#{quote_id}" in context_text(fetch(reviewed_bot, f"#{quote_id}"))
+
+
+def test_an_approver_hides_a_file_quote_and_the_cli_lists_it_with_its_file(
+    reviewed_bot: BotProcess, people: SlackStandIn
+) -> None:
+    shown = fetch(reviewed_bot, "robotics company")
+    quote_id = ID.search(context_text(shown)).group(1)
+    url = people.response_url("hide")
+    reviewed_bot.choose(shown, "quote_menu", f"hide:{quote_id}", user_id=APPROVER, response_url=url)
+    people.wait_for(lambda calls: any(c.args.get("name") == "hide" for c in calls))
+    assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
+    listed = run_cli("book", "hidden", env=reviewed_bot.env, cwd=reviewed_bot.cwd)
+    assert listed.returncode == 0, listed.stderr
+    assert quote_id in listed.stdout and "andrej-karpathy-no-priors-80.md:" in listed.stdout
+
+
+def test_quote_ids_shown_today_come_from_the_quote_text(
+    open_bot: BotProcess, people: SlackStandIn, tmp_path: Path
+) -> None:
+    """A file's quote has the same ID on every machine: a fresh bot shows the same one."""
+    shown = fetch(open_bot, "robotics company")
+    quote_id = ID.search(context_text(shown)).group(1)
+    with BotProcess(bot_environment(tmp_path, people), cwd=tmp_path, slack=people) as fresh:
+        assert f"#{quote_id}" in context_text(fetch(fresh, f"#{quote_id}"))
