@@ -7,16 +7,21 @@ get the same answer. Pure: the corpus and the random source are passed in.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.corpus import Corpus, Quote, Topic
+from bot.ids import ALPHABET
 
 MAX_QUERY = 500  # characters; longer text gets a clear reply, not a search
 HELP_WORDS = frozenset({"help", "?", "-h", "--help", "usage"})
 TOPIC_WORDS = frozenset({"topics", "list", "topic"})
 
 BY_WORD = "by"  # `/quote by karpathy`: the quotes of a speaker
+# `#7KQ2`: a quote's ID (letters and digits people can type, or an old 12-hex one);
+# another `#word` (`#robotics`) is searched for like any words.
+_ID = re.compile(rf"#(?:[{ALPHABET}{ALPHABET.lower()}]{{4,12}}|[0-9a-f]{{12}})")
 
 Kind = Literal["quote", "topics", "help", "not_found", "no_speaker", "no_id", "too_long", "empty"]
 
@@ -53,7 +58,7 @@ def answer(
         return Answer("topics", query=query, topics=tuple(corpus.topics()))
     if not corpus:
         return Answer("empty", query=query)
-    if query.startswith("#") and " " not in query and len(query) > 1:
+    if _ID.fullmatch(query):
         # `/quote #7KQ2M`: one quote by its ID (a 12-character ID from before works too).
         found = corpus.get(query)
         if found is None:
@@ -64,6 +69,8 @@ def answer(
         return _by_speaker(corpus, query, name.strip(), position)
     if not query:
         quote = corpus.random(rng)
+        shown = corpus.get(exclude) if exclude else None  # an old post's button: its alias
+        exclude = shown.id if shown is not None else exclude
         if quote is not None and quote.id == exclude and len(corpus) > 1:
             # Draw again from the others: no list of the whole corpus on every click.
             others = corpus.quotes

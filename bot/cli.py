@@ -202,6 +202,8 @@ def quote(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if reply.kind == "not_found":
         print(f"No quote matches {reply.query!r}. Try: {', '.join(reply.suggestions)}")
+    elif reply.kind == "no_id":
+        print(f"No quote has the ID #{reply.query}.")
     elif reply.kind == "no_speaker":
         print(f"No quotes by {reply.query!r}. Try: {', '.join(reply.suggestions) or '(none)'}")
     else:
@@ -325,7 +327,7 @@ def _as_text(item: Quote) -> str:
     who = ", ".join(part for part in (item.speaker, item.source) if part) or "unknown"
     where = f" <{item.url}>" if item.url else ""
     topic = f" [{item.topic}]" if item.topic else ""
-    return f"{lead}“{item.text}”\n  — {who}{where}{topic}"
+    return f"{lead}“{item.text}”\n  — {who}{where}{topic} #{item.id}"
 
 
 def _explain_setup(missing: list[str], corpus: Corpus, settings: Settings, path: Path) -> None:

@@ -20,6 +20,25 @@ def escape(text: str) -> str:
     return text
 
 
+_MD_LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^()\s]+)\)")
+_MD_BOLD = re.compile(r"\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*")
+_MD_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_MD_STRIKE = re.compile(r"~~(?=\S)([^~\n]+?)(?<=\S)~~")
+
+
+def markdown_to_mrkdwn(escaped: str) -> str:
+    """The emphasis and links of a quote saved from Slack, back in Slack's own markup.
+
+    `escaped` is Markdown already escaped (`escape`): `**bold**` becomes `*bold*`,
+    `*italic*` `_italic_`, `~~struck~~` `~struck~`, `[label](https://…)` a link.
+    Only the forms `bot.book.markup` writes; the quote files' Markdown is left as it is.
+    """
+    text = _MD_LINK.sub(lambda m: f"<{m[2].replace('|', '%7C')}|{m[1].replace('|', '¦')}>", escaped)
+    text = _MD_ITALIC.sub(r"_\1_", text)  # first: it leaves `**bold**` alone
+    text = _MD_BOLD.sub(r"*\1*", text)
+    return _MD_STRIKE.sub(r"~\1~", text)
+
+
 def unescape(text: str) -> str:
     """Undo Slack's escaping of incoming message text (it arrives escaped once)."""
     for char, entity in reversed(_ESCAPES):

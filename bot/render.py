@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.corpus import Quote, Topic
-from bot.mrkdwn import cut, escape, link, mention, shorten, split
+from bot.mrkdwn import cut, escape, link, markdown_to_mrkdwn, mention, shorten, split
 
 Message = dict[str, Any]
 Block = dict[str, Any]
@@ -203,7 +203,7 @@ def _quote_sections(quote: Quote, *, room: int, blocks: int) -> list[Block]:
     lead_in = escape(_clip(quote.lead_in, room // 2)) if quote.lead_in else ""
     lead_blocks = [_section(piece) for piece in split(lead_in, SECTION_LIMIT)]
     body = _fit(
-        _quote_pieces(escape(quote.text), SECTION_LIMIT),
+        _quote_pieces(_shown_text(quote), SECTION_LIMIT),
         room=room - _payload_size(lead_blocks),
         blocks=blocks - len(lead_blocks),
         note=lambda rest: _more_words(quote, rest),
@@ -214,6 +214,12 @@ def _quote_sections(quote: Quote, *, room: int, blocks: int) -> list[Block]:
             # Sharing the first section costs less than a section of its own.
             return [_section(f"*{lead_in}*\n{first}"), *body[1:]]
     return lead_blocks + body  # a lead-in too long to share gets sections of its own
+
+
+def _shown_text(quote: Quote) -> str:
+    """A quote's text, escaped, as Slack shows it: a saved quote's Markdown as mrkdwn."""
+    text = escape(quote.text)
+    return markdown_to_mrkdwn(text) if quote.origin == "slack" else text
 
 
 def _more_words(quote: Quote, rest: Sequence[str]) -> Block:

@@ -19,6 +19,8 @@ from bot.book.drafts import (
     SOURCE_LIMIT,
     SPEAKER_LIMIT,
     TEXT_LIMIT,
+    TOPIC_LIMIT,
+    TOPICS_LIMIT,
     URL_LIMIT,
     Draft,
 )
@@ -129,7 +131,7 @@ def quote_form(
         )  # fmt: skip
     blocks.append(
         _input("new_topics", "New topics" if offered else "Topics", ", ".join(others) or None,
-               600, hint="Separated by commas.")
+               TOPICS_LIMIT * (TOPIC_LIMIT + 2), hint="Separated by commas.")
     )  # fmt: skip
     if lead_in:
         blocks.append(
@@ -144,15 +146,20 @@ def saved_view(mode: Mode, text: str) -> View:
     return notice_view(mode, text)
 
 
-def review_message(quote: Quote, *, added_by: str) -> Message:
-    """A quote waiting for review, for approvers: who added it, the quote, two buttons."""
+def review_message(quote: Quote, *, added_by: str, seq: int, edited: bool = False) -> Message:
+    """A quote waiting for review, for approvers: who added it, the quote, two buttons.
+
+    The buttons carry the version shown (`seq`): approving decides that text only.
+    """
     name = escape(shorten(added_by, NAME_SIZE))
+    did = "changed a quote" if edited else "added a quote"
+    value = f"{shorten(quote.id, 20)}:{seq}"
     return quote_message(
         quote,
-        intro=f"*{name}* added a quote. Approve it to add it to the collection.",
+        intro=f"*{name}* {did}. Approve it to add it to the collection.",
         actions=[
-            button("Approve", APPROVE, quote.id, style="primary"),
-            button("Reject", REJECT, quote.id),
+            button("Approve", APPROVE, value, style="primary"),
+            button("Reject", REJECT, value),
         ],
         menu=False,
     )
@@ -220,7 +227,8 @@ def _topic_options(topics: Sequence[str]) -> dict[str, Block]:
     for name in topics:
         if len(options) == MAX_TOPIC_OPTIONS:
             break
-        if not name.strip() or len(name) > OPTION_VALUE or name in options:
+        # A topic longer than a quote's topics may be is not offered: saving would refuse it.
+        if not name.strip() or len(name) > min(OPTION_VALUE, TOPIC_LIMIT) or name in options:
             continue
         options[name] = {
             "text": {"type": "plain_text", "text": shorten(name, OPTION_TEXT)},

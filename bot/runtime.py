@@ -93,6 +93,14 @@ async def run(settings: Settings, folder: CorpusFolder) -> int:
             "Slack. Set DATABASE_URL to a PostgreSQL database.",
             settings.ephemeral_platform,
         )
+    policy = settings.policy
+    if policy.adding == "reviewed" and not (settings.review_channel or policy.approvers):
+        log.warning(
+            "%s: adding is reviewed, but no review_channel or approvers are named, so nobody "
+            "is told when a quote waits: approvers (workspace admins) see them with "
+            "/quote review. Set review_channel, or approvers, or adding: open.",
+            settings.config_path,
+        )
     log.info(
         "quotebot starting: %s; %d quotes, %d configured daily subscriptions, Web API at %s",
         settings.describe_mode(),

@@ -35,7 +35,7 @@ OPEN = ("pending", "approved")  # statuses a quote can still be edited or remove
 
 Outcome = Literal[
     "added", "pending", "duplicate", "approved", "rejected", "edited", "removed", "hidden",
-    "shown", "refused", "missing", "already",
+    "shown", "refused", "missing", "already", "changed",
 ]  # fmt: skip
 
 
@@ -84,7 +84,11 @@ def duplicate(store: Store, corpus: Corpus, key: str, text: str) -> str | None:
     if found is not None:
         return found.id
     waiting = store.book.with_alias(key, alias, statuses=["pending"])
-    return waiting.id if waiting else None
+    if waiting is not None:
+        return waiting.id
+    # A file's quote an approver hid: saving its text again must not bring it back.
+    hidden = next((row for row in store.book.hidden(key) if row.alias == alias), None)
+    return hidden.quote_id if hidden else None
 
 
 def save(
@@ -115,20 +119,29 @@ def save(
 
 def review(
     store: Store, key: str, quote_id: str, *, approve: bool, person: Person, policy: Policy,
-    now: datetime,
+    now: datetime, seen: int | None = None,
 ) -> Result:  # fmt: skip
-    """Approve or reject a quote waiting for review; of two approvers, the first decides."""
+    """Approve or reject a quote waiting for review; of two approvers, the first decides.
+
+    `seen`: the change number of the version the approver was shown. A quote edited
+    since is not decided ("changed"): the approver is shown the new text first.
+    """
     decision = may_approve(person, policy)
     if not decision.allowed:
         return Result("refused", decision=decision)
     status = "approved" if approve else "rejected"
     row = store.book.change(
-        key, quote_id, when_status=["pending"], by=person.user_id, now=now, status=status
-    )
+        key, quote_id, when_status=["pending"], by=person.user_id, now=now, status=status,
+        when_seq=seen,
+    )  # fmt: skip
     if row is not None:
         return Result(status, row=row)
     current = store.book.get(key, quote_id)
-    return Result("already", row=current) if current else Result("missing")
+    if current is None:
+        return Result("missing")
+    if current.status == "pending":
+        return Result("changed", row=current)
+    return Result("already", row=current)
 
 
 def edit(
@@ -149,12 +162,18 @@ def edit(
         same = duplicate(store, corpus, key, draft.text)
         if same is not None and same != quote_id:
             return Result("duplicate", row=current, duplicate_of=same)
+    # Where quotes are reviewed, an edit by someone who may not approve is reviewed too:
+    # the quote leaves the collection until an approver accepts the new text.
+    status = "pending" if needs_review(person, policy) else current.status
     row = store.book.change(
         key, quote_id, when_status=OPEN, by=person.user_id, now=now, text=draft.text,
         alias=legacy_id(draft.text), speaker=draft.speaker, source=draft.source, url=draft.url,
         topics=draft.topics, lead_in=draft.lead_in, speaker_user=draft.speaker_user,
+        status=status,
     )  # fmt: skip
-    return Result("edited", row=row) if row else Result("missing", row=current)
+    if row is None:
+        return Result("missing", row=current)
+    return Result("pending" if status == "pending" else "edited", row=row)
 
 
 def may_change(

@@ -43,8 +43,8 @@ class Library:
 
     def corpus(self, team_id: str | None) -> Corpus:
         """What `/quote`, mentions and the quote of the day show in this workspace."""
-        key = self.key(team_id)
-        return self._corpora.get(key) or self._files
+        own = self._corpora.get(self.key(team_id))
+        return own if own is not None else self._files
 
     def hidden(self, team_id: str | None) -> dict[str, HiddenRow]:
         return dict(self._hidden.get(self.key(team_id), {}))
@@ -71,9 +71,15 @@ class Library:
         touched = {row.team_id for row in changes.quotes} | {r.team_id for r in changes.hidden}
         new_keys = {key for key in touched if key not in self._corpora}
         for row in changes.quotes:
-            self._note_quote(row, in_place=row.team_id not in new_keys)
+            try:
+                self._note_quote(row, in_place=row.team_id not in new_keys)
+            except Exception:  # one bad row must not stop every later change
+                log.exception("quote %s of the quote book could not be applied", row.id)
         for hidden in changes.hidden:
-            self._note_hidden(hidden, in_place=hidden.team_id not in new_keys)
+            try:
+                self._note_hidden(hidden, in_place=hidden.team_id not in new_keys)
+            except Exception:
+                log.exception("hiding quote %s could not be applied", hidden.quote_id)
         for key in new_keys:
             if self._books.get(key) or self._hidden.get(key):
                 self._corpora[key] = self._build(key)

@@ -8,15 +8,16 @@ and at every load of the same folder, with no database:
 2. IDs from markers (`<!-- quote 7KQ2M -->`) are taken first, in page order; a second
    quote with the same marker is reported, naming both places, and is treated as
    having no marker.
-3. Then each other quote, in page order, takes the 5-character ID derived from its
-   text's digest (`7KQ2M`); if that is taken, the 7-character form of the same digest
-   (`7KQ2MXA`, which starts with the short one); if that is taken too, the 7-character
+3. Then each other quote, in page order, takes the 6-character ID derived from its
+   text's digest (`7KQ2MX`); if that is taken, the 8-character form of the same digest
+   (`7KQ2MXAB`, which starts with the short one); if that is taken too, the 8-character
    ID of the digest followed by a counter (1, 2, ...), the first that is free.
 
 So a quote keeps its ID while its text is unchanged, or whatever happens to its
 text once its page carries a marker (`quotebot ids` writes them). Without markers,
 a new quote whose short ID collides with an older one's, placed before it in page
-order, takes that ID from it: at 100,000 quotes a few hundred share a short form.
+order, takes that ID from it. Six characters make that rare (about one folder in 100
+at 4,000 quotes; a handful of quotes at 100,000); markers make it impossible.
 """
 
 from __future__ import annotations

@@ -38,14 +38,17 @@ from bot.render_book import (
     reviewed_message,
     saved_view,
 )
-from bot.roles import Decision, Person
+from bot.roles import Decision, Person, Policy, may_approve, reinstall_line
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 SAVE_SHORTCUT = "save_quote"
+GONE = "That quote is no longer in the collection."
 PRIVATE_NAMES = frozenset({"directmessage", "privategroup"})
 T = TypeVar("T")
+SHOW_WITHIN = 1.5  # seconds a change made here may take to show before the answer goes
+_APPLYING: set[asyncio.Future[None]] = set()
 REVIEW_SHOWN = 1  # `/quote review` shows the oldest waiting quote, and how many wait
 
 
@@ -140,22 +143,21 @@ async def submit_form(
     team, user = _team(body), str((body.get("user") or {}).get("id") or "")
     key, now = services.book_key(team), services.clock()
     store, corpus, policy = services.store, services.corpus_for(team), services.settings.policy
-    if state.mode == "edit":
-        result, _person = await _as_asker(
-            services, client, team, user,
-            partial(entries.edit, store, corpus, key, state.quote_id, draft, now=now),
-        )  # fmt: skip
+    if policy.adding == "reviewed":
+        # Whether it waits for review depends on who adds (or edits) it: never an
+        # approver's. Elsewhere, who someone is matters only if they are refused.
+        person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
+        ask: Callable[..., Any] = partial(_call_as, person, policy)
     else:
-        # Whether it waits for review depends on who adds it: an approver's never does.
-        person = (
-            await services.directory.person(client, team_id=team, user_id=user, policy=policy)
-            if policy.adding == "reviewed"
-            else Person(user)
+        ask = partial(_as_asker, services, client, team, user)
+    if state.mode == "edit":
+        result, person = await ask(
+            partial(entries.edit, store, corpus, key, state.quote_id, draft, now=now)
         )
-        result = await asyncio.to_thread(
-            entries.save, store, corpus, draft, key=key, person=person, policy=policy,
-            now=now, rng=services.rng,
-        )  # fmt: skip
+    else:
+        result, person = await ask(
+            partial(entries.save, store, corpus, draft, key=key, now=now, rng=services.rng)
+        )
     if result.outcome == "duplicate":
         await ack(
             response_action="errors",
@@ -163,24 +165,47 @@ async def submit_form(
         )
         return
     if result.outcome in ("refused", "missing"):
-        reason = result.decision.reason if result.outcome == "refused" else ""
-        text = reason or "That quote is no longer in the collection."
+        text = (
+            _refusal(result.decision, person)
+            if result.outcome == "refused"
+            else "That quote is no longer in the collection."
+        )
         await ack(response_action="update", view=notice_view(state.mode, text))
         return
     quote_id = escape(result.quote_id)
     if result.outcome == "pending":
+        done = "Saved your changes to" if state.mode == "edit" else "Thanks! Your quote is"
         text = (
-            f"Thanks! Your quote is `#{quote_id}`. It joins the collection once an approver "
-            "accepts it: I will tell you here."
+            f"{done} `#{quote_id}`. It joins the collection once an approver accepts it: "
+            "I will tell you in a direct message."
         )
     elif result.outcome == "edited":
         text = f"Saved your changes to `#{quote_id}`."
     else:
         text = f"Saved as `#{quote_id}`: `/quote #{quote_id}` shows it."
-    await services.book_changed()  # first: once it says saved, `/quote` finds it
+    await _show_now(services)  # first: once it says saved, `/quote` finds it
     await ack(response_action="update", view=saved_view(state.mode, text))
     if result.outcome == "pending" and result.row is not None:
-        await _announce(services, client, team, result.row)
+        await _announce(services, client, team, result.row, edited=state.mode == "edit")
+
+
+async def _call_as(person: Person, policy: Policy, change: Callable[..., T]) -> tuple[T, Person]:
+    return await asyncio.to_thread(change, person=person, policy=policy), person
+
+
+async def _show_now(services: Services) -> None:
+    """Apply a change made here before answering, but never past Slack's 3 seconds.
+
+    Applying is milliseconds, except a workspace's first quote of its own, which builds
+    its collection (about a second and a half at 100,000 quotes): then the answer goes
+    out and the change is applied just after.
+    """
+    task = asyncio.ensure_future(services.book_changed())
+    _APPLYING.add(task)  # kept until done: a task nobody holds may be collected
+    task.add_done_callback(_APPLYING.discard)
+    done, _ = await asyncio.wait({task}, timeout=SHOW_WITHIN)
+    if not done:
+        log.info("the quote book change is still being applied; answering first")
 
 
 # ----- review ------------------------------------------------------------------------------
@@ -190,14 +215,20 @@ async def review_list(
     services: Services, command: dict[str, Any], client: AsyncWebClient
 ) -> dict[str, Any]:
     """`/quote review`: the oldest quote waiting, with Approve and Reject, and the count."""
-    team = command.get("team_id") or ""
+    team, user = command.get("team_id") or "", command.get("user_id") or ""
+    policy = services.settings.policy
+    person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
+    decision = may_approve(person, policy)
+    if not decision.allowed:  # a waiting quote may come from a private conversation
+        return notice_message(_refusal(decision, person))
     waiting = await asyncio.to_thread(
         services.store.book.quotes, services.book_key(team), statuses=["pending"]
     )
     if not waiting:
         return notice_message("No quote is waiting for review.")
     name = await services.directory.name(client, team_id=team, user_id=waiting[0].added_by)
-    message = review_message(entries.to_quote(waiting[0]), added_by=name or "Someone")
+    oldest = waiting[0]
+    message = review_message(entries.to_quote(oldest), added_by=name or "Someone", seq=oldest.seq)
     if len(waiting) > REVIEW_SHOWN:
         more = len(waiting) - REVIEW_SHOWN
         message["blocks"].insert(0, _context(f"{len(waiting)} quotes wait for review; the "
@@ -212,35 +243,52 @@ async def decide(
     """Approve or Reject on a quote waiting for review."""
     await ack()
     team, user = _team(body), str((body.get("user") or {}).get("id") or "")
-    quote_id = str((body.get("actions") or [{}])[0].get("value") or "")
+    value = str((body.get("actions") or [{}])[0].get("value") or "")
+    quote_id, _, seen = value.partition(":")
     policy = services.settings.policy
     person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
     result = await asyncio.to_thread(
         entries.review, services.store, services.book_key(team), quote_id, approve=approve,
         person=person, policy=policy, now=services.clock(),
+        seen=int(seen) if seen.isdigit() else None,
     )  # fmt: skip
     if result.outcome == "refused":
-        await _tell(respond, result.decision.reason)
+        await _tell(respond, _refusal(result.decision, person))
+        return
+    if result.outcome == "changed" and result.row is not None:
+        # Edited since this card was sent: show the text as it is now, to decide on that.
+        name = await services.directory.name(client, team_id=team, user_id=result.row.added_by)
+        card = review_message(
+            entries.to_quote(result.row), added_by=name or "Someone", seq=result.row.seq,
+            edited=True,
+        )  # fmt: skip
+        await respond(replace_original=True, **card)
+        await _tell(respond, "That quote was changed after this message was sent: here it is "
+                             "as it is now. Approve or reject this version.")  # fmt: skip
         return
     if result.outcome == "missing" or result.row is None:
-        await _tell(respond, "That quote is no longer in the quote book.")
+        await _tell(respond, GONE)
         return
     row = result.row
     decider = await services.directory.name(client, team_id=team, user_id=row.changed_by or user)
     decider = decider or "an approver"
     decided = reviewed_message(entries.to_quote(row), approved=row.status == "approved", by=decider)
     if result.outcome != "already":
-        await services.book_changed()
+        await _show_now(services)
     await respond(replace_original=True, **decided)
     if result.outcome == "already":
         return
     await _post(client, row.added_by, outcome_line(row.id, approved=approve, by=decider))
 
 
-async def _announce(services: Services, client: AsyncWebClient, team: str, row: Any) -> None:
+async def _announce(
+    services: Services, client: AsyncWebClient, team: str, row: Any, *, edited: bool = False
+) -> None:
     """Tell the approvers a quote waits: in the review channel, or a DM to each one named."""
     name = await services.directory.name(client, team_id=team, user_id=row.added_by)
-    message = review_message(entries.to_quote(row), added_by=name or "Someone")
+    message = review_message(
+        entries.to_quote(row), added_by=name or "Someone", seq=row.seq, edited=edited
+    )
     settings = services.settings
     places = [settings.review_channel] if settings.review_channel else []
     places = places or sorted(settings.policy.approvers or ())
@@ -267,39 +315,29 @@ async def quote_menu(
     team, user = _team(body), str((body.get("user") or {}).get("id") or "")
     key, store, policy = services.book_key(team), services.store, services.settings.policy
     corpus = services.corpus_for(team)
-    if verb in ("edit", "remove"):
+    if verb == "edit":
+        # The form first, while the click's trigger is fresh (3 s); the checks after.
+        opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_view("edit"))
+        view = await _edit_form(services, client, team, user, quote_id)
+        await client.views_update(view_id=opened["view"]["id"], view=view)
+        return
+    if verb == "remove":
         row = await asyncio.to_thread(store.book.get, key, quote_id)
         if row is None or row.status not in entries.OPEN:
-            await _tell(respond, "That quote is no longer in the collection.")
+            await _tell(respond, GONE)
             return
         adder = await services.directory.name(client, team_id=team, user_id=row.added_by)
-        if verb == "remove":
-            result, _ = await _as_asker(
-                services, client, team, user,
-                partial(entries.remove, store, key, quote_id, now=services.clock(),
-                        adder_name=adder),
-            )  # fmt: skip
-            if result.outcome == "removed":
-                await services.book_changed()
-                await _tell(respond, f"Removed `#{escape(quote_id)}` from the collection.")
-            else:
-                await _tell(respond, _refusal(result.decision, result.outcome))
-            return
-        decision, _ = await _as_asker(
+        result, person = await _as_asker(
             services, client, team, user,
-            partial(entries.may_change, row, adder_name=adder),
-            refused=lambda decision: not decision.allowed,
+            partial(entries.remove, store, key, quote_id, now=services.clock(), adder_name=adder),
         )  # fmt: skip
-        if not decision.allowed:
-            await _tell(respond, decision.reason)
-            return
-        state = FormState("edit", quote_id, row.speaker_user or "", row.speaker or "")
-        draft = Draft(
-            text=row.text, speaker=row.speaker, source=row.source, url=row.url,
-            topics=row.topics, lead_in=row.lead_in,
-        )  # fmt: skip
-        view = quote_form("edit", state, draft=draft, topics=_topic_names(corpus))
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        if result.outcome == "removed":
+            await _show_now(services)
+            await _tell(respond, f"Removed `#{escape(quote_id)}` from the collection.")
+        elif result.outcome == "refused":
+            await _tell(respond, _refusal(result.decision, person))
+        else:
+            await _tell(respond, GONE)
         return
     quote = corpus.get(quote_id)
     if quote is None:
@@ -315,15 +353,39 @@ async def quote_menu(
             entries.hide, store, key, quote, person=person, policy=policy, now=services.clock()
         )
         if result.outcome == "refused":
-            await _tell(respond, result.decision.reason)
+            await _tell(respond, _refusal(result.decision, person))
             return
-        await services.book_changed()
+        await _show_now(services)
         await _tell(
             respond,
             f"Hidden `#{escape(quote.id)}`: it is no longer shown in this workspace. Its file "
             f"is unchanged (`{escape(quote.file)}`, line {quote.line}); "
             "`quotebot book hidden` lists the hidden quotes.",
         )
+
+
+async def _edit_form(
+    services: Services, client: AsyncWebClient, team: str, user: str, quote_id: str
+) -> dict[str, Any]:
+    """The edit form for this quote, or a modal saying why this person may not edit it."""
+    row = await asyncio.to_thread(services.store.book.get, services.book_key(team), quote_id)
+    if row is None or row.status not in entries.OPEN:
+        return notice_view("edit", GONE)
+    adder = await services.directory.name(client, team_id=team, user_id=row.added_by)
+    decision, person = await _as_asker(
+        services, client, team, user,
+        partial(entries.may_change, row, adder_name=adder),
+        refused=lambda decision: not decision.allowed,
+    )  # fmt: skip
+    if not decision.allowed:
+        return notice_view("edit", _refusal(decision, person))
+    state = FormState("edit", quote_id, row.speaker_user or "", row.speaker or "")
+    draft = Draft(
+        text=row.text, speaker=row.speaker, source=row.source, url=row.url, topics=row.topics,
+        lead_in=row.lead_in,
+    )  # fmt: skip
+    corpus = services.corpus_for(team)
+    return quote_form("edit", state, draft=draft, topics=_topic_names(corpus))
 
 
 # ----- helpers -----------------------------------------------------------------------------
@@ -347,10 +409,11 @@ async def _as_asker(
     return await asyncio.to_thread(change, person=person, policy=policy), person
 
 
-def _refusal(decision: Decision, outcome: str) -> str:
-    if outcome == "refused":
-        return decision.reason
-    return "That quote is no longer in the collection."
+def _refusal(decision: Decision, person: Person) -> str:
+    """Why not, and, when Slack would not say who the person is, what to reinstall."""
+    if person.directory_incomplete:
+        return f"{decision.reason} {reinstall_line(person.missing_scopes)}"
+    return decision.reason
 
 
 def _draft(view: dict[str, Any], state: FormState) -> Draft:

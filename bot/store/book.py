@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.engine import Connection, Row
 
 from bot.store.database import Database, from_db, to_db
@@ -83,12 +83,14 @@ class Book:
         when_status: Iterable[str],
         by: str,
         now: datetime,
+        when_seq: int | None = None,
         **values: Any,
     ) -> BookRow | None:
         """Change a quote if its status is one of `when_status`; the new row, or None.
 
         One conditional UPDATE: of two approvers clicking at once, one changes it and the
-        other is told it was already done.
+        other is told it was already done. `when_seq`: only if the quote has not changed
+        since that change number (an approver approves the text they saw).
         """
         c = book_quotes.c
         if "topics" in values:
@@ -98,7 +100,10 @@ class Book:
             statement = (
                 update(book_quotes)
                 .where(
-                    (c.team_id == team_id) & (c.id == quote_id) & c.status.in_(list(when_status))
+                    (c.team_id == team_id)
+                    & (c.id == quote_id)
+                    & c.status.in_(list(when_status))
+                    & (c.seq == when_seq if when_seq is not None else true())
                 )
                 .values(**values, changed_by=by, changed_at=to_db(now), seq=seq)
                 .returning(*book_quotes.c)

@@ -30,9 +30,9 @@ On harbours:
 > The most dangerous phrase is: we've always done it this way.
 """
 
-# Two texts whose 5-character IDs are the same (found by trying numbers): RC269.
-CLASH_FIRST = "Ships are safe in harbour 411."
-CLASH_SECOND = "Ships are safe in harbour 2511."
+# Two texts whose 6-character IDs are the same (found by trying numbers): P5CJK3.
+CLASH_FIRST = "Ships are safe in harbour 42294."
+CLASH_SECOND = "Ships are safe in harbour 49358."
 
 
 def ids(result: LoadResult) -> dict[str, str]:
@@ -47,7 +47,7 @@ def only_quote(root: Path) -> tuple[str, str]:
 def test_a_quote_gets_a_short_id_people_can_type(tmp_path: Path) -> None:
     write(tmp_path, "hopper.md", HOPPER)
     for quote in load_corpus(tmp_path).corpus:
-        assert len(quote.id) == 5 and set(quote.id) <= set(ALPHABET), quote.id
+        assert len(quote.id) == 6 and set(quote.id) <= set(ALPHABET), quote.id
         assert quote.alias == legacy_id(quote.text) and len(quote.alias) == 12
         assert not quote.marked
 
@@ -173,7 +173,7 @@ def test_marker_ids_are_reserved_before_derived_ones(tmp_path: Path) -> None:
     result = load_corpus(tmp_path)
     assert result.problems == ()
     assert ids(result) == {
-        "Ships are safe in harbour.": short_id(text_digest("Ships are safe in harbour."), 7),
+        "Ships are safe in harbour.": short_id(text_digest("Ships are safe in harbour."), 8),
         "Another quote, marked.": derived,
     }
 
@@ -184,19 +184,19 @@ def test_a_short_id_taken_becomes_the_long_form_of_the_same_digest(tmp_path: Pat
     write(tmp_path, "a.md", f"> {CLASH_FIRST}\n")
     write(tmp_path, "b.md", f"> {CLASH_SECOND}\n")
     result = load_corpus(tmp_path)
-    long = short_id(text_digest(CLASH_SECOND), 7)
+    long = short_id(text_digest(CLASH_SECOND), 8)
     assert ids(result) == {CLASH_FIRST: first, CLASH_SECOND: long}
     assert long.startswith(first)
     # Page order decides: the same pages the other way round swap the two.
     write(tmp_path, "a.md", f"> {CLASH_SECOND}\n")
     write(tmp_path, "b.md", f"> {CLASH_FIRST}\n")
     swapped = ids(load_corpus(tmp_path))
-    assert swapped == {CLASH_SECOND: first, CLASH_FIRST: short_id(text_digest(CLASH_FIRST), 7)}
+    assert swapped == {CLASH_SECOND: first, CLASH_FIRST: short_id(text_digest(CLASH_FIRST), 8)}
 
 
 def test_when_both_forms_are_taken_a_counter_finds_a_free_id(tmp_path: Path) -> None:
     digest = text_digest(CLASH_SECOND)
-    short, long = short_id(digest), short_id(digest, 7)
+    short, long = short_id(digest), short_id(digest, 8)
     write(
         tmp_path,
         "a.md",
@@ -206,18 +206,18 @@ def test_when_both_forms_are_taken_a_counter_finds_a_free_id(tmp_path: Path) -> 
     result = load_corpus(tmp_path)
     assert result.problems == ()
     got = ids(result)[CLASH_SECOND]
-    assert len(got) == 7 and got not in (short, long)
+    assert len(got) == 8 and got not in (short, long)
     assert ids(load_corpus(tmp_path))[CLASH_SECOND] == got, "the same every load"
     assert len(set(ids(result).values())) == 3
 
 
 def test_ids_are_unique_in_a_large_folder_with_many_short_collisions(tmp_path: Path) -> None:
-    texts = [f"Ships are safe in harbour {n}." for n in range(20_000)]
+    texts = [f"Ships are safe in harbour {n}." for n in range(40_000, 60_000)]  # the clash
     write(tmp_path, "many.md", "\n\n".join(f"> {text}" for text in texts) + "\n")
     result = load_corpus(tmp_path)
     found = [quote.id for quote in result.corpus]
     assert len(found) == len(set(found)) == 20_000
-    assert sum(len(quote_id) == 7 for quote_id in found) > 0, "some collided at 5 characters"
+    assert sum(len(quote_id) == 8 for quote_id in found) > 0, "some collided at 6 characters"
     assert result.problems == ()
 
 

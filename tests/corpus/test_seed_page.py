@@ -127,7 +127,7 @@ def test_quote_text_is_verbatim(by_line: dict[int, Quote]) -> None:
 def test_ids_are_unique_and_derived_from_the_text(corpus: Corpus) -> None:
     ids = [quote.id for quote in corpus]
     assert len(set(ids)) == 28
-    assert all(len(quote.id) == 5 and set(quote.id) <= set(ALPHABET) for quote in corpus)
+    assert all(len(quote.id) == 6 and set(quote.id) <= set(ALPHABET) for quote in corpus)
     assert all(quote.alias == legacy_id(quote.text) for quote in corpus)
 
 

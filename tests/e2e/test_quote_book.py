@@ -7,6 +7,7 @@ chat.getPermalink answered (views.update), and submitted as Slack submits it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,10 +136,28 @@ def test_save_as_quote_fills_the_form_from_the_message_and_the_quote_is_found_at
     quote_id = saved_id(open_bot.submit(form, {"topics": ["Robotics"]}))
 
     shown = fetch(open_bot, f"#{quote_id}")
-    assert "Ship" in "\n".join(section_texts(shown))
+    assert section_texts(shown) == [
+        "> *Ship* it _today_ @Bob Babbage, see <https://example.com|notes>"
+    ], "bold, italics and the link as Slack shows them"
     assert "Ada Lovelace" in context_text(shown) and f"#{quote_id}" in context_text(shown)
     assert "<@" not in "\n".join(section_texts(shown)) + context_text(shown), "nobody is pinged"
     assert f"#{quote_id}" in context_text(fetch(open_bot, "ship it today"))
+
+
+def test_export_writes_the_saved_quotes_with_their_id_origin_and_who_added_them_when(
+    open_bot: BotProcess, people: SlackStandIn
+) -> None:
+    quote_id = saved_id(open_bot.submit(save(open_bot, people, "Exported with care."), {}))
+    done = run_cli("export", env=open_bot.env, cwd=open_bot.cwd)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    saved = next(r for r in records if r["id"] == quote_id)
+    assert (saved["text"], saved["origin"], saved["added_by"]) == (
+        "Exported with care.", "slack", USER_ID,
+    )  # fmt: skip
+    assert saved["speaker"] == "Ada Lovelace" and saved["added_at"].startswith("20")
+    from_files = [r for r in records if r["origin"] == "file"]
+    assert from_files and all(r["id"] and r["file"] and r["line"] for r in from_files)
 
 
 def test_the_same_quote_twice_is_refused_on_its_field_naming_the_first(
@@ -216,13 +235,13 @@ def test_someone_else_cannot_edit_a_quote_and_is_told_who_can(
 ) -> None:
     quote_id = saved_id(open_bot.submit(save(open_bot, people, "Not yours to change."), {}))
     shown = fetch(open_bot, f"#{quote_id}")
-    url = people.response_url("refused")
-    open_bot.choose(shown, "quote_menu", f"edit:{quote_id}", user_id=OTHER, response_url=url)
-    people.wait_for(lambda calls: any(c.args.get("name") == "refused" for c in calls))
-    told = next(c for c in people.calls_to("response_url") if c.args.get("name") == "refused")
-    text = visible_text(told.args)
-    assert "Only Alice Saver, the person quoted or" in text, text
-    assert told.args.get("response_type") == "ephemeral"
+    status, body = open_bot.choose(shown, "quote_menu", f"edit:{quote_id}", user_id=OTHER)
+    assert (status, body) == (200, "")
+    told = people.wait_for_view(lambda v: "Only" in visible_text(v))
+    check_view(told)
+    assert "Only Alice Saver, the person quoted or" in visible_text(told)
+    assert "submit" not in told, "no form to fill in"
+    assert people.view_user(told["id"]) == OTHER
 
 
 def test_removing_a_quote_takes_it_out_of_the_collection(
@@ -290,6 +309,48 @@ def test_only_an_approver_may_approve(reviewed_bot: BotProcess, people: SlackSta
     assert "Approve me." in visible_text(body), "it still waits, and /quote review shows it"
 
 
+def test_an_edit_by_its_author_goes_back_to_review_and_a_stale_approval_decides_nothing(
+    reviewed_bot: BotProcess, people: SlackStandIn
+) -> None:
+    saved = reviewed_bot.submit(save(reviewed_bot, people, "First draft of wisdom."), {})
+    quote_id = saved_id(saved)
+    people.wait_for(lambda calls: people.dm_messages(APPROVER))
+    first_card = people.dm_messages(APPROVER)[-1]
+    reviewed_bot.click(first_card, "quote_approve", user_id=APPROVER, ephemeral=False)
+    people.wait_for(lambda calls: len(people.dm_messages(USER_ID)) >= 1)
+    assert "First draft" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
+
+    shown = fetch(reviewed_bot, f"#{quote_id}")
+    reviewed_bot.choose(shown, "quote_menu", f"edit:{quote_id}")
+    form = people.wait_for_view(lambda v: initial(v, "text") == "First draft of wisdom."
+                                if v["title"]["text"] == "Edit quote" else False)  # fmt: skip
+    edited = reviewed_bot.submit(form, {"text": "Second draft, sneakier."})
+    assert "once an approver accepts it" in visible_text(edited[1]["view"])
+    assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
+    people.wait_for(lambda calls: len(people.dm_messages(APPROVER)) >= 2)
+    second_card = people.dm_messages(APPROVER)[-1]
+    assert "changed a quote" in visible_text(second_card) and "sneakier" in visible_text(
+        second_card
+    )
+
+    # The first card's button still says the first version: approving it decides nothing.
+    url = people.response_url("stale")
+    reviewed_bot.click(first_card, "quote_approve", user_id=APPROVER, response_url=url,
+                       ephemeral=False)  # fmt: skip
+    people.wait_for(lambda calls: len([c for c in calls if c.args.get("name") == "stale"]) >= 2)
+    posts = [c.args for c in people.calls_to("response_url") if c.args.get("name") == "stale"]
+    assert any("sneakier" in visible_text(p) and p.get("replace_original") for p in posts)
+    assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
+
+
+def test_only_approvers_see_the_quotes_waiting(
+    reviewed_bot: BotProcess, people: SlackStandIn
+) -> None:
+    reviewed_bot.submit(save(reviewed_bot, people, "For approvers' eyes."), {})
+    refused = visible_text(fetch(reviewed_bot, "review", user_id=OTHER))
+    assert "Only workspace admins" in refused and "eyes" not in refused
+
+
 def test_an_approvers_own_quote_needs_no_review(
     reviewed_bot: BotProcess, people: SlackStandIn
 ) -> None:
@@ -322,3 +383,42 @@ def test_quote_ids_shown_today_come_from_the_quote_text(
     quote_id = ID.search(context_text(shown)).group(1)
     with BotProcess(bot_environment(tmp_path, people), cwd=tmp_path, slack=people) as fresh:
         assert f"#{quote_id}" in context_text(fetch(fresh, f"#{quote_id}"))
+
+
+ROBOTICS = "Tesla, I don't think it's a car company."
+
+
+def cli_quote(env: dict[str, str], cwd: Path, *words: str) -> str:
+    done = run_cli("quote", *words, env=env, cwd=cwd)
+    return done.stdout + done.stderr
+
+
+def test_a_page_carrying_its_ids_keeps_them_through_an_edit_even_on_an_empty_database(
+    tmp_path: Path, slack: SlackStandIn
+) -> None:
+    pages = tmp_path / "quotes"
+    pages.mkdir()
+    page = pages / "karpathy.md"
+    page.write_text(
+        (Path("bot/data/andrej-karpathy-no-priors-80.md")).read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    env = bot_environment(tmp_path, slack, QUOTEBOT_CORPUS=str(pages))
+    quote_id = ID.search(cli_quote(env, tmp_path, "car company robotics")).group(1)
+
+    # Without a marker, an edit of the text is a new quote with a new ID.
+    page.write_text(page.read_text().replace(ROBOTICS, "Tesla is no car company."))
+    assert "No quote has the ID" in cli_quote(env, tmp_path, f"#{quote_id}")
+    page.write_text(page.read_text().replace("Tesla is no car company.", ROBOTICS))
+
+    marked = run_cli("ids", str(pages), env=env, cwd=tmp_path)
+    assert marked.returncode == 0 and "markers added" in marked.stdout, marked.stderr
+    assert f"<!-- quote {quote_id} -->" in page.read_text()
+    again = run_cli("ids", str(pages), env=env, cwd=tmp_path)
+    assert "0 markers added" in again.stdout, "a second run adds nothing"
+
+    page.write_text(page.read_text().replace(ROBOTICS, "Tesla is no car company."))
+    assert "Tesla is no car company." in cli_quote(env, tmp_path, f"#{quote_id}")
+    with BotProcess(env, cwd=tmp_path, slack=slack) as fresh:  # a new, empty database
+        text = visible_text(fetch(fresh, f"#{quote_id}"))
+        assert "Tesla is no car company." in text and f"#{quote_id}" in text

@@ -152,7 +152,7 @@ def test_install_stores_the_workspace_and_its_requests_use_its_own_token(
     check_message(reply)
     first = section_texts(reply)[0]
     assert any(quote in first for quote in robotics_quotes()), reply
-    assert context_text(reply).endswith("· Robotics"), reply  # the attribution's topic
+    assert "· Robotics · #" in context_text(reply), reply  # the attribution: topic, then ID
     # ...and a mention there is answered through chat.postMessage with T9's own token.
     status, _ = oauth_bot.post(
         event_body(mention_event("<@U9BOT> robotics", channel="C9"), team_id="T9"), JSON_TYPE

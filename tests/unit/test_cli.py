@@ -150,10 +150,14 @@ def test_quote_robotics_prints_a_robotics_quote_with_its_speaker(
 def test_quote_words_from_a_corpus_folder(capsys: pytest.CaptureFixture[str], quotes: Path) -> None:
     code, out, err = run(capsys, "quote", "tomatoes", "--corpus", str(quotes))
     assert code == 0, out + err
-    assert out == (
-        "“Tomatoes need sun, water and patience.”\n"
-        "  — Ada Lovelace, Notes on the Engine <https://example.org/engines> [Gardening]\n"
+    first, second = out.splitlines()
+    assert first == "“Tomatoes need sun, water and patience.”"
+    assert second.startswith(
+        "  — Ada Lovelace, Notes on the Engine <https://example.org/engines> [Gardening] #"
     )
+    quote_id = second.rsplit("#", 1)[1]
+    code, again, err = run(capsys, "quote", f"#{quote_id}", "--corpus", str(quotes))
+    assert (code, again) == (0, out), "the ID shown fetches the same quote"
 
 
 def test_quote_with_no_words_prints_a_random_one(
@@ -206,7 +210,7 @@ def test_export_writes_one_json_object_per_quote(
         "added_at": None,
         "marked": False,
     }
-    assert len(records[0]["id"]) == 5 and len(records[0]["alias"]) == 12
+    assert len(records[0]["id"]) == 6 and len(records[0]["alias"]) == 12
 
 
 def test_export_keeps_non_ascii_text_readable(

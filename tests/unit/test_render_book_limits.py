@@ -76,7 +76,7 @@ def test_the_quote_form_is_a_modal_slack_opens_whatever_it_holds(
 def test_review_messages_are_messages_slack_posts(quote, name: str, approved: bool) -> None:
     quote = replace(quote, origin="slack", id="7KQ2")
     for message in (
-        review_message(quote, added_by=name),
+        review_message(quote, added_by=name, seq=2**40),
         reviewed_message(quote, approved=approved, by=name),
         outcome_line(quote.id, approved=approved, by=name),
     ):

@@ -1,0 +1,165 @@
+"""The collection each workspace sees, kept in step with the quote book on every instance.
+
+A real store (SQLite and PostgreSQL) and two `Library`s on it stand for two instances:
+a change made through one is applied by the other when it catches up with the feed.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.book import entries
+from bot.book.drafts import Draft
+from bot.book.library import Library
+from bot.corpus import Corpus, load_corpus, shipped_corpus
+from bot.daily.runner import choose_quote
+from bot.daily.schedule import Subscription
+from bot.roles import Person, Policy
+from bot.store import Store
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+OPEN = Policy(adding="open")
+ADA = Person("U0ADA")
+APPROVER = Person("U0APP", is_admin=True)
+
+
+@pytest.fixture
+def files() -> Corpus:
+    return load_corpus(shipped_corpus(), log_problems=False).corpus
+
+
+def fresh_files() -> Corpus:
+    return load_corpus(shipped_corpus(), log_problems=False).corpus
+
+
+def add(store: Store, library: Library, text: str, *, team: str = "T1", **more) -> str:
+    """Save a quote as Ada in an open book, through `library`'s workspace; its ID."""
+    key = library.key(team)
+    result = entries.save(
+        store, library.corpus(team), Draft(text=text, **more), key=key, person=ADA,
+        policy=OPEN, now=NOW, rng=random.Random(text),
+    )  # fmt: skip
+    assert result.outcome == "added", result
+    library.catch_up(store)
+    return result.quote_id
+
+
+def test_a_saved_quote_is_found_at_once_and_by_another_instance_after_its_look(
+    store: Store, other: Store
+) -> None:
+    here, there = (
+        Library(fresh_files(), per_workspace=False),
+        Library(fresh_files(), per_workspace=False),
+    )
+    quote_id = add(store, here, "Simplicity is prerequisite for reliability.", topics=("craft",))
+    assert here.corpus("T1").get(quote_id).text.startswith("Simplicity")
+    assert there.corpus("T1").get(quote_id) is None, "not until it looks at the feed"
+    there.catch_up(other)
+    found = there.corpus("T1").lookup("simplicity reliability").quotes
+    assert [q.id for q in found][:1] == [quote_id]
+    assert "craft" in [t.name for t in there.corpus("T1").topics()]
+
+
+def test_each_workspace_sees_only_its_own_book_and_the_shared_files(
+    store: Store, files: Corpus
+) -> None:
+    library = Library(files, per_workspace=True)
+    quote_id = add(store, library, "Only in T1.", team="T1")
+    assert library.corpus("T1").get(quote_id) is not None
+    assert library.corpus("T2").get(quote_id) is None
+    assert len(library.corpus("T2")) == len(files) == len(library.corpus("T1")) - 1
+
+
+def test_an_edit_keeps_the_id_and_the_walk_keeps_its_place(store: Store, files: Corpus) -> None:
+    library = Library(files, per_workspace=False)
+    quote_id = add(store, library, "Version one.", topics=("edits",))
+    sub = Subscription(channel="C1", time="09:00", topics=("edits",), id="WALK1")
+    first, cycle = choose_quote(store, library.corpus(""), sub)
+    assert first == quote_id
+    store.claims.claim(
+        subscription_id=sub.id, local_date=date(2026, 12, 1), quote_id=first, cycle=cycle,
+        owner="me", now=NOW, lease=timedelta(minutes=5),
+    )  # fmt: skip
+    edited = entries.edit(
+        store, library.corpus(""), "", quote_id, Draft(text="Version two, better.",
+        topics=("edits",)), person=ADA, policy=OPEN, now=NOW,
+    )  # fmt: skip
+    assert edited.outcome == "edited"
+    library.catch_up(store)
+    assert library.corpus("").get(quote_id).text == "Version two, better."
+    second_id = add(store, library, "A newer one on edits.", topics=("edits",))
+    # The edited quote was used in this cycle: the new one comes next, not a repeat.
+    assert choose_quote(store, library.corpus(""), sub) == (second_id, cycle)
+
+
+def test_a_removed_quote_is_skipped_and_never_found(store: Store, files: Corpus) -> None:
+    library = Library(files, per_workspace=False)
+    quote_id = add(store, library, "Soon gone.", topics=("gone",))
+    removed = entries.remove(store, "", quote_id, person=ADA, policy=OPEN, now=NOW)
+    assert removed.outcome == "removed"
+    library.catch_up(store)
+    assert library.corpus("").get(quote_id) is None
+    assert library.corpus("").in_topics(["gone"]) == ()
+    sub = Subscription(channel="C1", time="09:00", topics=("gone",), id="WALK2")
+    assert choose_quote(store, library.corpus(""), sub)[0] == ""
+
+
+def test_a_hidden_file_quote_leaves_that_workspace_until_shown_again(
+    store: Store, files: Corpus
+) -> None:
+    library = Library(files, per_workspace=True)
+    quote = files.quotes[0]
+    assert entries.hide(store, "T1", quote, person=APPROVER, policy=OPEN, now=NOW).outcome == (
+        "hidden"
+    )
+    library.catch_up(store)
+    assert library.corpus("T1").get(quote.id) is None
+    assert library.corpus("T2").get(quote.id) is not None
+    entries.hide(store, "T1", quote, person=APPROVER, policy=OPEN, now=NOW, hidden=False)
+    library.catch_up(store)
+    assert library.corpus("T1").get(quote.id) == quote
+
+
+def test_only_approvers_hide_file_quotes(store: Store, files: Corpus) -> None:
+    result = entries.hide(store, "", files.quotes[0], person=ADA, policy=OPEN, now=NOW)
+    assert result.outcome == "refused"
+    assert "to change it, change its file" in result.decision.reason
+
+
+def test_new_quote_files_keep_the_workspaces_own_quotes(store: Store, files: Corpus) -> None:
+    library = Library(files, per_workspace=False)
+    quote_id = add(store, library, "Survives a reload.")
+    fewer = Corpus(files.quotes[:3])
+    library.replace_files(fewer)
+    assert len(library.corpus("")) == 4
+    assert library.corpus("").get(quote_id) is not None
+
+
+def test_a_quote_in_review_is_not_shown_until_approved(store: Store, files: Corpus) -> None:
+    library = Library(files, per_workspace=False)
+    saved = entries.save(
+        store, library.corpus(""), Draft(text="Waiting patiently."), key="", person=ADA,
+        policy=Policy(), now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert saved.outcome == "pending"
+    library.catch_up(store)
+    assert library.corpus("").get(saved.quote_id) is None
+    again = entries.save(
+        store, library.corpus(""), Draft(text="waiting, patiently"), key="", person=ADA,
+        policy=Policy(), now=NOW, rng=random.Random(2),
+    )  # fmt: skip
+    assert (again.outcome, again.duplicate_of) == ("duplicate", saved.quote_id)
+    refused = entries.review(store, "", saved.quote_id, approve=True, person=ADA,
+                             policy=Policy(), now=NOW)  # fmt: skip
+    assert refused.outcome == "refused"
+    approved = entries.review(store, "", saved.quote_id, approve=True, person=APPROVER,
+                              policy=Policy(), now=NOW)  # fmt: skip
+    assert approved.outcome == "approved"
+    library.catch_up(store)
+    assert library.corpus("").get(saved.quote_id).text == "Waiting patiently."
+    twice = entries.review(store, "", saved.quote_id, approve=False, person=APPROVER,
+                           policy=Policy(), now=NOW)  # fmt: skip
+    assert twice.outcome == "already" and twice.row.status == "approved"
