@@ -39,6 +39,14 @@ def markdown_to_mrkdwn(escaped: str) -> str:
     return _MD_STRIKE.sub(r"~\1~", text)
 
 
+def markdown_to_plain(text: str) -> str:
+    """A saved quote's Markdown as plain words (a notification): marks dropped, links' labels."""
+    text = _MD_LINK.sub(lambda m: m[1], text)
+    text = _MD_ITALIC.sub(r"\1", text)
+    text = _MD_BOLD.sub(r"\1", text)
+    return _MD_STRIKE.sub(r"\1", text)
+
+
 def unescape(text: str) -> str:
     """Undo Slack's escaping of incoming message text (it arrives escaped once)."""
     for char, entity in reversed(_ESCAPES):

@@ -19,7 +19,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.corpus import Quote, Topic
-from bot.mrkdwn import cut, escape, link, markdown_to_mrkdwn, mention, shorten, split
+from bot.mrkdwn import (
+    cut,
+    escape,
+    link,
+    markdown_to_mrkdwn,
+    markdown_to_plain,
+    mention,
+    shorten,
+    split,
+)
 
 Message = dict[str, Any]
 Block = dict[str, Any]
@@ -122,7 +131,8 @@ def fallback_text(quote: Quote, *, header: str | None = None) -> str:
 
     Short on purpose: the start of the quote, cut between words, and who said it.
     """
-    text = shorten(quote.text, FALLBACK_LIMIT)
+    plain = markdown_to_plain(quote.text) if quote.origin == "slack" else quote.text
+    text = shorten(plain, FALLBACK_LIMIT)
     by = f" — {_clip(quote.speaker, SPEAKER_SIZE)}" if quote.speaker else ""
     prefix = f"{shorten(header, HEADER_LIMIT)}: " if header and header.strip() else ""
     return escape(f"{prefix}“{text}”{by}")

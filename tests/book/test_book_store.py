@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.store import BookRow, HiddenRow, Store
+from bot.store.book import _quote_values
+from bot.store.schema import book_quotes
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -115,3 +117,28 @@ def test_quotes_are_listed_by_status_oldest_first(store: Store) -> None:
     store.book.add(row("CCCC"))
     assert [r.id for r in store.book.quotes("T1", statuses=["pending"])] == ["CCCC", "BBBB"]
     assert [r.id for r in store.book.quotes(statuses=["approved"])] == ["AAAA"]
+
+
+def test_a_change_committed_late_is_still_read_in_its_place(store: Store, other: Store) -> None:
+    """A change takes its number and holds it until it commits: a later one waits.
+
+    So a reader that has seen number N never finds, later, an uncommitted N-1 turning
+    up behind it: the feed is read in the order changes commit.
+    """
+    started = threading.Event()
+    with store.database.begin() as db:
+        seq = store.book._next(db)  # the first change: numbered, not yet committed
+        db.execute(book_quotes.insert().values(**_quote_values(row("AAAA")), seq=seq))
+
+        def second() -> None:
+            started.set()
+            other.book.add(row("BBBB"))  # must wait for the first to commit
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        started.wait()
+        thread.join(timeout=1.0)
+        assert thread.is_alive(), "the second change waits for the first one's number"
+        assert store.book.changes_since(0).quotes == (), "neither is read before it commits"
+    thread.join(timeout=30)
+    assert [r.id for r in other.book.changes_since(0).quotes] == ["AAAA", "BBBB"]

@@ -163,3 +163,20 @@ def test_a_quote_in_review_is_not_shown_until_approved(store: Store, files: Corp
     twice = entries.review(store, "", saved.quote_id, approve=False, person=APPROVER,
                            policy=Policy(), now=NOW)  # fmt: skip
     assert twice.outcome == "already" and twice.row.status == "approved"
+
+
+@pytest.mark.parametrize("per_workspace", [False, True])
+def test_a_hidden_quote_stays_hidden_when_the_files_change_and_can_be_shown_again(
+    store: Store, per_workspace: bool
+) -> None:
+    library = Library(fresh_files(), per_workspace=per_workspace)
+    quote = library.files.quotes[0]
+    entries.hide(store, "T1" if per_workspace else "", quote, person=APPROVER, policy=OPEN, now=NOW)
+    library.catch_up(store)
+    library.replace_files(fresh_files())  # the folder was read again
+    assert library.corpus("T1").get(quote.id) is None
+    assert library.corpus("T1").lookup(quote.text[:40]).quotes[:1] != (quote,)
+    entries.hide(store, "T1" if per_workspace else "", quote, person=APPROVER, policy=OPEN,
+                 now=NOW, hidden=False)  # fmt: skip
+    library.catch_up(store)
+    assert library.corpus("T1").get(quote.id) == quote

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+from bot.corpus import load_corpus, shipped_corpus
+from bot.corpus.model import legacy_id
 from tests.harness import (
     USER_ID,
     BotProcess,
@@ -188,3 +190,24 @@ def test_cancel_removes_the_preview_and_posts_nothing(bot: BotProcess, slack: Sl
     (removed,) = (call.args for call in response_posts(slack, "cancel", 1))
     assert removed == {"text": "", "delete_original": True, "name": "cancel"}
     assert not [c for c in slack.calls if c.method.startswith("chat.")], slack.dump_calls()
+
+
+def test_a_button_from_before_short_ids_still_shares_its_quote(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    """Buttons posted by earlier versions carry the 12-character ID: it still works."""
+    shown = preview(bot)
+    _, share = find_button(shown, "quote_share")
+    state = json.loads(share["value"])
+    quote = next(q for q in load_corpus(shipped_corpus()).corpus if q.id == state["id"])
+    old = json.loads(json.dumps(shown))
+    for element in old["blocks"][-1]["elements"]:
+        if element.get("type") == "button":
+            element["value"] = json.dumps({**state, "id": legacy_id(quote.text)})
+    url = slack.response_url("old-share")
+
+    clicked(bot.click(old, "quote_share", response_url=url), bot)
+
+    shared, removed = (call.args for call in response_posts(slack, "old-share", 2))
+    assert quote_text(shared) == quote_text(shown)
+    assert removed.get("delete_original") is True

@@ -422,3 +422,17 @@ def test_a_page_carrying_its_ids_keeps_them_through_an_edit_even_on_an_empty_dat
     with BotProcess(env, cwd=tmp_path, slack=slack) as fresh:  # a new, empty database
         text = visible_text(fetch(fresh, f"#{quote_id}"))
         assert "Tesla is no car company." in text and f"#{quote_id}" in text
+
+
+def test_a_quote_waiting_for_review_survives_a_restart(
+    tmp_path: Path, people: SlackStandIn
+) -> None:
+    with start_bot(tmp_path, people, "reviewed") as before:
+        quote_id = saved_id(before.submit(save(before, people, "Still here after a restart."), {}))
+    with BotProcess(before.env, cwd=tmp_path, slack=people) as after:
+        card = fetch(after, "review", user_id=APPROVER)
+        assert "Still here after a restart." in visible_text(card)
+        url = people.response_url("after-restart")
+        after.click(card, "quote_approve", user_id=APPROVER, response_url=url)
+        people.wait_for(lambda calls: any(c.args.get("name") == "after-restart" for c in calls))
+        assert "Still here" in visible_text(fetch(after, f"#{quote_id}"))
