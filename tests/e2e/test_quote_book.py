@@ -82,9 +82,12 @@ def save(bot: BotProcess, slack: SlackStandIn, text: str, **fields: Any) -> dict
     """Use Save as quote on a message by Ada; return the form once it is filled in."""
     channel = fields.pop("channel_id", CHANNEL_ID)
     message = slack.add_message(channel, text, user=AUTHOR)
+    earlier = {view["id"] for view in slack.views()}
     status, body = bot.shortcut_on(message, channel_id=channel, **fields)
     assert (status, body) == (200, ""), f"{status} {body}\n{bot.log()}"
-    return slack.wait_for_view(lambda v: v.get("submit") is not None or _says(v, "too long"))
+    return slack.wait_for_view(
+        lambda v: v["id"] not in earlier and (v.get("submit") is not None or _says(v, "too long"))
+    )
 
 
 def _says(view: dict[str, Any], words: str) -> bool:
@@ -106,6 +109,26 @@ def saved_id(reply: tuple[int, Any]) -> str:
     found = ID.search(visible_text(body["view"]))
     assert found, visible_text(body["view"])
     return found.group(1)
+
+
+def posted_to(slack: SlackStandIn, name: str, count: int = 1) -> list[dict[str, Any]]:
+    """Wait for `count` posts to the response_url called `name`; what was posted."""
+
+    def posts() -> list[dict[str, Any]]:
+        return [c.args for c in slack.calls_to("response_url") if c.args.get("name") == name]
+
+    slack.wait_for(lambda _calls: len(posts()) >= count)
+    return posts()
+
+
+def dm_saying(slack: SlackStandIn, user: str, words: str) -> dict[str, Any]:
+    """Wait for the bot's DM to `user` that says `words` (the latest such); return it."""
+
+    def found() -> list[dict[str, Any]]:
+        return [m for m in slack.dm_messages(user) if words in visible_text(m)]
+
+    slack.wait_for(lambda _calls: found())
+    return found()[-1]
 
 
 def fetch(bot: BotProcess, text: str, **fields: str) -> dict[str, Any]:
@@ -220,7 +243,7 @@ def test_the_person_who_added_a_quote_edits_it_and_it_keeps_its_id(
     shown = fetch(open_bot, f"#{quote_id}")
     status, body = open_bot.choose(shown, "quote_menu", f"edit:{quote_id}")
     assert (status, body) == (200, "")
-    form = people.wait_for_view(lambda v: v["title"]["text"] == "Edit quote")
+    form = people.wait_for_view(lambda v: v["title"]["text"] == "Edit quote" and "submit" in v)
     check_view(form)
     assert initial(form, "text") == "Fast is fine." and initial(form, "speaker") == "Ada Lovelace"
     saved = open_bot.submit(form, {"text": "Fast is fine, but accuracy is everything."})
@@ -251,7 +274,7 @@ def test_removing_a_quote_takes_it_out_of_the_collection(
     shown = fetch(open_bot, f"#{quote_id}")
     url = people.response_url("removed")
     open_bot.choose(shown, "quote_menu", f"remove:{quote_id}", response_url=url)
-    people.wait_for(lambda calls: any(c.args.get("name") == "removed" for c in calls))
+    posted_to(people, "removed")
     assert "No quote has the ID" in visible_text(fetch(open_bot, f"#{quote_id}"))
 
 
@@ -263,21 +286,16 @@ def test_a_reviewed_quote_waits_then_an_approver_approves_it_and_its_author_hear
     assert "once an approver" in visible_text(reply[1]["view"])
     assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
 
-    card = (
-        people.wait_for(lambda calls: people.dm_messages(APPROVER))
-        and people.dm_messages(APPROVER)[-1]
-    )
+    card = dm_saying(people, APPROVER, "Patience is a form of action.")
     check_message(card)
     assert "Alice Saver" in visible_text(card) and "Patience" in visible_text(card)
     url = people.response_url("approve")
     reviewed_bot.click(card, "quote_approve", user_id=APPROVER, response_url=url, ephemeral=False)
-    people.wait_for(lambda calls: any(c.args.get("name") == "approve" for c in calls))
-    decided = next(c for c in people.calls_to("response_url") if c.args.get("name") == "approve")
-    assert decided.args.get("replace_original") is True
-    assert "Approved" in visible_text(decided.args) and "Appy Prover" in visible_text(decided.args)
+    [decided] = posted_to(people, "approve")
+    assert decided.get("replace_original") is True
+    assert "Approved" in visible_text(decided) and "Appy Prover" in visible_text(decided)
 
-    people.wait_for(lambda calls: people.dm_messages(USER_ID))
-    assert "was approved" in visible_text(people.dm_messages(USER_ID)[-1])
+    assert "was approved" in visible_text(dm_saying(people, USER_ID, f"#{quote_id}"))
     assert f"#{quote_id}" in context_text(fetch(reviewed_bot, f"#{quote_id}"))
 
 
@@ -285,24 +303,20 @@ def test_a_rejected_quote_never_joins_and_its_author_hears(
     reviewed_bot: BotProcess, people: SlackStandIn
 ) -> None:
     quote_id = saved_id(reviewed_bot.submit(save(reviewed_bot, people, "Spam, spam, spam."), {}))
-    people.wait_for(lambda calls: people.dm_messages(APPROVER))
-    card = people.dm_messages(APPROVER)[-1]
+    card = dm_saying(people, APPROVER, "Spam, spam, spam.")
     reviewed_bot.click(card, "quote_reject", user_id=APPROVER, ephemeral=False)
-    people.wait_for(lambda calls: people.dm_messages(USER_ID))
-    assert "rejected" in visible_text(people.dm_messages(USER_ID)[-1])
+    assert "rejected" in visible_text(dm_saying(people, USER_ID, f"#{quote_id}"))
     assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
 
 
 def test_only_an_approver_may_approve(reviewed_bot: BotProcess, people: SlackStandIn) -> None:
     quote_id = saved_id(reviewed_bot.submit(save(reviewed_bot, people, "Approve me."), {}))
-    people.wait_for(lambda calls: people.dm_messages(APPROVER))
-    card = people.dm_messages(APPROVER)[-1]
+    card = dm_saying(people, APPROVER, "Approve me.")
     url = people.response_url("not-approver")
     reviewed_bot.click(card, "quote_approve", user_id=OTHER, response_url=url, ephemeral=False)
-    people.wait_for(lambda calls: any(c.args.get("name") == "not-approver" for c in calls))
-    told = next(c for c in people.calls_to("response_url") if c.args.get("name") == "not-approver")
+    [told] = posted_to(people, "not-approver")
     assert "Only workspace admins and the people named in quotebot's settings can approve" in (
-        visible_text(told.args)
+        visible_text(told)
     )
     assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
     body = fetch(reviewed_bot, "review", user_id=APPROVER)
@@ -314,31 +328,26 @@ def test_an_edit_by_its_author_goes_back_to_review_and_a_stale_approval_decides_
 ) -> None:
     saved = reviewed_bot.submit(save(reviewed_bot, people, "First draft of wisdom."), {})
     quote_id = saved_id(saved)
-    people.wait_for(lambda calls: people.dm_messages(APPROVER))
-    first_card = people.dm_messages(APPROVER)[-1]
+    first_card = dm_saying(people, APPROVER, "First draft of wisdom.")
     reviewed_bot.click(first_card, "quote_approve", user_id=APPROVER, ephemeral=False)
-    people.wait_for(lambda calls: len(people.dm_messages(USER_ID)) >= 1)
+    dm_saying(people, USER_ID, f"#{quote_id}")  # approved: its author is told
     assert "First draft" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
 
     shown = fetch(reviewed_bot, f"#{quote_id}")
     reviewed_bot.choose(shown, "quote_menu", f"edit:{quote_id}")
-    form = people.wait_for_view(lambda v: initial(v, "text") == "First draft of wisdom."
-                                if v["title"]["text"] == "Edit quote" else False)  # fmt: skip
+    form = people.wait_for_view(lambda v: v["title"]["text"] == "Edit quote" and "submit" in v)
+    assert initial(form, "text") == "First draft of wisdom."
     edited = reviewed_bot.submit(form, {"text": "Second draft, sneakier."})
     assert "once an approver accepts it" in visible_text(edited[1]["view"])
     assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
-    people.wait_for(lambda calls: len(people.dm_messages(APPROVER)) >= 2)
-    second_card = people.dm_messages(APPROVER)[-1]
-    assert "changed a quote" in visible_text(second_card) and "sneakier" in visible_text(
-        second_card
-    )
+    second_card = dm_saying(people, APPROVER, "Second draft, sneakier.")
+    assert "changed a quote" in visible_text(second_card)
 
     # The first card's button still says the first version: approving it decides nothing.
     url = people.response_url("stale")
     reviewed_bot.click(first_card, "quote_approve", user_id=APPROVER, response_url=url,
                        ephemeral=False)  # fmt: skip
-    people.wait_for(lambda calls: len([c for c in calls if c.args.get("name") == "stale"]) >= 2)
-    posts = [c.args for c in people.calls_to("response_url") if c.args.get("name") == "stale"]
+    posts = posted_to(people, "stale", 2)
     assert any("sneakier" in visible_text(p) and p.get("replace_original") for p in posts)
     assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
 
@@ -368,7 +377,7 @@ def test_an_approver_hides_a_file_quote_and_the_cli_lists_it_with_its_file(
     quote_id = ID.search(context_text(shown)).group(1)
     url = people.response_url("hide")
     reviewed_bot.choose(shown, "quote_menu", f"hide:{quote_id}", user_id=APPROVER, response_url=url)
-    people.wait_for(lambda calls: any(c.args.get("name") == "hide" for c in calls))
+    posted_to(people, "hide")
     assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
     listed = run_cli("book", "hidden", env=reviewed_bot.env, cwd=reviewed_bot.cwd)
     assert listed.returncode == 0, listed.stderr
@@ -434,5 +443,5 @@ def test_a_quote_waiting_for_review_survives_a_restart(
         assert "Still here after a restart." in visible_text(card)
         url = people.response_url("after-restart")
         after.click(card, "quote_approve", user_id=APPROVER, response_url=url)
-        people.wait_for(lambda calls: any(c.args.get("name") == "after-restart" for c in calls))
+        posted_to(people, "after-restart")
         assert "Still here" in visible_text(fetch(after, f"#{quote_id}"))
