@@ -27,7 +27,7 @@ from bot.roles import (
     may_hide,
     needs_review,
 )
-from bot.store import BookRow, HiddenRow, Store
+from bot.store import BookRow, HiddenRow, SameText, Store
 
 ID_LENGTH = 4  # 810,000 IDs per workspace; the quote files' own are 5 or 7 long
 LIVE = ("approved",)
@@ -104,17 +104,24 @@ def save(
         quote_id = random_id(rng, ID_LENGTH)
         if corpus.get(quote_id) is not None or store.book.id_taken(key, quote_id):
             continue
-        row = store.book.add(
-            BookRow(
-                team_id=key, id=quote_id, text=draft.text, alias=legacy_id(draft.text),
-                speaker=draft.speaker, speaker_user=draft.speaker_user, source=draft.source,
-                url=draft.url, topics=draft.topics, lead_in=draft.lead_in, status=status,
-                added_by=person.user_id, added_at=now, changed_by=None, changed_at=now,
-            )
+        row = BookRow(
+            team_id=key, id=quote_id, text=draft.text, alias=legacy_id(draft.text),
+            speaker=draft.speaker, speaker_user=draft.speaker_user, source=draft.source,
+            url=draft.url, topics=draft.topics, lead_in=draft.lead_in, status=status,
+            added_by=person.user_id, added_at=now, changed_by=None, changed_at=now,
         )  # fmt: skip
-        if row is not None:
-            return Result("pending" if status == "pending" else "added", row=row)
+        try:
+            saved = store.book.add(row)
+        except SameText:  # saved by someone else a moment ago
+            return Result("duplicate", duplicate_of=_open_with_text(store, key, draft.text))
+        if saved is not None:
+            return Result("pending" if status == "pending" else "added", row=saved)
     raise RuntimeError("no free quote ID after 100 draws: the workspace's IDs are nearly used up")
+
+
+def _open_with_text(store: Store, key: str, text: str) -> str | None:
+    same = store.book.with_alias(key, legacy_id(text), statuses=OPEN)
+    return same.id if same else None
 
 
 def review(
@@ -165,12 +172,17 @@ def edit(
     # Where quotes are reviewed, an edit by someone who may not approve is reviewed too:
     # the quote leaves the collection until an approver accepts the new text.
     status = "pending" if needs_review(person, policy) else current.status
-    row = store.book.change(
-        key, quote_id, when_status=OPEN, by=person.user_id, now=now, text=draft.text,
-        alias=legacy_id(draft.text), speaker=draft.speaker, source=draft.source, url=draft.url,
-        topics=draft.topics, lead_in=draft.lead_in, speaker_user=draft.speaker_user,
-        status=status,
-    )  # fmt: skip
+    try:
+        row = store.book.change(
+            key, quote_id, when_status=OPEN, by=person.user_id, now=now, text=draft.text,
+            alias=legacy_id(draft.text), speaker=draft.speaker, source=draft.source,
+            url=draft.url, topics=draft.topics, lead_in=draft.lead_in,
+            speaker_user=draft.speaker_user, status=status,
+        )  # fmt: skip
+    except SameText:
+        return Result(
+            "duplicate", row=current, duplicate_of=_open_with_text(store, key, draft.text)
+        )
     if row is None:
         return Result("missing", row=current)
     return Result("pending" if status == "pending" else "edited", row=row)

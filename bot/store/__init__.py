@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
-from bot.store.book import Book, Changes
+from bot.store.book import Book, Changes, SameText
 from bot.store.claims import Claims
 from bot.store.database import Database, StoreError, utcnow
 from bot.store.events import Events
@@ -32,6 +32,7 @@ __all__ = [
     "Claim",
     "HiddenRow",
     "PostRecord",
+    "SameText",
     "ScheduleRow",
     "Store",
     "StoreError",

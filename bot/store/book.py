@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import func, select, true, update
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
 
 from bot.store.database import Database, from_db, to_db
 from bot.store.rows import BookRow, HiddenRow
@@ -33,6 +34,10 @@ class Changes:
     seq: int
 
 
+class SameText(Exception):
+    """Another open quote of the workspace has this text (its alias)."""
+
+
 class Book:
     def __init__(self, database: Database) -> None:
         self._db = database
@@ -42,12 +47,19 @@ class Book:
     # ----- quotes ----------------------------------------------------------------------
 
     def add(self, row: BookRow) -> BookRow | None:
-        """Store a new quote; None when its ID is taken in that workspace (draw another)."""
-        with self._db.begin() as db:
-            seq = self._next(db)
-            values = _quote_values(row) | {"seq": seq}
-            if not self._db.insert_ignore(db, book_quotes, values, ["team_id", "id"]):
-                return None  # a number left unused is harmless: readers ask for "above N"
+        """Store a new quote; None when its ID is taken in that workspace (draw another).
+
+        Raises `SameText` when an open quote of that workspace has the same text (its
+        alias): saved by someone else a moment before.
+        """
+        try:
+            with self._db.begin() as db:
+                seq = self._next(db)
+                values = _quote_values(row) | {"seq": seq}
+                if not self._db.insert_ignore(db, book_quotes, values, ["team_id", "id"]):
+                    return None  # a number left unused is harmless: readers ask for "above N"
+        except IntegrityError as error:
+            raise SameText(row.alias) from error
         return _book_row_from(values)
 
     def id_taken(self, team_id: str, quote_id: str) -> bool:
@@ -92,9 +104,18 @@ class Book:
         other is told it was already done. `when_seq`: only if the quote has not changed
         since that change number (an approver approves the text they saw).
         """
-        c = book_quotes.c
         if "topics" in values:
             values["topics"] = json.dumps(list(values["topics"]), ensure_ascii=False)
+        try:
+            return self._change(team_id, quote_id, when_status, by, now, when_seq, values)
+        except IntegrityError as error:
+            raise SameText(str(values.get("alias"))) from error
+
+    def _change(
+        self, team_id: str, quote_id: str, when_status: Iterable[str], by: str, now: datetime,
+        when_seq: int | None, values: dict[str, Any],
+    ) -> BookRow | None:  # fmt: skip
+        c = book_quotes.c
         with self._db.begin() as db:
             seq = self._next(db)
             statement = (

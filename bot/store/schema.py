@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 SCHEMA_VERSION = 3
@@ -140,6 +141,16 @@ book_quotes = Table(
     Column("seq", Integer, nullable=False),
     Index("book_quotes_by_seq", "seq"),
     Index("book_quotes_by_alias", "team_id", "alias"),
+    # One open quote per text in a workspace, however many people save it at once: the
+    # database refuses the second (a removed or rejected one may be saved again).
+    Index(
+        "book_quotes_one_open_per_text",
+        "team_id",
+        "alias",
+        unique=True,
+        sqlite_where=text("status IN ('pending', 'approved')"),
+        postgresql_where=text("status IN ('pending', 'approved')"),
+    ),
 )
 
 # Quotes from files that approvers hid from Slack (the files stay as they are).

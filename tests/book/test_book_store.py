@@ -6,7 +6,9 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.store import BookRow, HiddenRow, Store
+import pytest
+
+from bot.store import BookRow, HiddenRow, SameText, Store
 from bot.store.book import _quote_values
 from bot.store.schema import book_quotes
 
@@ -142,3 +144,13 @@ def test_a_change_committed_late_is_still_read_in_its_place(store: Store, other:
         assert store.book.changes_since(0).quotes == (), "neither is read before it commits"
     thread.join(timeout=30)
     assert [r.id for r in other.book.changes_since(0).quotes] == ["AAAA", "BBBB"]
+
+
+def test_two_open_quotes_of_one_text_are_refused_by_the_database(store: Store) -> None:
+    """Two people saving the same words at the same moment: the second save is refused."""
+    store.book.add(row("AAAA", alias="same"))
+    with pytest.raises(SameText):
+        store.book.add(row("BBBB", alias="same"))
+    store.book.change("T1", "AAAA", when_status=["pending"], by="U1", now=NOW, status="rejected")
+    assert store.book.add(row("CCCC", alias="same")) is not None, "a rejected one is no bar"
+    assert store.book.add(row("DDDD", alias="same", team="T2")) is not None, "nor another team"
