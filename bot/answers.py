@@ -61,9 +61,16 @@ def answer(
     if _ID.fullmatch(query):
         # `/quote #7KQ2M`: one quote by its ID (a 12-character ID from before works too).
         found = corpus.get(query)
-        if found is None:
+        if found is not None:
+            return Answer("quote", query=query, quote=found)
+        if not query[1:].isalpha():
             return Answer("no_id", query=query[1:])
-        return Answer("quote", query=query, quote=found)
+        # `#teams` is a word as much as an ID: with no quote by that ID, search for it.
+        results = corpus.lookup(query[1:]).quotes
+        if not results:
+            return Answer("no_id", query=query[1:])
+        position %= len(results)
+        return Answer("quote", query=query, quote=results[position], position=position)
     first, _, name = query.partition(" ")
     if first.casefold() == BY_WORD and name.strip():
         return _by_speaker(corpus, query, name.strip(), position)

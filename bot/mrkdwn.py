@@ -24,6 +24,8 @@ _MD_LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^()\s]+)\)")
 _MD_BOLD = re.compile(r"\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*")
 _MD_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _MD_STRIKE = re.compile(r"~~(?=\S)([^~\n]+?)(?<=\S)~~")
+_MD_CODE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
+_PLACE = re.compile(r"\x00(\d+)\x00")
 
 
 def markdown_to_mrkdwn(escaped: str) -> str:
@@ -33,7 +35,22 @@ def markdown_to_mrkdwn(escaped: str) -> str:
     `*italic*` `_italic_`, `~~struck~~` `~struck~`, `[label](https://…)` a link.
     Only the forms `bot.book.markup` writes; the quote files' Markdown is left as it is.
     """
-    text = _MD_LINK.sub(lambda m: f"<{m[2].replace('|', '%7C')}|{m[1].replace('|', '¦')}>", escaped)
+    kept: list[str] = []  # links and code: no emphasis inside a URL or a code span
+
+    def keep(piece: str) -> str:
+        kept.append(piece)
+        return f"\x00{len(kept) - 1}\x00"
+
+    def a_link(match: re.Match[str]) -> str:
+        label = _emphasis(match[1].replace("|", "¦"))
+        return keep(f"<{match[2].replace('|', '%7C')}|{label}>")
+
+    text = _MD_CODE.sub(lambda m: keep(m[0]), escaped.replace("\x00", ""))
+    text = _emphasis(_MD_LINK.sub(a_link, text))
+    return _PLACE.sub(lambda m: kept[int(m[1])], text)
+
+
+def _emphasis(text: str) -> str:
     text = _MD_ITALIC.sub(r"_\1_", text)  # first: it leaves `**bold**` alone
     text = _MD_BOLD.sub(r"*\1*", text)
     return _MD_STRIKE.sub(r"~\1~", text)

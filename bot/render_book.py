@@ -152,7 +152,7 @@ def review_message(quote: Quote, *, added_by: str, seq: int, edited: bool = Fals
     The buttons carry the version shown (`seq`): approving decides that text only.
     """
     name = escape(shorten(added_by, NAME_SIZE))
-    did = "changed a quote" if edited else "added a quote"
+    did = f"proposes a change to `#{escape(shorten(quote.id, 20))}`" if edited else "added a quote"
     value = f"{shorten(quote.id, 20)}:{seq}"
     return quote_message(
         quote,
@@ -165,22 +165,28 @@ def review_message(quote: Quote, *, added_by: str, seq: int, edited: bool = Fals
     )
 
 
-def reviewed_message(quote: Quote, *, approved: bool, by: str) -> Message:
-    """The review message once decided: the quote, and who decided what."""
-    verdict = "Approved" if approved else "Rejected"
+def reviewed_message(quote: Quote, *, verdict: str, by: str, live: bool) -> Message:
+    """The review message once decided: the quote, and who decided what (`verdict`)."""
     name = escape(shorten(by, NAME_SIZE))
-    return quote_message(quote, intro=f"*{verdict}* by {name}.", menu=approved)
+    return quote_message(quote, intro=f"*{escape(verdict)}* by {name}.", menu=live)
 
 
-def outcome_line(quote_id: str, *, approved: bool, by: str) -> Message:
-    """The line the person who added a quote gets when it has been reviewed."""
+def outcome_line(quote_id: str, *, approved: bool, by: str, change: bool = False) -> Message:
+    """The line the person who added a quote (or proposed a change) gets once reviewed."""
     name = escape(shorten(by, NAME_SIZE))
+    what = (
+        f"Your change to `#{escape(quote_id)}`" if change else f"Your quote `#{escape(quote_id)}`"
+    )
     if approved:
         return notice_message(
-            f"Your quote `#{escape(quote_id)}` was approved by {name}: it is in the "
-            f"collection now (`/quote #{escape(quote_id)}`)."
+            f"{what} was approved by {name}: it is in the collection now "
+            f"(`/quote #{escape(quote_id)}`)."
         )
-    return notice_message(f"Your quote `#{escape(quote_id)}` was not added: {name} rejected it.")
+    if change:
+        return notice_message(
+            f"{what} was not applied: {name} rejected it. The quote stays as it was."
+        )
+    return notice_message(f"{what} was not added: {name} rejected it.")
 
 
 def _modal(

@@ -8,6 +8,7 @@ Slack. Quotes are keyed by `key`: the workspace (many-workspace mode) or "" (one
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +36,7 @@ OPEN = ("pending", "approved")  # statuses a quote can still be edited or remove
 
 Outcome = Literal[
     "added", "pending", "duplicate", "approved", "rejected", "edited", "removed", "hidden",
-    "shown", "refused", "missing", "already", "changed",
+    "shown", "refused", "missing", "already", "changed", "proposed",
 ]  # fmt: skip
 
 
@@ -48,6 +49,10 @@ class Result:
     quote: Quote | None = None
     decision: Decision = ALLOWED
     duplicate_of: str | None = None  # the ID of the quote with the same text
+    # A review: whose it was (who added the quote, or proposed the change), and whether
+    # it was a change to an approved quote rather than a new one.
+    author: str | None = None
+    change: bool = False
 
     @property
     def quote_id(self) -> str:
@@ -56,17 +61,54 @@ class Result:
         return self.quote.id if self.quote is not None else (self.duplicate_of or "")
 
 
-def to_quote(row: BookRow) -> Quote:
-    """A quote of the book as the corpus holds it: its first topic heads the others."""
-    topics = row.topics
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A change to an approved quote, waiting for review: the new fields, and whose."""
+
+    draft: Draft
+    by: str
+
+    def encode(self) -> str:
+        d = self.draft
+        return json.dumps(
+            {"text": d.text, "speaker": d.speaker, "source": d.source, "url": d.url,
+             "topics": list(d.topics), "lead_in": d.lead_in, "speaker_user": d.speaker_user,
+             "by": self.by},
+            ensure_ascii=False,
+        )  # fmt: skip
+
+    @classmethod
+    def of(cls, row: BookRow) -> Proposal | None:
+        if not row.proposed:
+            return None
+        data = json.loads(row.proposed)
+        draft = Draft(
+            text=data["text"], speaker=data.get("speaker"), source=data.get("source"),
+            url=data.get("url"), topics=tuple(data.get("topics") or ()),
+            lead_in=data.get("lead_in"), speaker_user=data.get("speaker_user"),
+        )  # fmt: skip
+        return cls(draft, str(data.get("by") or ""))
+
+
+def to_quote(row: BookRow, *, proposed: bool = False) -> Quote:
+    """A quote of the book as the corpus holds it: its first topic heads the others.
+
+    `proposed`: as it would be with the change waiting for review (for the review card).
+    """
+    proposal = Proposal.of(row) if proposed else None
+    d = proposal.draft if proposal else Draft(
+        text=row.text, speaker=row.speaker, source=row.source, url=row.url, topics=row.topics,
+        lead_in=row.lead_in,
+    )  # fmt: skip
+    topics = d.topics
     return Quote(
         id=row.id,
-        text=row.text,
-        speaker=row.speaker,
-        source=row.source,
-        url=row.url,
+        text=d.text,
+        speaker=d.speaker,
+        source=d.source,
+        url=d.url,
         topic=topics[0] if topics else None,
-        lead_in=row.lead_in,
+        lead_in=d.lead_in,
         tags=tuple(topics[1:]),
         file="",
         line=0,
@@ -128,27 +170,51 @@ def review(
     store: Store, key: str, quote_id: str, *, approve: bool, person: Person, policy: Policy,
     now: datetime, seen: int | None = None,
 ) -> Result:  # fmt: skip
-    """Approve or reject a quote waiting for review; of two approvers, the first decides.
+    """Approve or reject what waits: a new quote, or a change to an approved one.
 
-    `seen`: the change number of the version the approver was shown. A quote edited
-    since is not decided ("changed"): the approver is shown the new text first.
+    Of two approvers, the first decides. `seen`: the change number of the version the
+    approver was shown; one edited since is not decided ("changed"): the approver is
+    shown the new text first. Rejecting a change leaves the quote as it was.
     """
     decision = may_approve(person, policy)
     if not decision.allowed:
         return Result("refused", decision=decision)
-    status = "approved" if approve else "rejected"
-    row = store.book.change(
-        key, quote_id, when_status=["pending"], by=person.user_id, now=now, status=status,
-        when_seq=seen,
-    )  # fmt: skip
-    if row is not None:
-        return Result(status, row=row)
     current = store.book.get(key, quote_id)
     if current is None:
         return Result("missing")
-    if current.status == "pending":
-        return Result("changed", row=current)
-    return Result("already", row=current)
+    proposal = Proposal.of(current) if current.status == "approved" else None
+    outcome: Outcome = "approved" if approve else "rejected"
+    by, at = person.user_id, now
+    if proposal is not None:
+        d = proposal.draft
+        fields = (
+            dict(text=d.text, alias=legacy_id(d.text), speaker=d.speaker, source=d.source,
+                 url=d.url, topics=d.topics, lead_in=d.lead_in, speaker_user=d.speaker_user)
+            if approve else {}
+        )  # fmt: skip
+        try:
+            row = store.book.change(
+                key, quote_id, when_status=["approved"], when_seq=seen, by=by, now=at,
+                proposed=None, **fields,
+            )  # fmt: skip
+        except SameText:
+            return Result(
+                "duplicate", row=current, duplicate_of=_open_with_text(store, key, d.text)
+            )
+        author = proposal.by
+    else:
+        status = "approved" if approve else "rejected"
+        row = store.book.change(
+            key, quote_id, when_status=["pending"], when_seq=seen, by=by, now=at, status=status
+        )
+        author = current.added_by
+    if row is not None:
+        return Result(outcome, row=row, author=author, change=proposal is not None)
+    now_row = store.book.get(key, quote_id)
+    if now_row is None:
+        return Result("missing")
+    still = now_row.status == "pending" or (now_row.status == "approved" and now_row.proposed)
+    return Result("changed" if still else "already", row=now_row, author=author)
 
 
 def edit(
@@ -169,23 +235,27 @@ def edit(
         same = duplicate(store, corpus, key, draft.text)
         if same is not None and same != quote_id:
             return Result("duplicate", row=current, duplicate_of=same)
-    # Where quotes are reviewed, an edit by someone who may not approve is reviewed too:
-    # the quote leaves the collection until an approver accepts the new text.
-    status = "pending" if needs_review(person, policy) else current.status
+    if current.status == "approved" and needs_review(person, policy):
+        # Where quotes are reviewed, a change by someone who may not approve waits for an
+        # approver too; the quote stays in the collection, as it was, until then.
+        proposal = Proposal(draft, person.user_id)
+        row = store.book.change(
+            key, quote_id, when_status=["approved"], by=person.user_id, now=now,
+            proposed=proposal.encode(),
+        )  # fmt: skip
+        return Result("proposed", row=row) if row else Result("missing", row=current)
     try:
         row = store.book.change(
             key, quote_id, when_status=OPEN, by=person.user_id, now=now, text=draft.text,
             alias=legacy_id(draft.text), speaker=draft.speaker, source=draft.source,
             url=draft.url, topics=draft.topics, lead_in=draft.lead_in,
-            speaker_user=draft.speaker_user, status=status,
+            speaker_user=draft.speaker_user, proposed=None,
         )  # fmt: skip
     except SameText:
         return Result(
             "duplicate", row=current, duplicate_of=_open_with_text(store, key, draft.text)
         )
-    if row is None:
-        return Result("missing", row=current)
-    return Result("pending" if status == "pending" else "edited", row=row)
+    return Result("edited", row=row) if row else Result("missing", row=current)
 
 
 def may_change(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -40,6 +41,7 @@ from bot.render_book import (
 )
 from bot.roles import Decision, Person, Policy, may_approve, reinstall_line
 from bot.services import Services
+from bot.store import BookRow
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,8 @@ SAVE_SHORTCUT = "save_quote"
 GONE = "That quote is no longer in the collection."
 PRIVATE_NAMES = frozenset({"directmessage", "privategroup"})
 T = TypeVar("T")
-SHOW_WITHIN = 1.5  # seconds a change made here may take to show before the answer goes
+ANSWER_WITHIN = 2.5  # seconds: the form's answer goes by then, whatever is still running
+LOOKUP_WITHIN = 1.0  # seconds users.info may take before a submission is answered
 _APPLYING: set[asyncio.Future[None]] = set()
 REVIEW_SHOWN = 1  # `/quote review` shows the oldest waiting quote, and how many wait
 
@@ -127,6 +130,7 @@ async def open_add_form(
 async def submit_form(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services
 ) -> None:
+    started = time.monotonic()  # Slack waits 3 s for this answer
     view = body.get("view") or {}
     try:
         state = FormState.decode(view.get("private_metadata") or "")
@@ -146,7 +150,7 @@ async def submit_form(
     if policy.adding == "reviewed":
         # Whether it waits for review depends on who adds (or edits) it: never an
         # approver's. Elsewhere, who someone is matters only if they are refused.
-        person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
+        person = await _person_within(services, client, team, user, seconds=LOOKUP_WITHIN)
         ask: Callable[..., Any] = partial(_call_as, person, policy)
     else:
         ask = partial(_as_asker, services, client, team, user)
@@ -159,53 +163,79 @@ async def submit_form(
             partial(entries.save, store, corpus, draft, key=key, now=now, rng=services.rng)
         )
     if result.outcome == "duplicate":
+        same = f": #{result.duplicate_of}" if result.duplicate_of else ""
         await ack(
             response_action="errors",
-            errors={"text": f"This quote is already in the collection: #{result.duplicate_of}."},
+            errors={"text": f"This quote is already in the collection{same}."},
         )
         return
     if result.outcome in ("refused", "missing"):
-        text = (
-            _refusal(result.decision, person)
-            if result.outcome == "refused"
-            else "That quote is no longer in the collection."
-        )
+        text = _refusal(result.decision, person) if result.outcome == "refused" else GONE
         await ack(response_action="update", view=notice_view(state.mode, text))
         return
     quote_id = escape(result.quote_id)
+    tell = "I will tell you in a direct message."
     if result.outcome == "pending":
-        done = "Saved your changes to" if state.mode == "edit" else "Thanks! Your quote is"
         text = (
-            f"{done} `#{quote_id}`. It joins the collection once an approver accepts it: "
-            "I will tell you in a direct message."
+            f"Thanks! Your quote is `#{quote_id}`. It joins the collection once an approver "
+            f"accepts it: {tell}"
         )
+    elif result.outcome == "proposed":
+        text = (
+            f"Thanks! Your change to `#{quote_id}` waits for an approver; until then the "
+            f"quote stays as it was. {tell}"
+        )
+    elif result.outcome == "edited" and result.row and result.row.status == "pending":
+        text = f"Saved your changes to `#{quote_id}`. It still waits for review."
     elif result.outcome == "edited":
         text = f"Saved your changes to `#{quote_id}`."
     else:
         text = f"Saved as `#{quote_id}`: `/quote #{quote_id}` shows it."
-    await _show_now(services)  # first: once it says saved, `/quote` finds it
+    # First: once it says saved, `/quote` finds it (within what is left of the 3 s).
+    await _show_now(services, within=ANSWER_WITHIN - (time.monotonic() - started))
     await ack(response_action="update", view=saved_view(state.mode, text))
-    if result.outcome == "pending" and result.row is not None:
-        await _announce(services, client, team, result.row, edited=state.mode == "edit")
+    if result.outcome in ("pending", "proposed") and result.row is not None:
+        await _announce(services, client, team, result.row)
+
+
+async def _person_within(
+    services: Services, client: AsyncWebClient, team: str, user: str, *, seconds: float
+) -> Person:
+    """Who someone is, if Slack says so in time; else someone with no role (reviewed)."""
+    policy = services.settings.policy
+    try:
+        return await asyncio.wait_for(
+            services.directory.person(client, team_id=team, user_id=user, policy=policy),
+            seconds,
+        )
+    except TimeoutError:
+        log.warning("users.info took over %.1f s: %s is taken as holding no role", seconds, user)
+        return Person(user)
 
 
 async def _call_as(person: Person, policy: Policy, change: Callable[..., T]) -> tuple[T, Person]:
     return await asyncio.to_thread(change, person=person, policy=policy), person
 
 
-async def _show_now(services: Services) -> None:
+async def _show_now(services: Services, *, within: float = 1.5) -> None:
     """Apply a change made here before answering, but never past Slack's 3 seconds.
 
-    Applying is milliseconds, except a workspace's first quote of its own, which builds
-    its collection (about a second and a half at 100,000 quotes): then the answer goes
-    out and the change is applied just after.
+    Applying is milliseconds, except a workspace's first quote of its own in
+    many-workspace mode, which builds its collection (about 1.5 s at 100,000 quotes):
+    then the answer goes out and the change is applied just after.
     """
     task = asyncio.ensure_future(services.book_changed())
     _APPLYING.add(task)  # kept until done: a task nobody holds may be collected
-    task.add_done_callback(_APPLYING.discard)
-    done, _ = await asyncio.wait({task}, timeout=SHOW_WITHIN)
+    task.add_done_callback(_applied)
+    done, _ = await asyncio.wait({task}, timeout=max(within, 0.0))
     if not done:
         log.info("the quote book change is still being applied; answering first")
+
+
+def _applied(task: asyncio.Future[None]) -> None:
+    _APPLYING.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("applying a quote book change failed", exc_info=task.exception())
 
 
 # ----- review ------------------------------------------------------------------------------
@@ -214,33 +244,42 @@ async def _show_now(services: Services) -> None:
 async def review_list(
     services: Services, command: dict[str, Any], client: AsyncWebClient
 ) -> dict[str, Any]:
-    """`/quote review`: the oldest quote waiting, with Approve and Reject, and the count."""
+    """`/quote review`: the oldest of what waits, with Approve and Reject, and the count."""
     team, user = command.get("team_id") or "", command.get("user_id") or ""
     policy = services.settings.policy
     person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
     decision = may_approve(person, policy)
     if not decision.allowed:  # a waiting quote may come from a private conversation
         return notice_message(_refusal(decision, person))
-    waiting = await asyncio.to_thread(
-        services.store.book.quotes, services.book_key(team), statuses=["pending"]
-    )
+    waiting = await asyncio.to_thread(services.store.book.waiting, services.book_key(team))
     if not waiting:
-        return notice_message("No quote is waiting for review.")
-    name = await services.directory.name(client, team_id=team, user_id=waiting[0].added_by)
-    oldest = waiting[0]
-    message = review_message(entries.to_quote(oldest), added_by=name or "Someone", seq=oldest.seq)
+        return notice_message("Nothing is waiting for review.")
+    message = await _card(services, client, team, waiting[0])
     if len(waiting) > REVIEW_SHOWN:
         more = len(waiting) - REVIEW_SHOWN
-        message["blocks"].insert(0, _context(f"{len(waiting)} quotes wait for review; the "
-                                             f"oldest first ({more} more after it)."))  # fmt: skip
+        message["blocks"].insert(0, _context(f"{len(waiting)} wait for review; the oldest "
+                                             f"first ({more} more after it)."))  # fmt: skip
     return message
+
+
+async def _card(
+    services: Services, client: AsyncWebClient, team: str, row: BookRow
+) -> dict[str, Any]:
+    """The review message for what waits on this row: a new quote, or a change to one."""
+    proposal = entries.Proposal.of(row) if row.status == "approved" else None
+    author = proposal.by if proposal else row.added_by
+    name = await services.directory.name(client, team_id=team, user_id=author)
+    return review_message(
+        entries.to_quote(row, proposed=proposal is not None), added_by=name or "Someone",
+        seq=row.seq, edited=proposal is not None,
+    )  # fmt: skip
 
 
 async def decide(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond,
     services: Services, approve: bool,
 ) -> None:  # fmt: skip
-    """Approve or Reject on a quote waiting for review."""
+    """Approve or Reject on a quote (or a change to one) waiting for review."""
     await ack()
     team, user = _team(body), str((body.get("user") or {}).get("id") or "")
     value = str((body.get("actions") or [{}])[0].get("value") or "")
@@ -255,14 +294,13 @@ async def decide(
     if result.outcome == "refused":
         await _tell(respond, _refusal(result.decision, person))
         return
+    if result.outcome == "duplicate":
+        await _tell(respond, "That change would make it the same as another quote: it was "
+                             "not applied.")  # fmt: skip
+        return
     if result.outcome == "changed" and result.row is not None:
-        # Edited since this card was sent: show the text as it is now, to decide on that.
-        name = await services.directory.name(client, team_id=team, user_id=result.row.added_by)
-        card = review_message(
-            entries.to_quote(result.row), added_by=name or "Someone", seq=result.row.seq,
-            edited=True,
-        )  # fmt: skip
-        await respond(replace_original=True, **card)
+        # Edited since this card was sent: show it as it is now, to decide on that.
+        await respond(replace_original=True, **await _card(services, client, team, result.row))
         await _tell(respond, "That quote was changed after this message was sent: here it is "
                              "as it is now. Approve or reject this version.")  # fmt: skip
         return
@@ -272,23 +310,29 @@ async def decide(
     row = result.row
     decider = await services.directory.name(client, team_id=team, user_id=row.changed_by or user)
     decider = decider or "an approver"
-    decided = reviewed_message(entries.to_quote(row), approved=row.status == "approved", by=decider)
-    if result.outcome != "already":
-        await _show_now(services)
-    await respond(replace_original=True, **decided)
     if result.outcome == "already":
-        return
-    await _post(client, row.added_by, outcome_line(row.id, approved=approve, by=decider))
-
-
-async def _announce(
-    services: Services, client: AsyncWebClient, team: str, row: Any, *, edited: bool = False
-) -> None:
-    """Tell the approvers a quote waits: in the review channel, or a DM to each one named."""
-    name = await services.directory.name(client, team_id=team, user_id=row.added_by)
-    message = review_message(
-        entries.to_quote(row), added_by=name or "Someone", seq=row.seq, edited=edited
+        verdict = {"approved": "Approved", "rejected": "Rejected"}.get(row.status, "Removed")
+        await respond(
+            replace_original=True,
+            **reviewed_message(
+                entries.to_quote(row), verdict=verdict, by=decider, live=row.status == "approved"
+            ),
+        )
+        return  # fmt: skip
+    await _show_now(services)
+    verdict = ("Change approved" if approve else "Change rejected") if result.change else (
+        "Approved" if approve else "Rejected")  # fmt: skip
+    decided = reviewed_message(
+        entries.to_quote(row), verdict=verdict, by=decider, live=row.status == "approved"
     )
+    await respond(replace_original=True, **decided)
+    line = outcome_line(row.id, approved=approve, by=decider, change=result.change)
+    await _post(client, result.author or row.added_by, line)
+
+
+async def _announce(services: Services, client: AsyncWebClient, team: str, row: BookRow) -> None:
+    """Tell the approvers something waits: in the review channel, or a DM to each named."""
+    message = await _card(services, client, team, row)
     settings = services.settings
     places = [settings.review_channel] if settings.review_channel else []
     places = places or sorted(settings.policy.approvers or ())

@@ -37,9 +37,9 @@ def register(app: AsyncApp, services: Services) -> None:
                 await respond(response_type="ephemeral", **refused)
             return
         if verb == "review" and not rest.strip():
-            await ack(
-                response_type="ephemeral", **await book.review_list(services, command, client)
-            )
+            await ack()  # first: who is asking and what waits take Slack and database calls
+            waiting = await book.review_list(services, command, client)
+            await respond(response_type="ephemeral", **waiting)
             return
         reply = answer(services.corpus_for(command.get("team_id")), text, rng=services.rng)
         await ack(response_type="ephemeral", **preview(reply, command=command["command"]))

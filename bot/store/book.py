@@ -59,6 +59,8 @@ class Book:
                 if not self._db.insert_ignore(db, book_quotes, values, ["team_id", "id"]):
                     return None  # a number left unused is harmless: readers ask for "above N"
         except IntegrityError as error:
+            if not self.with_alias(row.team_id, row.alias, statuses=["pending", "approved"]):
+                raise  # not the one-open-quote-per-text rule
             raise SameText(row.alias) from error
         return _book_row_from(values)
 
@@ -109,7 +111,10 @@ class Book:
         try:
             return self._change(team_id, quote_id, when_status, by, now, when_seq, values)
         except IntegrityError as error:
-            raise SameText(str(values.get("alias"))) from error
+            alias = str(values.get("alias"))
+            if not self.with_alias(team_id, alias, statuses=["pending", "approved"]):
+                raise
+            raise SameText(alias) from error
 
     def _change(
         self, team_id: str, quote_id: str, when_status: Iterable[str], by: str, now: datetime,
@@ -131,6 +136,16 @@ class Book:
             )
             row = db.execute(statement).first()
         return _book_row(row) if row else None
+
+    def waiting(self, team_id: str) -> list[BookRow]:
+        """What waits for review in a workspace: new quotes, and changes to approved ones."""
+        c = book_quotes.c
+        query = select(book_quotes).where(
+            (c.team_id == team_id)
+            & ((c.status == "pending") | ((c.status == "approved") & c.proposed.is_not(None)))
+        )
+        with self._db.connect() as db:
+            return [_book_row(row) for row in db.execute(query.order_by(c.changed_at, c.id))]
 
     def quotes(self, team_id: str | None = None, *, statuses: Iterable[str]) -> list[BookRow]:
         """Quotes in these statuses (every workspace's when `team_id` is None), oldest first."""
@@ -210,7 +225,7 @@ def _quote_values(row: BookRow) -> dict[str, Any]:
         "url": row.url, "topics": json.dumps(list(row.topics), ensure_ascii=False),
         "lead_in": row.lead_in, "status": row.status, "added_by": row.added_by,
         "added_at": to_db(row.added_at), "changed_by": row.changed_by,
-        "changed_at": to_db(row.changed_at),
+        "changed_at": to_db(row.changed_at), "proposed": row.proposed,
     }  # fmt: skip
 
 

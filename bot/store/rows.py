@@ -73,6 +73,7 @@ class BookRow:
     changed_by: str | None
     changed_at: datetime
     seq: int = 0
+    proposed: str | None = None  # JSON: a change waiting for review (see the schema)
 
 
 @dataclass(frozen=True, slots=True)

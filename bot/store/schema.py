@@ -132,6 +132,9 @@ book_quotes = Table(
     Column("topics", Text, nullable=False, default="[]"),
     Column("lead_in", Text, nullable=True),
     Column("status", String(10), nullable=False),  # pending, approved, rejected, removed
+    # A change to an approved quote waiting for review (JSON: the new fields and who made
+    # it); the quote stays as it was until an approver accepts the change.
+    Column("proposed", Text, nullable=True),
     Column("added_by", String(32), nullable=False),
     Column("added_at", DateTime(timezone=True), nullable=False),
     Column("changed_by", String(32), nullable=True),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,16 @@ def posted_to(slack: SlackStandIn, name: str, count: int = 1) -> list[dict[str, 
 
     slack.wait_for(lambda _calls: len(posts()) >= count)
     return posts()
+
+
+def review(bot: BotProcess, slack: SlackStandIn, *, user_id: str) -> dict[str, Any]:
+    """`/quote review`: acknowledged at once, answered through the command's response_url."""
+    name = f"review-{user_id}-{time.monotonic_ns()}"
+    status, body = bot.command("review", user_id=user_id, response_url=slack.response_url(name))
+    assert (status, body) == (200, ""), f"{status} {body}"
+    [answer] = posted_to(slack, name)
+    check_message(answer)
+    return answer
 
 
 def dm_saying(slack: SlackStandIn, user: str, words: str) -> dict[str, Any]:
@@ -319,44 +330,78 @@ def test_only_an_approver_may_approve(reviewed_bot: BotProcess, people: SlackSta
         visible_text(told)
     )
     assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
-    body = fetch(reviewed_bot, "review", user_id=APPROVER)
+    body = review(reviewed_bot, people, user_id=APPROVER)
     assert "Approve me." in visible_text(body), "it still waits, and /quote review shows it"
 
 
-def test_an_edit_by_its_author_goes_back_to_review_and_a_stale_approval_decides_nothing(
+def approved_quote(bot: BotProcess, slack: SlackStandIn, text: str) -> str:
+    """Save `text` as Alice and have the approver approve it; its ID."""
+    quote_id = saved_id(bot.submit(save(bot, slack, text), {}))
+    bot.click(dm_saying(slack, APPROVER, text), "quote_approve", user_id=APPROVER, ephemeral=False)
+    dm_saying(slack, USER_ID, f"#{quote_id}")  # approved: its author is told
+    return quote_id
+
+
+def propose(bot: BotProcess, slack: SlackStandIn, quote_id: str, text: str) -> dict[str, Any]:
+    """Alice edits her approved quote to `text`; the form's answer."""
+    bot.choose(fetch(bot, f"#{quote_id}"), "quote_menu", f"edit:{quote_id}")
+    form = slack.wait_for_view(lambda v: v["title"]["text"] == "Edit quote" and "submit" in v)
+    status, answer = bot.submit(form, {"text": text})
+    assert status == 200, answer
+    return answer
+
+
+def test_a_change_to_an_approved_quote_waits_for_review_and_the_quote_stays_meanwhile(
     reviewed_bot: BotProcess, people: SlackStandIn
 ) -> None:
-    saved = reviewed_bot.submit(save(reviewed_bot, people, "First draft of wisdom."), {})
-    quote_id = saved_id(saved)
-    first_card = dm_saying(people, APPROVER, "First draft of wisdom.")
-    reviewed_bot.click(first_card, "quote_approve", user_id=APPROVER, ephemeral=False)
-    dm_saying(people, USER_ID, f"#{quote_id}")  # approved: its author is told
+    quote_id = approved_quote(reviewed_bot, people, "First draft of wisdom.")
+    answer = propose(reviewed_bot, people, quote_id, "Second draft, sneakier.")
+    assert "waits for an approver; until then the quote stays as it was" in (
+        visible_text(answer["view"])
+    )
     assert "First draft" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
+    card = dm_saying(people, APPROVER, "Second draft, sneakier.")
+    assert f"proposes a change to `#{quote_id}`" in visible_text(card)
 
-    shown = fetch(reviewed_bot, f"#{quote_id}")
-    reviewed_bot.choose(shown, "quote_menu", f"edit:{quote_id}")
-    form = people.wait_for_view(lambda v: v["title"]["text"] == "Edit quote" and "submit" in v)
-    assert initial(form, "text") == "First draft of wisdom."
-    edited = reviewed_bot.submit(form, {"text": "Second draft, sneakier."})
-    assert "once an approver accepts it" in visible_text(edited[1]["view"])
-    assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
-    second_card = dm_saying(people, APPROVER, "Second draft, sneakier.")
-    assert "changed a quote" in visible_text(second_card)
+    reviewed_bot.click(card, "quote_approve", user_id=APPROVER, ephemeral=False)
+    assert "Your change" in visible_text(dm_saying(people, USER_ID, "Your change"))
+    assert "Second draft" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
 
-    # The first card's button still says the first version: approving it decides nothing.
+
+def test_a_rejected_change_leaves_the_quote_as_it_was(
+    reviewed_bot: BotProcess, people: SlackStandIn
+) -> None:
+    quote_id = approved_quote(reviewed_bot, people, "Keep me as I am.")
+    propose(reviewed_bot, people, quote_id, "Vandalised words.")
+    card = dm_saying(people, APPROVER, "Vandalised words.")
+    reviewed_bot.click(card, "quote_reject", user_id=APPROVER, ephemeral=False)
+    told = dm_saying(people, USER_ID, "was not applied")
+    assert "The quote stays as it was" in visible_text(told)
+    shown = visible_text(fetch(reviewed_bot, f"#{quote_id}"))
+    assert "Keep me as I am." in shown and "Vandalised" not in shown
+
+
+def test_an_approval_of_a_version_changed_since_decides_nothing_and_shows_the_new_one(
+    reviewed_bot: BotProcess, people: SlackStandIn
+) -> None:
+    quote_id = approved_quote(reviewed_bot, people, "Draft one.")
+    propose(reviewed_bot, people, quote_id, "Draft two.")
+    old_card = dm_saying(people, APPROVER, "Draft two.")
+    propose(reviewed_bot, people, quote_id, "Draft three, better.")
+
     url = people.response_url("stale")
-    reviewed_bot.click(first_card, "quote_approve", user_id=APPROVER, response_url=url,
+    reviewed_bot.click(old_card, "quote_approve", user_id=APPROVER, response_url=url,
                        ephemeral=False)  # fmt: skip
     posts = posted_to(people, "stale", 2)
-    assert any("sneakier" in visible_text(p) and p.get("replace_original") for p in posts)
-    assert "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}"))
+    assert any("Draft three" in visible_text(p) and p.get("replace_original") for p in posts)
+    assert "Draft one." in visible_text(fetch(reviewed_bot, f"#{quote_id}")), "nothing decided"
 
 
 def test_only_approvers_see_the_quotes_waiting(
     reviewed_bot: BotProcess, people: SlackStandIn
 ) -> None:
     reviewed_bot.submit(save(reviewed_bot, people, "For approvers' eyes."), {})
-    refused = visible_text(fetch(reviewed_bot, "review", user_id=OTHER))
+    refused = visible_text(review(reviewed_bot, people, user_id=OTHER))
     assert "Only workspace admins" in refused and "eyes" not in refused
 
 
@@ -439,7 +484,7 @@ def test_a_quote_waiting_for_review_survives_a_restart(
     with start_bot(tmp_path, people, "reviewed") as before:
         quote_id = saved_id(before.submit(save(before, people, "Still here after a restart."), {}))
     with BotProcess(before.env, cwd=tmp_path, slack=people) as after:
-        card = fetch(after, "review", user_id=APPROVER)
+        card = review(after, people, user_id=APPROVER)
         assert "Still here after a restart." in visible_text(card)
         url = people.response_url("after-restart")
         after.click(card, "quote_approve", user_id=APPROVER, response_url=url)

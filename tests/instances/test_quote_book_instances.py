@@ -69,8 +69,8 @@ def test_a_quote_saved_through_one_instance_is_found_through_another_within_two_
             instance(tmp_path, "two", slack, database_url) as two,
         ):
             assert "No quote has the ID" in visible_text(shown(two, "#ZZZZ", team="T1"))
+            saved_at = time.monotonic()  # from the save's start: the answer applies it here
             quote_id = save(one, slack, "Lemurs refactor their burrows every night.", team="T1")
-            saved_at = time.monotonic()
             while "Lemurs" not in visible_text(shown(two, f"#{quote_id}", team="T1")):
                 assert time.monotonic() - saved_at < 2.0, "not on the other instance in 2 s"
                 time.sleep(0.05)
@@ -92,5 +92,9 @@ def test_in_many_workspaces_a_quote_saved_in_one_is_never_found_in_another(
             assert "No quote has the ID" in visible_text(shown(bot, f"#{quote_id}", team="T2"))
             elsewhere = visible_text(shown(bot, "workspace teamwork words", team="T2"))
             assert quote_id not in elsewhere and "own words" not in elsewhere
-            # The quote files are shared by all: the same file quote in both.
-            assert "robotics" in visible_text(shown(bot, "robotics", team="T2")).lower()
+            # The quote files are shared by all: the same file quote, with its ID, in both.
+            file_quote = re.search(
+                r"· (#[2-9A-Z]{6})\b", visible_text(shown(bot, "robotics company", team="T1"))
+            )
+            assert file_quote, "a file quote shows its ID"
+            assert "Tesla" in visible_text(shown(bot, file_quote.group(1), team="T2"))

@@ -233,3 +233,16 @@ def test_by_a_name_nobody_has_says_so_and_suggests_the_closest(people: Corpus) -
 def test_by_alone_is_a_word_search_not_a_speaker(people: Corpus) -> None:
     reply = answer(people, "by", rng=rng())
     assert (reply.kind, reply.query) == ("not_found", "by")
+
+
+def test_a_quote_is_fetched_by_its_id_in_any_case_and_by_its_old_long_id(corpus: Corpus) -> None:
+    quote = corpus.quotes[3]
+    for typed in (f"#{quote.id}", f"#{quote.id.lower()}", f"  #{quote.id} ", f"#{quote.alias}"):
+        reply = answer(corpus, typed, rng=random.Random(1))
+        assert (reply.kind, reply.quote) == ("quote", quote), typed
+
+
+def test_an_id_no_quote_has_says_so_and_a_hashtag_word_is_searched(corpus: Corpus) -> None:
+    assert answer(corpus, "#ZZ99", rng=random.Random(1)).kind == "no_id"
+    reply = answer(corpus, "#data", rng=random.Random(1))  # letters an ID could have
+    assert reply.kind == "quote" and "data" in reply.quote.text.lower()

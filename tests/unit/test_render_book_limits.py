@@ -77,7 +77,9 @@ def test_review_messages_are_messages_slack_posts(quote, name: str, approved: bo
     quote = replace(quote, origin="slack", id="7KQ2")
     for message in (
         review_message(quote, added_by=name, seq=2**40),
-        reviewed_message(quote, approved=approved, by=name),
+        reviewed_message(
+            quote, verdict="Approved" if approved else "Rejected", by=name, live=approved
+        ),
         outcome_line(quote.id, approved=approved, by=name),
     ):
         check_message(message)

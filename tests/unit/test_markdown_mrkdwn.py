@@ -1,0 +1,36 @@
+"""A quote saved from Slack shown in Slack: its Markdown back as mrkdwn, or as plain words."""
+
+from __future__ import annotations
+
+from bot.mrkdwn import escape, markdown_to_mrkdwn, markdown_to_plain
+
+
+def shown(markdown: str) -> str:
+    return markdown_to_mrkdwn(escape(markdown))
+
+
+def test_emphasis_and_links_become_slack_markup() -> None:
+    assert shown("**Ship** it *today*, see [notes](https://example.com?a=1&b=2) ~~no~~") == (
+        "*Ship* it _today_, see <https://example.com?a=1&amp;b=2|notes> ~no~"
+    )
+
+
+def test_a_url_and_code_keep_their_stars() -> None:
+    assert shown("[a](https://x.com/*p*/~~q~~)") == "<https://x.com/*p*/~~q~~|a>"
+    assert shown("run `*x*` and **go**") == "run `*x*` and *go*"
+
+
+def test_a_label_keeps_its_emphasis_and_cannot_break_the_link() -> None:
+    assert shown("[**bold** a|b](https://x.y/a|b)") == "<https://x.y/a%7Cb|*bold* a¦b>"
+
+
+def test_live_markup_in_a_saved_quote_stays_escaped() -> None:
+    assert shown("[<!here>](https://x.y) <@U123> <!channel>") == (
+        "<https://x.y|&lt;!here&gt;> &lt;@U123&gt; &lt;!channel&gt;"
+    )
+
+
+def test_plain_words_drop_the_marks_and_keep_link_labels() -> None:
+    assert markdown_to_plain("**Ship** it *today*, see [notes](https://x.y) ~~no~~") == (
+        "Ship it today, see notes no"
+    )
