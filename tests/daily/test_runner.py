@@ -885,7 +885,11 @@ async def test_a_claim_waiting_for_the_database_gets_its_full_lease(
     try:
         with SlackStandIn(tokens={TOKEN: "T1"}) as slack:
             lease = timedelta(minutes=5)
-            await make_runner(store, corpus, slack, lease=lease).run_due(now=NOW, grace=GRACE)
+            runner = make_runner(store, corpus, slack, lease=lease)
+            await runner.run_due(now=NOW, grace=GRACE)
+            # The channel is joined in the background after the post: let that finish
+            # while the stand-in still answers, or its connection outlives the test.
+            await runner.sender.settle(5)
     finally:
         released.join()
         other.close()
