@@ -60,3 +60,12 @@ def postgres() -> Iterator[str]:
     """One throwaway PostgreSQL server for the whole run; tests make fresh databases on it."""
     with postgres_server() as url:
         yield url
+
+
+@pytest.fixture
+def empty_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working folder for the test: no `.env` and no `config/quotebot.yaml` in it."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work

@@ -35,15 +35,11 @@ lazily continued.
 > In a second paragraph.
 """
 
-MARKER_LINE = re.compile(rb"^<!-- quote [2-9A-Z]{5,7} -->(\r\n|\n)?", re.MULTILINE)
+MARKER_LINE = re.compile(rb"^<!-- quote [2-9A-Z]{6,8} -->(\r\n|\n)?", re.MULTILINE)
 
 
-@pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An empty working folder: no `.env` and no `config/quotebot.yaml` to pick up."""
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
+# Run in an empty working folder: no `.env` and no `config/quotebot.yaml` to pick up.
+pytestmark = pytest.mark.usefixtures("empty_working_folder")
 
 
 @pytest.fixture

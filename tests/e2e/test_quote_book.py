@@ -251,10 +251,7 @@ def test_the_person_who_added_a_quote_edits_it_and_it_keeps_its_id(
     open_bot: BotProcess, people: SlackStandIn
 ) -> None:
     quote_id = saved_id(open_bot.submit(save(open_bot, people, "Fast is fine."), {}))
-    shown = fetch(open_bot, f"#{quote_id}")
-    status, body = open_bot.choose(shown, "quote_menu", f"edit:{quote_id}")
-    assert (status, body) == (200, "")
-    form = people.wait_for_view(lambda v: v["title"]["text"] == "Edit quote" and "submit" in v)
+    form = edit_form(open_bot, people, quote_id)
     check_view(form)
     assert initial(form, "text") == "Fast is fine." and initial(form, "speaker") == "Ada Lovelace"
     saved = open_bot.submit(form, {"text": "Fast is fine, but accuracy is everything."})
@@ -342,11 +339,19 @@ def approved_quote(bot: BotProcess, slack: SlackStandIn, text: str) -> str:
     return quote_id
 
 
+def edit_form(bot: BotProcess, slack: SlackStandIn, quote_id: str) -> dict[str, Any]:
+    """Alice chooses Edit in the menu of the quote; the form, once filled in."""
+    earlier = {view["id"] for view in slack.views()}
+    status, body = bot.choose(fetch(bot, f"#{quote_id}"), "quote_menu", f"edit:{quote_id}")
+    assert (status, body) == (200, "")
+    return slack.wait_for_view(
+        lambda v: v["id"] not in earlier and v["title"]["text"] == "Edit quote" and "submit" in v
+    )
+
+
 def propose(bot: BotProcess, slack: SlackStandIn, quote_id: str, text: str) -> dict[str, Any]:
     """Alice edits her approved quote to `text`; the form's answer."""
-    bot.choose(fetch(bot, f"#{quote_id}"), "quote_menu", f"edit:{quote_id}")
-    form = slack.wait_for_view(lambda v: v["title"]["text"] == "Edit quote" and "submit" in v)
-    status, answer = bot.submit(form, {"text": text})
+    status, answer = bot.submit(edit_form(bot, slack, quote_id), {"text": text})
     assert status == 200, answer
     return answer
 

@@ -51,12 +51,8 @@ tags: quote
 """
 
 
-@pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An empty working folder: no `.env` and no `config/quotebot.yaml` to pick up."""
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
+# Run in an empty working folder: no `.env` and no `config/quotebot.yaml` to pick up.
+pytestmark = pytest.mark.usefixtures("empty_working_folder")
 
 
 @pytest.fixture
