@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -114,11 +115,14 @@ def _parser() -> argparse.ArgumentParser:
     ids_cmd.add_argument("--check", action="store_true", help="only say what would change")
     corpus_option(ids_cmd)
 
-    book = commands.add_parser("book", help="the quote book: hidden, pending")
+    book = commands.add_parser("book", help="the quote book: hidden, show, pending")
     book_commands = book.add_subparsers(title="book commands", metavar="COMMAND")
-    for name, run in (("hidden", book_hidden), ("pending", book_pending)):
+    for name, run in (("hidden", book_hidden), ("pending", book_pending), ("show", book_show)):
         sub = book_commands.add_parser(name, help=run.__doc__, description=run.__doc__)
         sub.set_defaults(run=run)
+        if name == "show":
+            sub.add_argument("id", help="the quote's ID, as `quotebot book hidden` shows it")
+            sub.add_argument("--team", help="only in this workspace (many-workspace mode)")
 
     daily = commands.add_parser("daily", help="quote of the day: list, preview, run")
     daily_commands = daily.add_subparsers(title="daily commands", metavar="COMMAND")
@@ -234,6 +238,33 @@ def book_hidden(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{row.file}:{row.line}: {team}#{row.quote_id} “{start}” "
               f"(hidden by {row.changed_by} on {row.changed_at:%Y-%m-%d})")  # fmt: skip
     print(f"{len(rows)} hidden" if rows else "No quote is hidden.")
+    return 0
+
+
+def book_show(args: argparse.Namespace, settings: Settings) -> int:
+    """Show a hidden quote from the files in Slack again (every running bot within 2 s)."""
+    wanted = args.id.strip().lstrip("#").upper()
+    store = _existing_store(settings)
+    if store is None:
+        print("No quote is hidden.", file=sys.stderr)
+        return 1
+    try:
+        rows = [row for row in store.book.hidden(args.team) if row.quote_id == wanted]
+        for row in rows:
+            store.book.set_hidden(
+                dataclasses.replace(
+                    row, hidden=False, changed_by="cli", changed_at=datetime.now(UTC)
+                )
+            )
+    finally:
+        store.close()
+    if not rows:
+        print(f"#{wanted} is not hidden (`quotebot book hidden` lists the hidden quotes).",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    for row in rows:
+        team = f" in {row.team_id}" if row.team_id else ""
+        print(f"#{row.quote_id} is shown again{team} ({row.file}:{row.line})")
     return 0
 
 

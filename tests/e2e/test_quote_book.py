@@ -420,7 +420,7 @@ def test_an_approvers_own_quote_needs_no_review(
     assert f"#{quote_id}" in context_text(fetch(reviewed_bot, f"#{quote_id}"))
 
 
-def test_an_approver_hides_a_file_quote_and_the_cli_lists_it_with_its_file(
+def test_an_approver_hides_a_file_quote_the_cli_lists_it_and_shows_it_again(
     reviewed_bot: BotProcess, people: SlackStandIn
 ) -> None:
     shown = fetch(reviewed_bot, "robotics company")
@@ -432,6 +432,13 @@ def test_an_approver_hides_a_file_quote_and_the_cli_lists_it_with_its_file(
     listed = run_cli("book", "hidden", env=reviewed_bot.env, cwd=reviewed_bot.cwd)
     assert listed.returncode == 0, listed.stderr
     assert quote_id in listed.stdout and "andrej-karpathy-no-priors-80.md:" in listed.stdout
+
+    shown_again = run_cli("book", "show", quote_id, env=reviewed_bot.env, cwd=reviewed_bot.cwd)
+    assert shown_again.returncode == 0 and "shown again" in shown_again.stdout, shown_again.stderr
+    deadline = time.monotonic() + 5  # the bot reads the change at its next look (1 s)
+    while "No quote has the ID" in visible_text(fetch(reviewed_bot, f"#{quote_id}")):
+        assert time.monotonic() < deadline, "not shown again"
+        time.sleep(0.1)
 
 
 def test_quote_ids_shown_today_come_from_the_quote_text(
