@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 SAVE_SHORTCUT = "save_quote"
 GONE = "That quote is no longer in the collection."
+NAMES_LOOKED_UP = 20  # users.info calls for one saved message, before the modal is filled
 PRIVATE_NAMES = frozenset({"directmessage", "privategroup"})
 T = TypeVar("T")
 ANSWER_WITHIN = 2.5  # seconds: the form's answer goes by then, whatever is still running
@@ -77,7 +78,10 @@ async def save_from_message(
     message = body.get("message") or {}
     channel = body.get("channel") or {}
     author = str(message.get("user") or "")
-    people = [author, *mentioned_users(message.get("text") or "")] if author else []
+    # Names for the author and the people mentioned (a bot's message has no author); at
+    # most NAMES_LOOKED_UP calls, the rest are "@someone".
+    people = [u for u in [author, *mentioned_users(message.get("text") or "")] if u]
+    people = list(dict.fromkeys(people))[:NAMES_LOOKED_UP]
     names, permalink = await asyncio.gather(
         _names(services, client, team, people),
         _permalink(client, channel.get("id"), message.get("ts")),

@@ -502,3 +502,16 @@ def test_a_quote_waiting_for_review_survives_a_restart(
         after.click(card, "quote_approve", user_id=APPROVER, response_url=url)
         posted_to(people, "after-restart")
         assert "Still here" in visible_text(fetch(after, f"#{quote_id}"))
+
+
+def test_a_bots_message_saved_still_names_the_people_it_mentions(
+    open_bot: BotProcess, people: SlackStandIn
+) -> None:
+    message = people.add_message(CHANNEL_ID, "<@U0BOB> ships it", user="UNOBODY")
+    del message["user"]  # a bot's message: Slack sends bot_id and no user
+    message["bot_id"] = "B0OTHER"
+    earlier = {view["id"] for view in people.views()}
+    open_bot.shortcut_on(message)
+    form = people.wait_for_view(lambda v: v["id"] not in earlier and "submit" in v)
+    assert initial(form, "text") == "@Bob Babbage ships it"
+    assert initial(form, "speaker") is None, "nobody to name as the speaker"
