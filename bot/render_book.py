@@ -146,17 +146,21 @@ def saved_view(mode: Mode, text: str) -> View:
     return notice_view(mode, text)
 
 
-def review_message(quote: Quote, *, added_by: str, seq: int, edited: bool = False) -> Message:
+def review_message(
+    quote: Quote, *, added_by: str, seq: int, edited: bool = False, waiting: int = 1
+) -> Message:
     """A quote waiting for review, for approvers: who added it, the quote, two buttons.
 
     The buttons carry the version shown (`seq`): approving decides that text only.
+    `waiting`: how many wait in all (`/quote review` shows the oldest, and says so).
     """
     name = escape(shorten(added_by, NAME_SIZE))
     did = f"proposes a change to `#{escape(shorten(quote.id, 20))}`" if edited else "added a quote"
     value = f"{shorten(quote.id, 20)}:{seq}"
+    count = f"{waiting:,} wait for review; the oldest first.\n" if waiting > 1 else ""
     return quote_message(
         quote,
-        intro=f"*{name}* {did}. Approve it to add it to the collection.",
+        intro=f"{count}*{name}* {did}. Approve it to add it to the collection.",
         actions=[
             button("Approve", APPROVE, value, style="primary"),
             button("Reject", REJECT, value),

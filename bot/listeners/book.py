@@ -53,7 +53,6 @@ T = TypeVar("T")
 ANSWER_WITHIN = 2.5  # seconds: the form's answer goes by then, whatever is still running
 LOOKUP_WITHIN = 1.0  # seconds users.info may take before a submission is answered
 _APPLYING: set[asyncio.Future[None]] = set()
-REVIEW_SHOWN = 1  # `/quote review` shows the oldest waiting quote, and how many wait
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -258,16 +257,11 @@ async def review_list(
     waiting = await asyncio.to_thread(services.store.book.waiting, services.book_key(team))
     if not waiting:
         return notice_message("Nothing is waiting for review.")
-    message = await _card(services, client, team, waiting[0])
-    if len(waiting) > REVIEW_SHOWN:
-        more = len(waiting) - REVIEW_SHOWN
-        message["blocks"].insert(0, _context(f"{len(waiting)} wait for review; the oldest "
-                                             f"first ({more} more after it)."))  # fmt: skip
-    return message
+    return await _card(services, client, team, waiting[0], waiting=len(waiting))
 
 
 async def _card(
-    services: Services, client: AsyncWebClient, team: str, row: BookRow
+    services: Services, client: AsyncWebClient, team: str, row: BookRow, *, waiting: int = 1
 ) -> dict[str, Any]:
     """The review message for what waits on this row: a new quote, or a change to one."""
     proposal = entries.Proposal.of(row) if row.status == "approved" else None
@@ -275,7 +269,7 @@ async def _card(
     name = await services.directory.name(client, team_id=team, user_id=author)
     return review_message(
         entries.to_quote(row, proposed=proposal is not None), added_by=name or "Someone",
-        seq=row.seq, edited=proposal is not None,
+        seq=row.seq, edited=proposal is not None, waiting=waiting,
     )  # fmt: skip
 
 
@@ -534,10 +528,6 @@ def _source(channel: dict[str, Any]) -> str | None:
 def _team(body: dict[str, Any]) -> str:
     team = body.get("team") or {}
     return str(team.get("id") or (body.get("user") or {}).get("team_id") or "")
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 async def _tell(respond: AsyncRespond, text: str) -> None:

@@ -515,3 +515,14 @@ def test_a_bots_message_saved_still_names_the_people_it_mentions(
     form = people.wait_for_view(lambda v: v["id"] not in earlier and "submit" in v)
     assert initial(form, "text") == "@Bob Babbage ships it"
     assert initial(form, "speaker") is None, "nobody to name as the speaker"
+
+
+def test_quote_review_shows_the_oldest_waiting_and_how_many_wait(
+    tmp_path: Path, people: SlackStandIn
+) -> None:
+    with start_bot(tmp_path, people, "reviewed") as bot:
+        bot.submit(save(bot, people, "The oldest one waiting."), {})
+        bot.submit(save(bot, people, "A newer one waiting."), {})
+        card = visible_text(review(bot, people, user_id=APPROVER))
+        assert "2 wait for review; the oldest first." in card
+        assert "The oldest one waiting." in card and "newer" not in card

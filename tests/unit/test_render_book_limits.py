@@ -76,7 +76,7 @@ def test_the_quote_form_is_a_modal_slack_opens_whatever_it_holds(
 def test_review_messages_are_messages_slack_posts(quote, name: str, approved: bool) -> None:
     quote = replace(quote, origin="slack", id="7KQ2")
     for message in (
-        review_message(quote, added_by=name, seq=2**40),
+        review_message(quote, added_by=name, seq=2**40, waiting=10**6),
         reviewed_message(
             quote, verdict="Approved" if approved else "Rejected", by=name, live=approved
         ),
