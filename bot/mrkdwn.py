@@ -103,6 +103,7 @@ def split(text: str, limit: int) -> list[str]:
             entity = window.rfind("&", limit - len("&amp;") + 1)
             if entity > 0 and ";" not in window[entity:]:
                 cut = entity  # never cut an escaped character (&amp; &lt; &gt;) in two
+        cut = _outside_markup(text, cut)
         pieces.append(text[:cut])
         text = text[cut:]
     if text:
@@ -136,14 +137,27 @@ def cut(text: str, limit: int, *, size: Callable[[str], int] = len, words: bool 
     for separator in ("\n\n", "\n", " ") if words else ():
         at = window.rfind(separator)
         if at > fits // 2:
-            return text[:at]
+            return text[: _outside_markup(text, at)]
     at = max(window.rfind("\n"), window.rfind(" ")) if words else -1
     if at > 0:
-        return text[:at]
+        return text[: _outside_markup(text, at)]
     entity = text.rfind("&", max(0, fits - len("&amp;") + 1), fits)
     if entity >= 0 and ";" not in text[entity:fits]:
         fits = entity
     return text[:fits]
+
+
+def _outside_markup(text: str, at: int) -> int:
+    """`at`, or the start of the `<url|label>` link it would cut in two.
+
+    In escaped text every `<` is the bot's own markup, so a `<` after the last `>`
+    before `at` opens a link still open there. A link that starts the text is cut
+    where it must be: something has to show.
+    """
+    opened = text.rfind("<", 0, at)
+    if opened > 0 and opened > text.rfind(">", 0, at):
+        return opened
+    return at
 
 
 def shorten(text: str, limit: int, *, size: Callable[[str], int] = len) -> str:

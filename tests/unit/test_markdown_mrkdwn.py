@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.mrkdwn import escape, markdown_to_mrkdwn, markdown_to_plain
+from bot.mrkdwn import cut, escape, markdown_to_mrkdwn, markdown_to_plain, split
 
 
 def shown(markdown: str) -> str:
@@ -34,3 +34,15 @@ def test_plain_words_drop_the_marks_and_keep_link_labels() -> None:
     assert markdown_to_plain("**Ship** it *today*, see [notes](https://x.y) ~~no~~") == (
         "Ship it today, see notes no"
     )
+
+
+def test_a_long_saved_quote_is_never_cut_inside_one_of_its_links() -> None:
+    link = "[a label of several words](https://example.com/page)"
+    line = " ".join(["word"] * 592 + [link] + ["tail"] * 10)  # the link across 2,998
+    pieces = split(shown(line), 2998)
+    assert len(pieces) == 2
+    for piece in pieces:
+        assert piece.count("<") == piece.count(">"), piece[-80:]
+    assert pieces[1].startswith("<https://example.com/page|a label of several words>")
+    start = cut(shown(line), 2995)  # the last space that fits is inside the link's label
+    assert start.count("<") == start.count(">") and start.rstrip().endswith("word")
