@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError as DatabaseError
 
 from bot.answers import answer
-from bot.book.entries import LIVE, to_quote
+from bot.book.entries import LIVE, Proposal, to_quote
 from bot.corpus import Corpus, CorpusError, Quote, Topic, load_corpus, shipped_corpus
 from bot.corpus.folder import CorpusFolder
 from bot.corpus.load import collect, read_pages
@@ -269,12 +269,18 @@ def book_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def book_pending(args: argparse.Namespace, settings: Settings) -> int:
-    """The quotes saved in Slack that wait for review, oldest first."""
-    rows = _book_rows(settings, statuses=["pending"])
+    """What waits for review, oldest first: quotes saved in Slack, and changes to quotes."""
+    store = _existing_store(settings)
+    rows = store.book.waiting(None) if store else []
+    if store:
+        store.close()
     for row in rows:
         team = f"[{row.team_id}] " if row.team_id else ""
-        start = " ".join(row.text.split())[:80]
-        print(f"{team}#{row.id} “{start}” (added by {row.added_by} on {row.added_at:%Y-%m-%d})")
+        proposal = Proposal.of(row) if row.status == "approved" else None
+        text = proposal.draft.text if proposal else row.text
+        start = " ".join(text.split())[:80]
+        who = f"changed by {proposal.by}" if proposal else f"added by {row.added_by}"
+        print(f"{team}#{row.id} “{start}” ({who} on {row.changed_at:%Y-%m-%d})")
     print(f"{len(rows)} waiting" if rows else "No quote waits for review.")
     return 0
 

@@ -160,7 +160,12 @@ def review_message(
     count = f"{waiting:,} wait for review; the oldest first.\n" if waiting > 1 else ""
     return quote_message(
         quote,
-        intro=f"{count}*{name}* {did}. Approve it to add it to the collection.",
+        intro=f"{count}*{name}* {did}. "
+        + (
+            "Approve it to apply the change."
+            if edited
+            else "Approve it to add it to the collection."
+        ),
         actions=[
             button("Approve", APPROVE, value, style="primary"),
             button("Reject", REJECT, value),
@@ -191,6 +196,15 @@ def outcome_line(quote_id: str, *, approved: bool, by: str, change: bool = False
             f"{what} was not applied: {name} rejected it. The quote stays as it was."
         )
     return notice_message(f"{what} was not added: {name} rejected it.")
+
+
+def taken_up_line(quote_id: str, *, by: str) -> Message:
+    """The line for someone whose waiting change an approver edited into the quote."""
+    name = escape(shorten(by, NAME_SIZE))
+    return notice_message(
+        f"{name} edited `#{escape(quote_id)}` starting from your change, which no longer "
+        f"waits: `/quote #{escape(quote_id)}` shows the quote as it is now."
+    )
 
 
 def _modal(

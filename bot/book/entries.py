@@ -30,6 +30,11 @@ from bot.roles import (
 )
 from bot.store import BookRow, HiddenRow, SameText, Store
 
+OTHERS_CHANGE_WAITS = Decision(
+    False,
+    "A change to this quote by someone else waits for review: try again once an approver "
+    "has decided it.",
+)
 ID_LENGTH = 4  # 810,000 IDs per workspace; the quote files' own are 5 or 7 long
 LIVE = ("approved",)
 OPEN = ("pending", "approved")  # statuses a quote can still be edited or removed in
@@ -183,6 +188,8 @@ def review(
     if current is None:
         return Result("missing")
     proposal = Proposal.of(current) if current.status == "approved" else None
+    if proposal is not None and seen is None:
+        return Result("changed", row=current, author=proposal.by)  # show it before deciding
     outcome: Outcome = "approved" if approve else "rejected"
     by, at = person.user_id, now
     if proposal is not None:
@@ -235,13 +242,17 @@ def edit(
         same = duplicate(store, corpus, key, draft.text)
         if same is not None and same != quote_id:
             return Result("duplicate", row=current, duplicate_of=same)
+    waiting = Proposal.of(current) if current.status == "approved" else None
     if current.status == "approved" and needs_review(person, policy):
         # Where quotes are reviewed, a change by someone who may not approve waits for an
-        # approver too; the quote stays in the collection, as it was, until then.
+        # approver too; the quote stays in the collection, as it was, until then. One
+        # change waits at a time: someone else's is not overwritten.
+        if waiting is not None and waiting.by != person.user_id:
+            return Result("refused", row=current, decision=OTHERS_CHANGE_WAITS)
         proposal = Proposal(draft, person.user_id)
         row = store.book.change(
-            key, quote_id, when_status=["approved"], by=person.user_id, now=now,
-            proposed=proposal.encode(),
+            key, quote_id, when_status=["approved"], when_seq=current.seq, by=person.user_id,
+            now=now, proposed=proposal.encode(),
         )  # fmt: skip
         return Result("proposed", row=row) if row else Result("missing", row=current)
     try:
@@ -255,7 +266,11 @@ def edit(
         return Result(
             "duplicate", row=current, duplicate_of=_open_with_text(store, key, draft.text)
         )
-    return Result("edited", row=row) if row else Result("missing", row=current)
+    if row is None:
+        return Result("missing", row=current)
+    # An approver's edit takes the place of a change that waited: its author is told.
+    taken_up = waiting.by if waiting is not None and waiting.by != person.user_id else None
+    return Result("edited", row=row, author=taken_up, change=taken_up is not None)
 
 
 def may_change(
@@ -280,8 +295,9 @@ def remove(
     if not decision.allowed:
         return Result("refused", row=current, decision=decision)
     row = store.book.change(
-        key, quote_id, when_status=OPEN, by=person.user_id, now=now, status="removed"
-    )
+        key, quote_id, when_status=OPEN, by=person.user_id, now=now, status="removed",
+        proposed=None,
+    )  # fmt: skip
     return Result("removed", row=row) if row else Result("missing", row=current)
 
 

@@ -38,6 +38,7 @@ from bot.render_book import (
     review_message,
     reviewed_message,
     saved_view,
+    taken_up_line,
 )
 from bot.roles import Decision, Person, Policy, may_approve, reinstall_line
 from bot.services import Services
@@ -199,6 +200,11 @@ async def submit_form(
     await ack(response_action="update", view=saved_view(state.mode, text))
     if result.outcome in ("pending", "proposed") and result.row is not None:
         await _announce(services, client, team, result.row)
+    if result.outcome == "edited" and result.author and result.row is not None:
+        # An approver's edit took the place of someone's change that waited: say so.
+        name = await services.directory.name(client, team_id=team, user_id=user)
+        line = taken_up_line(result.row.id, by=name or "an approver")
+        await _post(client, result.author, line)
 
 
 async def _person_within(
@@ -308,8 +314,8 @@ async def decide(
     row = result.row
     decider = await services.directory.name(client, team_id=team, user_id=row.changed_by or user)
     decider = decider or "an approver"
-    if result.outcome == "already":
-        verdict = {"approved": "Approved", "rejected": "Rejected"}.get(row.status, "Removed")
+    if result.outcome == "already":  # decided (or changed, or removed) meanwhile
+        verdict = "Removed" if row.status == "removed" else "No longer waiting: last changed"
         await respond(
             replace_original=True,
             **reviewed_message(
@@ -422,7 +428,10 @@ async def _edit_form(
     if not decision.allowed:
         return notice_view("edit", _refusal(decision, person))
     state = FormState("edit", quote_id, row.speaker_user or "", row.speaker or "")
-    draft = Draft(
+    # A change that waits is what the form starts from: editing again builds on it, and an
+    # approver sees it (and saving applies it).
+    waiting = entries.Proposal.of(row) if row.status == "approved" else None
+    draft = waiting.draft if waiting else Draft(
         text=row.text, speaker=row.speaker, source=row.source, url=row.url, topics=row.topics,
         lead_in=row.lead_in,
     )  # fmt: skip

@@ -137,13 +137,15 @@ class Book:
             row = db.execute(statement).first()
         return _book_row(row) if row else None
 
-    def waiting(self, team_id: str) -> list[BookRow]:
-        """What waits for review in a workspace: new quotes, and changes to approved ones."""
+    def waiting(self, team_id: str | None) -> list[BookRow]:
+        """What waits for review (in every workspace when `team_id` is None): new quotes,
+        and changes to approved ones."""
         c = book_quotes.c
         query = select(book_quotes).where(
-            (c.team_id == team_id)
-            & ((c.status == "pending") | ((c.status == "approved") & c.proposed.is_not(None)))
+            (c.status == "pending") | ((c.status == "approved") & c.proposed.is_not(None))
         )
+        if team_id is not None:
+            query = query.where(c.team_id == team_id)
         with self._db.connect() as db:
             return [_book_row(row) for row in db.execute(query.order_by(c.changed_at, c.id))]
 

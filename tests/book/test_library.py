@@ -180,3 +180,65 @@ def test_a_hidden_quote_stays_hidden_when_the_files_change_and_can_be_shown_agai
                  now=NOW, hidden=False)  # fmt: skip
     library.catch_up(store)
     assert library.corpus("T1").get(quote.id) == quote
+
+
+REVIEWED = Policy(adding="reviewed")
+BOB = Person("U0BOB")
+
+
+def approved(store: Store, text: str) -> str:
+    """A quote of Bob that Ada added and an approver approved, in a reviewed book; its ID."""
+    draft = Draft(text=text, speaker="Bob", speaker_user=BOB.user_id)
+    saved = entries.save(store, fresh_files(), draft, key="", person=ADA,
+                         policy=REVIEWED, now=NOW, rng=random.Random(text))  # fmt: skip
+    done = entries.review(store, "", saved.quote_id, approve=True, person=APPROVER,
+                          policy=REVIEWED, now=NOW, seen=saved.row.seq)  # fmt: skip
+    assert done.outcome == "approved"
+    return saved.quote_id
+
+
+def change(store: Store, quote_id: str, text: str, person: Person) -> entries.Result:
+    return entries.edit(store, fresh_files(), "", quote_id, Draft(text=text), person=person,
+                        policy=REVIEWED, now=NOW)  # fmt: skip
+
+
+def test_one_change_waits_at_a_time_and_someone_elses_is_never_overwritten(store: Store) -> None:
+    quote_id = approved(store, "Original words.")
+    assert change(store, quote_id, "Ada's change.", ADA).outcome == "proposed"
+    refused = change(store, quote_id, "Bob's change.", BOB)  # Bob is quoted: he may edit
+    assert refused.outcome == "refused" and "someone else waits" in refused.decision.reason
+    assert change(store, quote_id, "Ada's second thought.", ADA).outcome == "proposed"
+    [waiting] = store.book.waiting("")
+    assert entries.Proposal.of(waiting).draft.text == "Ada's second thought."
+    assert waiting.text == "Original words.", "the quote stays as it was meanwhile"
+
+
+def test_an_approvers_edit_takes_up_a_waiting_change_and_names_its_author(store: Store) -> None:
+    quote_id = approved(store, "Before.")
+    change(store, quote_id, "Ada's version.", ADA)
+    edited = change(store, quote_id, "The approver's version.", APPROVER)
+    assert (edited.outcome, edited.author) == ("edited", ADA.user_id)
+    assert store.book.waiting("") == [] and store.book.get("", quote_id).text == (
+        "The approver's version."
+    )
+
+
+def test_a_change_is_decided_only_on_the_version_the_approver_saw(store: Store) -> None:
+    quote_id = approved(store, "Stable text.")
+    proposed = change(store, quote_id, "Proposed text.", ADA)
+    blind = entries.review(store, "", quote_id, approve=True, person=APPROVER, policy=REVIEWED,
+                           now=NOW, seen=None)  # fmt: skip
+    assert blind.outcome == "changed" and store.book.get("", quote_id).text == "Stable text."
+    rejected = entries.review(store, "", quote_id, approve=False, person=APPROVER,
+                              policy=REVIEWED, now=NOW, seen=proposed.row.seq)  # fmt: skip
+    assert (rejected.outcome, rejected.author, rejected.change) == ("rejected", ADA.user_id, True)
+    assert store.book.get("", quote_id).text == "Stable text.", "rejecting leaves the quote"
+
+
+def test_removing_a_quote_drops_its_waiting_change(store: Store) -> None:
+    quote_id = approved(store, "Going away.")
+    change(store, quote_id, "Changed, then gone.", ADA)
+    assert entries.remove(store, "", quote_id, person=ADA, policy=REVIEWED, now=NOW).outcome == (
+        "removed"
+    )
+    assert store.book.waiting("") == [] and store.book.get("", quote_id).proposed is None
