@@ -66,11 +66,7 @@ def answer(
         if not query[1:].isalpha():
             return Answer("no_id", query=query[1:])
         # `#teams` is a word as much as an ID: with no quote by that ID, search for it.
-        results = corpus.lookup(query[1:]).quotes
-        if not results:
-            return Answer("no_id", query=query[1:])
-        position %= len(results)
-        return Answer("quote", query=query, quote=results[position], position=position)
+        return _search(corpus, query, query[1:], position) or Answer("no_id", query=query[1:])
     first, _, name = query.partition(" ")
     if first.casefold() == BY_WORD and name.strip():
         return _by_speaker(corpus, query, name.strip(), position)
@@ -86,10 +82,18 @@ def answer(
                 index = len(others) - 1
             quote = others[index]
         return Answer("quote", quote=quote)
-    results = corpus.lookup(query).quotes
-    if not results:
+    found = _search(corpus, query, query, position)
+    if found is None:
         suggestions = corpus.closest_topics(query) or [t.name for t in corpus.topics()[:5]]
         return Answer("not_found", query=query, suggestions=tuple(suggestions))
+    return found
+
+
+def _search(corpus: Corpus, query: str, words: str, position: int) -> Answer | None:
+    """The `position`-th quote for `words` (wrapping around), or None when none match."""
+    results = corpus.lookup(words).quotes
+    if not results:
+        return None
     position %= len(results)
     return Answer("quote", query=query, quote=results[position], position=position)
 

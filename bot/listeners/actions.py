@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.answers import answer
+from bot.listeners.payloads import team_of
 from bot.listeners.replies import preview
 from bot.render import (
     ANOTHER,
@@ -37,15 +38,11 @@ def _state(body: dict[str, Any]) -> ButtonState | None:
         return None
 
 
-def _team(body: dict[str, Any]) -> str:
-    return str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
-
-
 def register(app: AsyncApp, services: Services) -> None:
     async def share(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         state = _state(body)
-        corpus = services.corpus_for(_team(body))
+        corpus = services.corpus_for(team_of(body))
         quote = corpus.get(state.quote_id) if state else None
         if quote is None:
             gone = notice_message("That quote is no longer in the collection.")
@@ -78,7 +75,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         state = _state(body) or ButtonState("", 0, "")
         reply = answer(
-            services.corpus_for(_team(body)),
+            services.corpus_for(team_of(body)),
             state.query,
             rng=services.rng,
             position=state.position + 1,
@@ -94,7 +91,7 @@ def register(app: AsyncApp, services: Services) -> None:
         """From a channel's quote of the day: a preview only the clicker sees."""
         await ack()
         shown = (body.get("actions") or [{}])[0].get("value")
-        reply = answer(services.corpus_for(_team(body)), "", rng=services.rng, exclude=shown)
+        reply = answer(services.corpus_for(team_of(body)), "", rng=services.rng, exclude=shown)
         await respond(
             response_type="ephemeral", replace_original=False, **preview(reply), **NO_UNFURL
         )

@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.book import entries
 from bot.book.drafts import TEXT_LIMIT, Draft, problems, split_topics
 from bot.book.markup import mentioned_users, to_markdown
+from bot.listeners.payloads import team_of
 from bot.mrkdwn import escape, shorten
 from bot.render import QUOTE_MENU, notice_message
 from bot.render_book import (
@@ -74,7 +75,7 @@ async def save_from_message(
     await ack()
     opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_view("save"))
     view_id = opened["view"]["id"]
-    team = _team(body)
+    team = team_of(body)
     message = body.get("message") or {}
     channel = body.get("channel") or {}
     author = str(message.get("user") or "")
@@ -148,7 +149,7 @@ async def submit_form(
     if found:
         await ack(response_action="errors", errors=found)
         return
-    team, user = _team(body), str((body.get("user") or {}).get("id") or "")
+    team, user = team_of(body), str((body.get("user") or {}).get("id") or "")
     key, now = services.book_key(team), services.clock()
     store, corpus, policy = services.store, services.corpus_for(team), services.settings.policy
     if policy.adding == "reviewed":
@@ -285,7 +286,7 @@ async def decide(
 ) -> None:  # fmt: skip
     """Approve or Reject on a quote (or a change to one) waiting for review."""
     await ack()
-    team, user = _team(body), str((body.get("user") or {}).get("id") or "")
+    team, user = team_of(body), str((body.get("user") or {}).get("id") or "")
     value = str((body.get("actions") or [{}])[0].get("value") or "")
     quote_id, _, seen = value.partition(":")
     policy = services.settings.policy
@@ -360,7 +361,7 @@ async def quote_menu(
     await ack()
     action = (body.get("actions") or [{}])[0]
     verb, _, quote_id = str((action.get("selected_option") or {}).get("value") or "").partition(":")
-    team, user = _team(body), str((body.get("user") or {}).get("id") or "")
+    team, user = team_of(body), str((body.get("user") or {}).get("id") or "")
     key, store, policy = services.book_key(team), services.store, services.settings.policy
     corpus = services.corpus_for(team)
     if verb == "edit":
@@ -532,11 +533,6 @@ def _source(channel: dict[str, Any]) -> str | None:
     if not name or _is_private(channel):
         return "Slack"
     return f"#{shorten(name, 80)}"
-
-
-def _team(body: dict[str, Any]) -> str:
-    team = body.get("team") or {}
-    return str(team.get("id") or (body.get("user") or {}).get("team_id") or "")
 
 
 async def _tell(respond: AsyncRespond, text: str) -> None:

@@ -40,9 +40,7 @@ class SameText(Exception):
 
 class Book:
     def __init__(self, database: Database) -> None:
-        self._db = database
-        with database.begin() as db:
-            database.insert_ignore(db, book_changes, {"id": 1, "seq": 0}, ["id"])
+        self._db = database  # its one `book_changes` row is made with the schema
 
     # ----- quotes ----------------------------------------------------------------------
 

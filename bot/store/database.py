@@ -21,6 +21,7 @@ from bot.store import migrations
 from bot.store.schema import (
     SCHEMA_LOCK,
     SCHEMA_VERSION,
+    book_changes,
     database_origin,
     metadata,
     schema_info,
@@ -111,6 +112,7 @@ class Database:
             # new one knows nothing of what was posted before it was made.
             made = self._clock() if version is None else LONG_AGO
             self.insert_ignore(db, database_origin, {"id": 1, "created_at": made}, ["id"])
+            self.insert_ignore(db, book_changes, {"id": 1, "seq": 0}, ["id"])  # the feed's counter
             self.created_at = from_db(
                 db.scalar(select(database_origin.c.created_at).where(database_origin.c.id == 1))
             )
