@@ -1,0 +1,250 @@
+"""The Markdown inside a quote's text: parsed as CommonMark means it, and as plain words.
+
+A quote's `text` is Markdown, whatever it came from: a page's blockquote, a message
+saved in Slack (`bot.book.markup`), an import. Inside it `**bold**`, `*italic*`,
+`~~struck~~`, `` `code` ``, `[links](https://…)`, `![images](…)`, backslash escapes and
+lists mean what CommonMark says; a single line break is a line break (as in Slack), a
+blank line a new paragraph. Character references (`&amp;`) are not read: the page
+parser has already turned them into characters, so what is left is meant literally.
+
+Parsing is markdown-it-py's, done when a quote is shown rather than when 100,000 are
+loaded (`parse` is cached). What the corpus needs at load, the words of a quote for
+its search index (`index_text`), parses only the quotes whose words markup changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+_INLINE_RULES = [
+    "newline", "escape", "backticks", "strikethrough", "emphasis", "link", "image",
+    "autolink", "html_inline",
+]  # fmt: skip
+_BLOCK_RULES = ["list", "paragraph", "fence", "code"]
+
+_PARSER = MarkdownIt("zero", {"breaks": True, "html": True}).enable(_INLINE_RULES + _BLOCK_RULES)
+# Characters that can start markup, inline or at the start of a line (a list).
+_MARKUP = re.compile(r"[*_~`\[\]<>!\\]|^ {0,3}(?:[-+*]|\d{1,9}[.)])[ \t]", re.MULTILINE)
+# What changes the *words* of a quote: link targets, HTML, escapes. Emphasis marks
+# are punctuation, which the search index skips anyway.
+_WORD_MARKUP = re.compile(r"\]\(|<|\\")
+_ESCAPED = re.compile(r"([\\`*_~\[\]<>!#|])")
+_LINE_START = re.compile(r"^( {0,3})([-+*>#]|\d{1,9}(?=[.)]))", re.MULTILINE)
+_FOOTNOTE = re.compile(r"^\[?\d{1,3}\]?$|^[*†‡]$")
+_SPACES = re.compile(r"[ \t]{2,}")
+_BREAK_TAG = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
+
+Mark = Literal["bold", "italic", "strike"]
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A piece of text with its emphasis: `code` runs are shown as typed."""
+
+    text: str
+    marks: frozenset[Mark] = frozenset()
+    code: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link with its label; `footnote` when the label is only a number like `[1]`."""
+
+    url: str
+    label: tuple[Run, ...]
+    footnote: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """A line break inside a paragraph."""
+
+
+Inline = Run | Link | Break
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph, or one item of a list (`bullet`: "•" or "3."), in order."""
+
+    content: tuple[Inline, ...]
+    bullet: str | None = None
+    depth: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A quote's text as its Markdown means it: paragraphs and list items."""
+
+    paragraphs: tuple[Paragraph, ...] = field(default=())
+
+
+def has_markup(text: str) -> bool:
+    """True when `text` may hold Markdown; False means it reads exactly as written."""
+    return _MARKUP.search(text) is not None
+
+
+@functools.lru_cache(maxsize=8192)
+def parse(text: str) -> Text:
+    """The paragraphs, list items, emphasis and links of a quote's Markdown."""
+    if not has_markup(text):
+        paragraphs = (part for part in text.split("\n\n") if part.strip())
+        return Text(tuple(Paragraph(_lines(part.strip())) for part in paragraphs))
+    return Text(tuple(_paragraphs(_PARSER.parse(text))))
+
+
+def plain(text: str) -> str:
+    """The words of a quote without its markup: for a notification, a log, the CLI.
+
+    Emphasis marks go, links keep their label (footnote numbers and images' URLs go),
+    list items start with "• " (or their number), paragraphs stay apart.
+    """
+    if not has_markup(text):
+        return text
+    out: list[str] = []
+    for number, paragraph in enumerate(paragraphs := parse(text).paragraphs):
+        if number:  # list items one per line, paragraphs a blank line apart
+            listed = paragraph.bullet and paragraphs[number - 1].bullet
+            out.append("\n" if listed else "\n\n")
+        out.append(_plain_paragraph(paragraph))
+    return "".join(out).strip()
+
+
+def index_text(text: str) -> str:
+    """What the search index reads of a quote: its words, no link targets, no HTML."""
+    return plain(text) if _WORD_MARKUP.search(text) else text
+
+
+def escape_markdown(text: str) -> str:
+    """Plain text (a Kindle highlight, a CSV cell) as Markdown that shows it as typed.
+
+    Every character that could start inline markup gets a backslash, and so does a
+    line start that would begin a list, a heading or a blockquote. `plain` undoes it.
+    """
+    text = _ESCAPED.sub(r"\\\1", text)
+    return _LINE_START.sub(
+        lambda m: m[1] + ("\\" + m[2] if m[2][0] in "-+*>#" else m[2] + "\\"), text
+    )
+
+
+def _lines(part: str) -> tuple[Inline, ...]:
+    pieces: list[Inline] = []
+    for number, line in enumerate(part.split("\n")):
+        if number:
+            pieces.append(Break())
+        pieces.append(Run(line))
+    return tuple(pieces)
+
+
+def _paragraphs(tokens: Sequence[Token]) -> list[Paragraph]:
+    found: list[Paragraph] = []
+    lists: list[list[int]] = []  # per open list: [next number] or [] for bullets
+    bullet: str | None = None
+    for token in tokens:
+        if token.type == "bullet_list_open":
+            lists.append([])
+        elif token.type == "ordered_list_open":
+            lists.append([int(token.attrGet("start") or 1)])
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif token.type == "list_item_open":
+            counter = lists[-1] if lists else []
+            if counter:
+                bullet = f"{counter[0]}."
+                counter[0] += 1
+            else:
+                bullet = "•"
+        elif token.type == "inline":
+            content = _inline(token.children or [])
+            if content:
+                depth = max(len(lists) - 1, 0)
+                found.append(Paragraph(content, bullet if lists else None, depth))
+            bullet = None  # a list item's second paragraph has no bullet of its own
+        elif token.type in ("fence", "code_block") and token.content.strip():
+            found.append(Paragraph((Run(token.content.rstrip("\n"), code=True),)))
+    return found
+
+
+def _inline(children: Sequence[Token]) -> tuple[Inline, ...]:
+    out: list[Inline] = []
+    marks: list[Mark] = []
+    link: tuple[str, list[Run]] | None = None
+
+    def add(run: Run) -> None:
+        if link is not None:
+            link[1].append(run)
+        else:
+            out.append(run)
+
+    for child in children:
+        kind = child.type
+        if kind == "text" and child.content:
+            add(Run(child.content, frozenset(marks)))
+        elif kind == "code_inline":
+            add(Run(child.content, frozenset(marks), code=True))
+        elif kind in ("softbreak", "hardbreak"):
+            if link is not None:
+                link[1].append(Run(" ", frozenset(marks)))
+            else:
+                out.append(Break())
+        elif kind in ("strong_open", "em_open", "s_open"):
+            marks.append({"strong_open": "bold", "em_open": "italic", "s_open": "strike"}[kind])
+        elif kind in ("strong_close", "em_close", "s_close"):
+            if marks:
+                marks.pop()
+        elif kind == "link_open":
+            link = (str(child.attrGet("href") or ""), [])
+        elif kind == "link_close" and link is not None:
+            url, label = link
+            link = None
+            words = "".join(run.text for run in label).strip()
+            out.append(Link(url, tuple(label), footnote=bool(_FOOTNOTE.match(words))))
+        elif kind == "image":
+            alt = "".join(grand.content for grand in child.children or []) or child.content
+            if alt.strip():
+                add(Run(alt, frozenset(marks)))
+        elif kind == "html_inline" and _BREAK_TAG.match(child.content.strip()):
+            out.append(Break())
+        # other inline HTML (`<sup>`, `<span>`) is dropped: Slack cannot show it
+    return tuple(_joined(out))
+
+
+def _joined(pieces: list[Inline]) -> list[Inline]:
+    """Neighbouring runs with the same marks as one, so text is never cut into shards."""
+    joined: list[Inline] = []
+    for piece in pieces:
+        last = joined[-1] if joined else None
+        if (
+            isinstance(piece, Run)
+            and isinstance(last, Run)
+            and (last.marks, last.code) == (piece.marks, piece.code)
+        ):
+            joined[-1] = Run(last.text + piece.text, piece.marks, piece.code)
+        else:
+            joined.append(piece)
+    while joined and isinstance(joined[-1], Break):
+        joined.pop()
+    return joined
+
+
+def _plain_paragraph(paragraph: Paragraph) -> str:
+    words = []
+    for piece in paragraph.content:
+        if isinstance(piece, Run):
+            words.append(piece.text)
+        elif isinstance(piece, Break):
+            words.append("\n")
+        elif not piece.footnote:
+            words.append("".join(run.text for run in piece.label))
+    line = _SPACES.sub(" ", "".join(words)).strip()  # a dropped footnote leaves two
+    line = line.replace(" \n", "\n").replace("\n ", "\n")
+    if paragraph.bullet:
+        return "  " * paragraph.depth + f"{paragraph.bullet} {line}"
+    return line
