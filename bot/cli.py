@@ -29,6 +29,7 @@ from bot.answers import answer
 from bot.book.entries import LIVE, Proposal, to_quote
 from bot.corpus import Corpus, CorpusError, Quote, Topic, load_corpus, shipped_corpus
 from bot.corpus.folder import CorpusFolder
+from bot.corpus.inline import plain
 from bot.corpus.load import collect, read_pages
 from bot.corpus.markers import MarkerError, add_markers, needed
 from bot.daily.runner import DailyRunner, RunReport, canonical_ids
@@ -234,7 +235,7 @@ def book_hidden(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
     for row in rows:
         team = f"[{row.team_id}] " if row.team_id else ""
-        start = " ".join(row.text.split())[:80]
+        start = " ".join(plain(row.text).split())[:80]
         print(f"{row.file}:{row.line}: {team}#{row.quote_id} “{start}” "
               f"(hidden by {row.changed_by} on {row.changed_at:%Y-%m-%d})")  # fmt: skip
     print(f"{len(rows)} hidden" if rows else "No quote is hidden.")
@@ -278,7 +279,7 @@ def book_pending(args: argparse.Namespace, settings: Settings) -> int:
         team = f"[{row.team_id}] " if row.team_id else ""
         proposal = Proposal.of(row) if row.status == "approved" else None
         text = proposal.draft.text if proposal else row.text
-        start = " ".join(text.split())[:80]
+        start = " ".join(plain(text).split())[:80]
         who = f"changed by {proposal.by}" if proposal else f"added by {row.added_by}"
         print(f"{team}#{row.id} “{start}” ({who} on {row.changed_at:%Y-%m-%d})")
     print(f"{len(rows)} waiting" if rows else "No quote waits for review.")
@@ -360,11 +361,11 @@ def _replace_file(path: Path, data: bytes, *, was: bytes) -> None:
 
 
 def _as_text(item: Quote) -> str:
-    lead = f"{item.lead_in}:\n" if item.lead_in else ""
+    lead = f"{plain(item.lead_in)}:\n" if item.lead_in else ""
     who = ", ".join(part for part in (item.speaker, item.source) if part) or "unknown"
     where = f" <{item.url}>" if item.url else ""
     topic = f" [{item.topic}]" if item.topic else ""
-    return f"{lead}“{item.text}”\n  — {who}{where}{topic} #{item.id}"
+    return f"{lead}“{plain(item.text)}”\n  — {who}{where}{topic} #{item.id}"
 
 
 def _explain_setup(missing: list[str], corpus: Corpus, settings: Settings, path: Path) -> None:

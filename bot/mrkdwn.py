@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.corpus.inline import Break, Inline, Run, parse
+
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -20,48 +22,59 @@ def escape(text: str) -> str:
     return text
 
 
-_MD_LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^()\s]+)\)")
-_MD_BOLD = re.compile(r"\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*")
-_MD_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
-_MD_STRIKE = re.compile(r"~~(?=\S)([^~\n]+?)(?<=\S)~~")
-_MD_CODE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
-_PLACE = re.compile(r"\x00(\d+)\x00")
+_MARKS = (("bold", "*"), ("italic", "_"), ("strike", "~"))
 
 
-def markdown_to_mrkdwn(escaped: str) -> str:
-    """The emphasis and links of a quote saved from Slack, back in Slack's own markup.
+def from_markdown(text: str) -> str:
+    """A quote's Markdown (`bot.corpus.inline`) as Slack shows it: mrkdwn, escaped once.
 
-    `escaped` is Markdown already escaped (`escape`): `**bold**` becomes `*bold*`,
-    `*italic*` `_italic_`, `~~struck~~` `~struck~`, `[label](https://…)` a link.
-    Only the forms `bot.book.markup` writes; the quote files' Markdown is left as it is.
+    `**bold**` becomes `*bold*`, `*italic*` `_italic_`, `~~struck~~` `~struck~`, a link
+    `<https://…|label>` (a footnote link `[[1]](…)` a small `[1]` link), a list item
+    "• item" or "1. item", an image its alt text; paragraphs stay a blank line apart.
+    Text between the marks is escaped (`escape`), so nothing in a quote can ping.
     """
-    kept: list[str] = []  # links and code: no emphasis inside a URL or a code span
-
-    def keep(piece: str) -> str:
-        kept.append(piece)
-        return f"\x00{len(kept) - 1}\x00"
-
-    def a_link(match: re.Match[str]) -> str:
-        label = _emphasis(match[1].replace("|", "¦"))
-        return keep(f"<{match[2].replace('|', '%7C')}|{label}>")
-
-    text = _MD_CODE.sub(lambda m: keep(m[0]), escaped.replace("\x00", ""))
-    text = _emphasis(_MD_LINK.sub(a_link, text))
-    return _PLACE.sub(lambda m: kept[int(m[1])], text)
+    paragraphs = parse(text).paragraphs
+    out: list[str] = []
+    for number, paragraph in enumerate(paragraphs):
+        if number:
+            listed = paragraph.bullet and paragraphs[number - 1].bullet
+            out.append("\n" if listed else "\n\n")
+        line = "".join(_piece(piece) for piece in paragraph.content)
+        if paragraph.bullet:
+            line = "    " * paragraph.depth + f"{paragraph.bullet} {line}"
+        out.append(line)
+    return "".join(out)
 
 
-def _emphasis(text: str) -> str:
-    text = _MD_ITALIC.sub(r"_\1_", text)  # first: it leaves `**bold**` alone
-    text = _MD_BOLD.sub(r"*\1*", text)
-    return _MD_STRIKE.sub(r"~\1~", text)
+def _piece(piece: Inline) -> str:
+    if isinstance(piece, Break):
+        return "\n"
+    if isinstance(piece, Run):
+        return _run(piece)
+    label = "".join(_run(run, in_link=True) for run in piece.label).strip()
+    if not piece.url.startswith(("http://", "https://")):
+        return label
+    return f"<{escape(piece.url).replace('|', '%7C')}|{label or escape(piece.url)}>"
 
 
-def markdown_to_plain(text: str) -> str:
-    """A saved quote's Markdown as plain words (a notification): marks dropped, links' labels."""
-    text = _MD_LINK.sub(lambda m: m[1], text)
-    text = _MD_ITALIC.sub(r"\1", text)
-    text = _MD_BOLD.sub(r"\1", text)
-    return _MD_STRIKE.sub(r"\1", text)
+def _run(run: Run, *, in_link: bool = False) -> str:
+    """One run of text with its marks; spaces stay outside them, where Slack wants them."""
+    if run.code and "\n" in run.text.strip():  # a code block
+        return f"```{escape(run.text.strip(chr(10)))}```"
+    body = run.text.strip()
+    if not body:
+        return " " if run.text else ""
+    shown = escape(body).replace("\n", " ")
+    if in_link:
+        shown = shown.replace("|", "¦")
+    if run.code:
+        shown = f"`{shown}`"
+    for mark, sign in _MARKS:
+        if mark in run.marks:
+            shown = f"{sign}{shown}{sign}"
+    lead = " " if run.text[0].isspace() else ""
+    tail = " " if run.text[-1].isspace() else ""
+    return lead + shown + tail
 
 
 def unescape(text: str) -> str:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.corpus import Quote, Topic
+from bot.corpus.inline import plain as plain_words
 from bot.mrkdwn import (
     cut,
     escape,
+    from_markdown,
     link,
-    markdown_to_mrkdwn,
-    markdown_to_plain,
     mention,
     shorten,
     split,
@@ -131,7 +131,7 @@ def fallback_text(quote: Quote, *, header: str | None = None) -> str:
 
     Short on purpose: the start of the quote, cut between words, and who said it.
     """
-    plain = markdown_to_plain(quote.text) if quote.origin == "slack" else quote.text
+    plain = plain_words(quote.text)
     text = shorten(plain, FALLBACK_LIMIT)
     by = f" — {_clip(quote.speaker, SPEAKER_SIZE)}" if quote.speaker else ""
     prefix = f"{shorten(header, HEADER_LIMIT)}: " if header and header.strip() else ""
@@ -210,7 +210,7 @@ def _quote_sections(quote: Quote, *, room: int, blocks: int) -> list[Block]:
     many words are left out and links to the source; what is shown loses no character.
     A lead-in takes at most half the room, so the quote's start always has space.
     """
-    lead_in = escape(_clip(quote.lead_in, room // 2)) if quote.lead_in else ""
+    lead_in = from_markdown(_clip(quote.lead_in, room // 2)) if quote.lead_in else ""
     lead_blocks = [_section(piece) for piece in split(lead_in, SECTION_LIMIT)]
     body = _fit(
         _quote_pieces(_shown_text(quote), SECTION_LIMIT),
@@ -221,15 +221,16 @@ def _quote_sections(quote: Quote, *, room: int, blocks: int) -> list[Block]:
     if lead_in and body and body[0]["type"] == "section":
         first = body[0]["text"]["text"]
         if len(lead_in) + len("**\n") + len(first) <= SECTION_LIMIT:
-            # Sharing the first section costs less than a section of its own.
-            return [_section(f"*{lead_in}*\n{first}"), *body[1:]]
+            # Sharing the first section costs less than a section of its own. A
+            # lead-in in bold, unless its own bold would end that early.
+            shown = lead_in if "*" in lead_in else f"*{lead_in}*"
+            return [_section(f"{shown}\n{first}"), *body[1:]]
     return lead_blocks + body  # a lead-in too long to share gets sections of its own
 
 
 def _shown_text(quote: Quote) -> str:
-    """A quote's text, escaped, as Slack shows it: a saved quote's Markdown as mrkdwn."""
-    text = escape(quote.text)
-    return markdown_to_mrkdwn(text) if quote.origin == "slack" else text
+    """A quote's text as Slack shows it: its Markdown as mrkdwn, escaped."""
+    return from_markdown(quote.text)
 
 
 def _more_words(quote: Quote, rest: Sequence[str]) -> Block:

@@ -46,10 +46,13 @@ def to_markdown(text: str, *, names: Mapping[str, str]) -> str:
     text = _LIVE.sub(lambda m: keep(_angle(m.group(1), names)), text or "")
     text = _CODE.sub(lambda m: keep(_restore(unescape(m.group(0)), kept)), text)
     text = _ANGLE.sub(lambda m: keep(_angle(m.group(1), names)), text)
+    # What Slack showed as typed must read so as Markdown too: a `\`, `[`, `]` or `<`
+    # of the message's own would otherwise start an escape, a link or an HTML tag.
+    text = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
     text = _BOLD.sub(r"**\1**", text)
     text = _ITALIC.sub(r"*\1*", text)
     text = _STRIKE.sub(r"~~\1~~", text)
-    text = unescape(text)
+    text = unescape(text).replace("<", "\\<")
     return _restore(text, kept).strip()
 
 

@@ -40,6 +40,7 @@ _LINE_START = re.compile(r"^( {0,3})([-+*>#]|\d{1,9}(?=[.)]))", re.MULTILINE)
 _FOOTNOTE = re.compile(r"^\[?\d{1,3}\]?$|^[*†‡]$")
 _SPACES = re.compile(r"[ \t]{2,}")
 _BREAK_TAG = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
+_TAG = re.compile(r"^</?[A-Za-z][A-Za-z0-9-]*(?:\s[^>]*)?/?>$|^<!--.*-->$", re.DOTALL)
 
 Mark = Literal["bold", "italic", "strike"]
 
@@ -210,9 +211,11 @@ def _inline(children: Sequence[Token]) -> tuple[Inline, ...]:
             alt = "".join(grand.content for grand in child.children or []) or child.content
             if alt.strip():
                 add(Run(alt, frozenset(marks)))
-        elif kind == "html_inline" and _BREAK_TAG.match(child.content.strip()):
+        elif kind == "html_inline" and _BREAK_TAG.match(child.content):
             out.append(Break())
-        # other inline HTML (`<sup>`, `<span>`) is dropped: Slack cannot show it
+        elif kind == "html_inline" and not _TAG.match(child.content):
+            add(Run(child.content, frozenset(marks)))  # `<!here>`: words, not a tag
+        # tags (`<sup>`, `</span>`) and comments go: Slack cannot show them
     return tuple(_joined(out))
 
 

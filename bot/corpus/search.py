@@ -12,6 +12,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 
+from bot.corpus.inline import index_text
 from bot.corpus.model import Quote
 
 # Words that carry no meaning in a request like "something about small models".
@@ -43,7 +44,8 @@ _DELETE = (
 
 
 def _row(rowid: int, quote: Quote) -> tuple[int, str, str, str, str]:
-    return rowid, quote.text, quote.lead_in or "", quote.topic or "", quote.speaker or ""
+    lead_in = index_text(quote.lead_in) if quote.lead_in else ""
+    return rowid, index_text(quote.text), lead_in, quote.topic or "", quote.speaker or ""
 
 
 class SearchIndex:

@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.book.markup import mentioned_users, to_markdown
+from bot.corpus.inline import plain
+from bot.mrkdwn import from_markdown
 
 NAMES = {"U0ADA": "Ada Lovelace", "U0BOB": "Bob"}
 
@@ -36,8 +38,12 @@ def test_channels_groups_and_specials_become_plain_words() -> None:
     assert to_markdown(text, names={}) == "@here see #general, #a-channel and @devs @channel"
 
 
-def test_escaped_characters_are_unescaped_once() -> None:
-    assert to_markdown("a &lt;b&gt; &amp;amp; c", names={}) == "a <b> &amp; c"
+def test_escaped_characters_are_unescaped_once_and_read_back_as_typed() -> None:
+    saved = to_markdown("a &lt;b&gt; &amp;amp; [x](y) \\ c", names={})
+
+    assert saved == "a \\<b> &amp; \\[x\\](y) \\\\ c"  # `<b>` is no HTML tag, `[x](y)` no link
+    assert plain(saved) == "a <b> &amp; [x](y) \\ c"
+    assert from_markdown(saved) == "a &lt;b&gt; &amp;amp; [x](y) \\ c"  # what Slack showed
 
 
 def test_code_is_kept_as_written() -> None:

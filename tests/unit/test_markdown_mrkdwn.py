@@ -1,12 +1,13 @@
-"""A quote saved from Slack shown in Slack: its Markdown back as mrkdwn, or as plain words."""
+"""A quote's Markdown (a page's or a saved message's) shown in Slack as mrkdwn, or as plain words."""
 
 from __future__ import annotations
 
-from bot.mrkdwn import cut, escape, markdown_to_mrkdwn, markdown_to_plain, split
+from bot.corpus.inline import plain
+from bot.mrkdwn import cut, from_markdown, split
 
 
 def shown(markdown: str) -> str:
-    return markdown_to_mrkdwn(escape(markdown))
+    return from_markdown(markdown)
 
 
 def test_emphasis_and_links_become_slack_markup() -> None:
@@ -31,7 +32,7 @@ def test_live_markup_in_a_saved_quote_stays_escaped() -> None:
 
 
 def test_plain_words_drop_the_marks_and_keep_link_labels() -> None:
-    assert markdown_to_plain("**Ship** it *today*, see [notes](https://x.y) ~~no~~") == (
+    assert plain("**Ship** it *today*, see [notes](https://x.y) ~~no~~") == (
         "Ship it today, see notes no"
     )
 

@@ -241,12 +241,14 @@ def test_every_field_from_a_quote_file_is_escaped_once() -> None:
     for live in ("<https://evil.example|Safe>", "<!here>", "<!channel>", "<!everyone>"):
         assert live not in text
     assert "<@U0123ABCD>" not in text and "<@U0EVIL>" not in text
-    assert "&lt;https://evil.example|Safe&gt;" in text
+    # In Markdown `<https://…>` is a link (an autolink): it shows the whole address it
+    # goes to, so no label can pass it off as another.
+    assert "<https://evil.example%7CSafe|https://evil.example¦Safe>" in text
     assert "&lt;!here&gt; &amp; &lt;@U0123ABCD&gt;" in text
     assert "&amp;amp;" not in text and "&amp;lt;" not in text  # never twice
     assert "<https://example.com/evil?a=1&amp;b=2|The &lt;!everyone&gt; Show>" in text
-    # The only live markup left is the source link and the sharer's mention.
-    assert sorted(MARKUP.findall(text)) == ["<@", "<https:"]
+    # The only live markup left: the quote's own link, the source link, the sharer.
+    assert sorted(MARKUP.findall(text)) == ["<@", "<https:", "<https:"]
 
 
 def test_the_fallback_text_is_escaped_and_short() -> None:
