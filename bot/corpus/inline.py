@@ -39,6 +39,7 @@ _ESCAPED = re.compile(r"([\\`*_~\[\]<>!#|])")
 _LINE_START = re.compile(r"^( {0,3})([-+*>#]|\d{1,9}(?=[.)]))", re.MULTILINE)
 _FOOTNOTE = re.compile(r"^\[?\d{1,3}\]?$|^[*†‡]$")
 _SPACES = re.compile(r"[ \t]{2,}")
+_CLOSING = frozenset(".,;:!?)]")
 _BREAK_TAG = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
 _TAG = re.compile(r"^</?[A-Za-z][A-Za-z0-9-]*(?:\s[^>]*)?/?>$|^<!--.*-->$", re.DOTALL)
 
@@ -238,14 +239,18 @@ def _joined(pieces: list[Inline]) -> list[Inline]:
 
 
 def _plain_paragraph(paragraph: Paragraph) -> str:
-    words = []
+    words: list[str] = []
+    dropped = False  # a footnote just left out: no space before the punctuation after it
     for piece in paragraph.content:
         if isinstance(piece, Run):
+            if dropped and piece.text[:1] in _CLOSING and words:
+                words[-1] = words[-1].rstrip()
             words.append(piece.text)
         elif isinstance(piece, Break):
             words.append("\n")
         elif not piece.footnote:
             words.append("".join(run.text for run in piece.label))
+        dropped = isinstance(piece, Link) and piece.footnote
     line = _SPACES.sub(" ", "".join(words)).strip()  # a dropped footnote leaves two
     line = line.replace(" \n", "\n").replace("\n ", "\n")
     if paragraph.bullet:
