@@ -11,7 +11,7 @@ saved quote within two seconds (`bot.book.watch`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.store.database import Database, from_db, to_db
 from bot.store.rows import BookRow, HiddenRow
 from bot.store.schema import book_changes, book_quotes, hidden_quotes
+
+_BATCH = 1000  # rows per INSERT of an import
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,27 @@ class Book:
                 raise  # not the one-open-quote-per-text rule
             raise SameText(row.alias) from error
         return _book_row_from(values)
+
+    def add_many(self, rows: Sequence[BookRow]) -> int:
+        """Store many new quotes in one transaction (an import); how many went in.
+
+        A row whose ID is taken, or whose text an open quote of its workspace has, is
+        left out: the caller checked both, so only a quote saved at the same moment
+        is. Each row gets its own change number, so every instance picks them all up.
+        """
+        if not rows:
+            return 0
+        with self._db.begin() as db:
+            last = self._next(db, len(rows))
+            values = [
+                _quote_values(row) | {"seq": last - len(rows) + 1 + number}
+                for number, row in enumerate(rows)
+            ]
+            before = db.scalar(select(func.count()).select_from(book_quotes)) or 0
+            for start in range(0, len(values), _BATCH):
+                db.execute(self._db.insert_or_skip(book_quotes), values[start : start + _BATCH])
+            after = db.scalar(select(func.count()).select_from(book_quotes)) or 0
+        return int(after - before)
 
     def id_taken(self, team_id: str, quote_id: str) -> bool:
         c = book_quotes.c
@@ -207,12 +230,13 @@ class Book:
                 int(latest),
             )
 
-    def _next(self, db: Connection) -> int:
-        """The next change number; the row stays locked until this transaction ends."""
+    def _next(self, db: Connection, count: int = 1) -> int:
+        """The next change number (the last of `count`); the row stays locked until the
+        transaction ends."""
         statement = (
             update(book_changes)
             .where(book_changes.c.id == 1)
-            .values(seq=book_changes.c.seq + 1)
+            .values(seq=book_changes.c.seq + count)
             .returning(book_changes.c.seq)
         )
         return int(db.execute(statement).scalar_one())

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import MetaData, Table, create_engine, event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.dml import Insert
 
 from bot.store import migrations
 from bot.store.schema import (
@@ -84,6 +85,11 @@ class Database:
             .returning(table.c[keys[0]])
         )
         return db.execute(statement).first() is not None
+
+    def insert_or_skip(self, table: Table) -> Insert:
+        """INSERT … ON CONFLICT DO NOTHING for many rows: any unique key skips a row."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table).on_conflict_do_nothing()
 
     def lock_for_writing(self, db: Connection) -> None:
         """Take SQLite's write lock now, not at the first write (PostgreSQL locks rows)."""
