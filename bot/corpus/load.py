@@ -48,6 +48,7 @@ class CorpusError(Exception):
 class LoadResult:
     corpus: Corpus
     problems: tuple[Problem, ...]
+    drafts: int = 0  # pages skipped for their `draft: true`
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -116,8 +117,10 @@ def collect(pages: Iterable[Page]) -> LoadResult:
     kept: list[tuple[Quote, Span | None]] = []
     problems: list[Problem] = []
     first_seen: dict[str, Quote] = {}  # alias (the text's digest) -> the quote kept
+    drafts = 0
     for page in pages:
         problems.extend(page.problems)
+        drafts += page.draft
         spans: Sequence[Span | None] = page.spans or (None,) * len(page.quotes)
         for quote, span in zip(page.quotes, spans, strict=True):
             text_key = quote.alias or legacy_id(quote.text)
@@ -153,7 +156,7 @@ def collect(pages: Iterable[Page]) -> LoadResult:
             free = _free_id(text_digest(quote.text), taken)
             quotes.append(dataclasses.replace(quote, id=free, marked=False))
             taken[free] = quotes[-1]
-    return LoadResult(Corpus(quotes), tuple(problems))
+    return LoadResult(Corpus(quotes), tuple(problems), drafts)
 
 
 def _free_id(digest: bytes, taken: dict[str, Quote]) -> str:

@@ -13,11 +13,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.corpus.model import Quote
+from bot.corpus.model import Page, Quote
 from bot.corpus.parse import MARKER_LENGTHS, parse_page
 from bot.ids import ALPHABET
 
-_MARKER_ID = re.compile(r"(<!--[ \t]*quote\b)(.*?)(-->)", re.IGNORECASE)
+# A marker's ID: up to its `-->`, or for a marker of several lines, up to the line's end.
+_MARKER_ID = re.compile(r"(<!--[ \t]*quote\b)([^\r\n]*?)(-->|[ \t]*(?=[\r\n]|$))", re.IGNORECASE)
 
 
 class MarkerError(ValueError):
@@ -48,9 +49,13 @@ def add_markers(text: str, ids: Mapping[int, str]) -> Marked:
     """`text` with a marker for each quote starting on a line of `ids`, giving its ID.
 
     Raises MarkerError if a line of `ids` starts no quote or an ID cannot be a marker's.
+    A quote that is not a blockquote (its text in the front matter, say) has no place
+    for a marker: it is left as it is, and keeps the ID its text gives it.
     """
     page = parse_page(text, "page")
     by_line = {span.line: position for position, span in enumerate(page.spans)}
+    if page.quotes and not page.spans:
+        ids = {line: quote_id for line, quote_id in ids.items() if line not in _lines(page)}
     for line, quote_id in ids.items():
         if line not in by_line:
             raise MarkerError(f"line {line}: no quote starts here")
@@ -65,7 +70,11 @@ def add_markers(text: str, ids: Mapping[int, str]) -> Marked:
             after[span.end - 1] = quote_id
         else:
             index = span.marker - 1
-            lines[index] = _MARKER_ID.sub(rf"\g<1> {quote_id} \g<3>", lines[index], count=1)
+            lines[index] = _MARKER_ID.sub(
+                lambda found, quote_id=quote_id: f"{found[1]} {quote_id} {found[3]}".rstrip(" "),
+                lines[index],
+                count=1,
+            )
             replaced += 1
     newline = "\r\n" if "\r\n" in text else "\n"
     out: list[str] = []
@@ -85,6 +94,10 @@ def add_markers(text: str, ids: Mapping[int, str]) -> Marked:
     marked = Marked("".join(out), len(after), replaced)
     _check(page.quotes, parse_page(marked.text, "page").quotes, ids)
     return marked
+
+
+def _lines(page: Page) -> set[int]:
+    return {quote.line for quote in page.quotes}
 
 
 def _ending(line: str) -> str:

@@ -116,9 +116,12 @@ class Span:
 class Page:
     """What one quote file yields: its quotes and the problems found in it.
 
-    `spans` has one entry per quote, in the same order (empty for a page made by hand).
+    `spans` has one entry per quote, in the same order (empty for a page made by hand,
+    and for a page whose quote is not a blockquote: it has no place for a marker).
+    `draft` says the page was skipped for its `draft: true`, as a site skips it.
     """
 
     quotes: tuple[Quote, ...] = ()
     problems: tuple[Problem, ...] = field(default=())
     spans: tuple[Span, ...] = ()
+    draft: bool = False
