@@ -21,7 +21,10 @@ measured in a fresh Python process, so one size's memory does not blur the next:
 - save: 50 times, one quote saved into the loaded collection in place (`Corpus.add`) and
   found by a word of it (`lookup`), timed from the add to the answer; then the same quote
   edited (`Corpus.replace`) and taken out (`Corpus.remove`), each timed alone; and the
-  first `random()` after a change, which makes the tuple of every quote again.
+  first `random()` after a change, which makes the tuple of every quote again;
+- render: 1,000 quotes with inline Markdown (a quarter of the generated quotes carry
+  bold, italics, a link or a footnote link) each shown once as a Slack message, their
+  Markdown parsed then (`bot.corpus.inline` parses at show time, not at load).
 
 Targets: 100,000 quotes load in under 5 s; the median lookup takes under 1 ms; a saved
 quote is found in under 50 ms (the slowest of the 50 saves).
@@ -56,6 +59,7 @@ WARM_UP = 50
 LOAD_TARGET_S = 5.0
 LOOKUP_TARGET_MS = 1.0
 SAVES = 50
+RENDERS = 1000  # quotes with inline Markdown shown once each
 SAVE_TARGET_MS = 50.0
 
 # Common English words head the vocabulary, as they head any real text; the rest are
@@ -154,9 +158,30 @@ def wrap(text: str, width: int = 78) -> list[str]:
     return [*lines, line] if line else lines
 
 
+def markup(rng: random.Random, text: str) -> str:
+    """Inline Markdown as real pages carry it: a quarter of quotes get bold, italics,
+    a link or a footnote link (`[[1]](https://…)`), the way the pages tried do."""
+    if rng.random() >= 0.25:
+        return text
+    words = text.split()
+    at = rng.randrange(len(words))
+    kind = rng.random()
+    if kind < 0.35:
+        words[at] = f"**{words[at]}**"
+    elif kind < 0.65:
+        words[at] = f"*{words[at]}*"
+    elif kind < 0.85:
+        end = min(at + 2, len(words) - 1)
+        words[at] = f"[{words[at]}"
+        words[end] = f"{words[end]}](https://example.org/notes/{rng.randint(1, 999)})"
+    else:
+        words[at] += f"[[{rng.randint(1, 9)}]](https://example.org/ref/{rng.randint(1, 999)})"
+    return " ".join(words)
+
+
 def blockquote(rng: random.Random, vocab: Vocabulary) -> list[str]:
     """One quote of 20-120 words, as Markdown lines in one of the forms real pages use."""
-    text = sentence_text(rng, vocab, rng.randint(20, 120))
+    text = markup(rng, sentence_text(rng, vocab, rng.randint(20, 120)))
     form = rng.random()
     if form < 0.7:  # one long line, like the seed page
         return [f"> {text}"]
@@ -276,6 +301,7 @@ def measure(folder: Path, queries_file: Path) -> dict[str, float]:
     latencies.sort()
 
     saves = measure_saves(corpus)
+    renders = measure_renders(corpus)
     quotes, problems = len(corpus), len(result.problems)
     del corpus, result, found
     gc.collect()
@@ -288,6 +314,7 @@ def measure(folder: Path, queries_file: Path) -> dict[str, float]:
     return {
         **reload,
         **saves,
+        **renders,
         "quotes": quotes,
         "problems": problems,
         "load_s": load_s,
@@ -296,6 +323,28 @@ def measure(folder: Path, queries_file: Path) -> dict[str, float]:
         "median_ms": statistics.median(latencies),
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
         "hit_rate": hits / len(latencies),
+    }
+
+
+def measure_renders(corpus: Corpus) -> dict[str, float]:
+    """A quote as a Slack message (`quote_message`), its Markdown parsed at show time: the
+    first showing of each of 1,000 quotes with inline markup (nothing cached), in ms."""
+    from bot.corpus.inline import has_markup, parse
+    from bot.render import quote_message
+
+    marked = [quote for quote in corpus if "**" in quote.text or "](" in quote.text][:RENDERS]
+    parse.cache_clear()
+    times = []
+    for quote in marked:
+        started = time.perf_counter()
+        quote_message(quote)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    share = sum(has_markup(quote.text) for quote in corpus) / max(len(corpus), 1)
+    return {
+        "marked_share": share,
+        "render_median_ms": statistics.median(times) if times else 0.0,
+        "render_max_ms": times[-1] if times else 0.0,
     }
 
 
@@ -422,6 +471,13 @@ def run(sizes: list[int], seed: int, topics: int) -> None:
             f"{row['replace_median_ms']:.3f} / {row['replace_max_ms']:.3f}; remove "
             f"{row['remove_median_ms']:.3f} / {row['remove_max_ms']:.3f}; first random() "
             f"after a change {row['first_read_median_ms']:.3f} / {row['first_read_max_ms']:.3f}"
+        )
+    print()
+    print(f"a quote with inline Markdown shown as a Slack message, first showing (ms), {RENDERS}:")
+    for row in rows:
+        print(
+            f"  {row['quotes']:>8,} quotes ({row['marked_share']:.0%} with markup): median "
+            f"{row['render_median_ms']:.3f}, max {row['render_max_ms']:.3f}"
         )
     print()
     print(

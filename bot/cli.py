@@ -27,15 +27,20 @@ from sqlalchemy.exc import DBAPIError as DatabaseError
 
 from bot.answers import answer
 from bot.book.entries import LIVE, Proposal, to_quote
+from bot.book.imports import Report, as_quotes, into_book, sort_out
 from bot.corpus import Corpus, CorpusError, Quote, Topic, load_corpus, shipped_corpus
 from bot.corpus.folder import CorpusFolder
 from bot.corpus.inline import plain
 from bot.corpus.load import collect, read_pages
 from bot.corpus.markers import MarkerError, add_markers, needed
+from bot.corpus.parse import has_words
+from bot.corpus.write import pages
 from bot.daily.runner import DailyRunner, RunReport, canonical_ids
 from bot.daily.schedule import Subscription, local_date, next_post, weekdays
 from bot.daily.schedules import schedules
 from bot.daily.walk import next_quote
+from bot.imports import FORMATS, Batch, Record
+from bot.imports import read as read_import
 from bot.services import Services
 from bot.settings import ENVIRONMENT, Settings, SettingsError, load_settings
 from bot.store import BookRow, Store, StoreError
@@ -110,7 +115,22 @@ def _parser() -> argparse.ArgumentParser:
     quote_cmd = command("quote", quote)
     quote_cmd.add_argument("text", nargs="*", help="a topic or words; none for a random quote")
     corpus_option(quote_cmd)
-    corpus_option(command("export", export))
+    export_cmd = command("export", export)
+    export_cmd.add_argument(
+        "--format", choices=["jsonl", "markdown"], default="jsonl",
+        help="jsonl (to standard output, the default) or markdown (quote pages into DIR)",
+    )  # fmt: skip
+    export_cmd.add_argument("dir", nargs="?", type=Path, help="the folder for --format markdown")
+    export_cmd.add_argument("--team", help="this workspace's quotes (many-workspace mode)")
+    corpus_option(export_cmd)
+    import_cmd = command("import", import_)
+    import_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE", help="files to import")
+    import_cmd.add_argument(
+        "--format", choices=FORMATS, help="the files' format (default: told from the content)"
+    )
+    import_cmd.add_argument("--to", type=Path, metavar="DIR", help="write quote pages into DIR")
+    import_cmd.add_argument("--team", help="into this workspace's book (many-workspace mode)")
+    corpus_option(import_cmd)
     ids_cmd = command("ids", ids)
     ids_cmd.add_argument("path", nargs="?", type=Path, help="corpus folder or file")
     ids_cmd.add_argument("--check", action="store_true", help="only say what would change")
@@ -180,6 +200,7 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"{root}: {len(result.corpus)} quotes, {len(result.corpus.topics())} topics, "
         f"{len(result.errors)} errors, {warnings} warnings"
+        + (f", {result.drafts} draft{'s' * (result.drafts != 1)} skipped" if result.drafts else "")
     )
     return 1 if result.errors else 0
 
@@ -217,7 +238,14 @@ def quote(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def export(args: argparse.Namespace, settings: Settings) -> int:
-    """Write every quote (the files' and the quote book's) as JSON Lines to standard output."""
+    """Write every quote (the files' and the quote book's): JSON Lines to standard output,
+    or with --format markdown DIR quote pages that `quotebot check DIR` reads back."""
+    if args.format == "markdown":
+        return _export_pages(args, settings)
+    if args.dir:
+        print("quotebot: DIR is for --format markdown; JSON Lines go to standard output",
+              file=sys.stderr)  # fmt: skip
+        return 2
     for item in _corpus(args, settings):
         print(json.dumps(item.to_dict(), ensure_ascii=False))
     for row in _book_rows(settings, statuses=LIVE):
@@ -225,6 +253,122 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
         record["team"] = row.team_id or None  # whose quote book (many-workspace mode)
         print(json.dumps(record, ensure_ascii=False))
     return 0
+
+
+def import_(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring quotes from Kindle, Readwise, CSV or JSON Lines files into the quote book.
+
+    They skip review (an import is the operator's act) and go live on every instance;
+    a quote the collection has already is left out, so a second run adds nothing.
+    With --to DIR they become quote pages in DIR instead.
+    """
+    if settings.oauth and not args.team and not args.to:
+        print("quotebot: many workspaces share this database: name one with --team T",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    batches = [_read_import(path, args.format) for path in args.files]
+    found = [problem for batch in batches for problem in batch.problems]
+    records = [record for batch in batches for record in batch.records]
+    skipped = sum(batch.skipped for batch in batches)
+    if args.to:
+        report, written = _import_to_pages(records, args.to)
+    else:
+        report, written = _import_to_book(records, args, settings), []
+    for problem in (*found, *report.problems):
+        print(problem)
+    errors = sum(problem.severity == "error" for problem in (*found, *report.problems))
+    where = f"into {len(written)} new pages in {args.to}" if args.to else "into the quote book"
+    print(
+        f"{report.imported:,} quotes imported {where}; {report.duplicates:,} already there; "
+        f"{skipped:,} entries skipped (bookmarks, repeats, notes with no highlight); "
+        f"{errors:,} problems"
+    )
+    return 1 if errors else 0
+
+
+def _read_import(path: Path, format: str | None) -> Batch:
+    size = path.stat().st_size if path.is_file() else 0
+    shown = _Progress(f"reading {path.name}, line") if size > _LARGE else None
+    return read_import(path, format=format, on_progress=shown)
+
+
+def _import_to_book(records: list[Record], args: argparse.Namespace, settings: Settings) -> Report:
+    files = _corpus(args, settings)
+    store = Store(settings.database_url)
+    try:
+        shown = _Progress("storing quote") if len(records) > 5000 else None
+        return into_book(
+            store, files, records, key=args.team or "", now=datetime.now(UTC),
+            rng=random.Random(), on_progress=shown,
+        )  # fmt: skip
+    finally:
+        store.close()
+
+
+def _import_to_pages(records: list[Record], folder: Path) -> tuple[Report, list[Path]]:
+    there = load_corpus(folder, log_problems=False).corpus if folder.exists() else []
+    picked = sort_out(records, {quote.alias for quote in there})
+    written = _write_pages(folder, as_quotes(picked.new))
+    return Report(len(picked.new), picked.duplicates, picked.problems), written
+
+
+class _Progress:
+    """`on_progress(done, total)` as a line on standard error, at most every 5%."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.shown = label, -1
+
+    def __call__(self, done: int, total: int) -> None:
+        step = done * 20 // max(total, 1)
+        if step != self.shown:
+            self.shown = step
+            print(f"quotebot: {self.label} {done:,} of {total:,}", file=sys.stderr)
+
+
+_LARGE = 1_000_000  # bytes: a file worth showing progress for
+
+
+def _export_pages(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.dir:
+        print("quotebot: name the folder: quotebot export --format markdown DIR", file=sys.stderr)
+        return 2
+    if args.dir.exists() and any(args.dir.iterdir()):
+        print(f"quotebot: {args.dir} is not empty: export into a new folder", file=sys.stderr)
+        return 2
+    rows = _book_rows(settings, statuses=LIVE)
+    teams = sorted({row.team_id for row in rows if row.team_id})
+    if teams and args.team not in teams:
+        print(f"quotebot: one workspace's quotes at a time: add --team, one of {', '.join(teams)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    book = [to_quote(row) for row in rows if row.team_id == (args.team or "")]
+    quotes = [*_corpus(args, settings)]
+    for quote in book:
+        if has_words(quote.text):
+            quotes.append(quote)
+        else:  # an emoji alone, say: no page can hold a quote with no word
+            print(f"quotebot: #{quote.id} has no words to write as a quote; left out",
+                  file=sys.stderr)  # fmt: skip
+    written = _write_pages(args.dir, quotes)
+    print(f"{args.dir}: {len(quotes):,} quotes in {len(written):,} pages; "
+          f"check them with: quotebot check {args.dir}")  # fmt: skip
+    return 0
+
+
+def _write_pages(folder: Path, quotes: Sequence[Quote]) -> list[Path]:
+    """Quote pages for `quotes` in `folder`, next to what is there: no file overwritten."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in pages(quotes).items():
+        target = folder / name
+        number = 2
+        while target.exists():
+            target = folder / f"{Path(name).stem}-{number}{Path(name).suffix}"
+            number += 1
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written
 
 
 def book_hidden(args: argparse.Namespace, settings: Settings) -> int:

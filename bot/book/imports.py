@@ -19,6 +19,7 @@ from datetime import datetime
 from bot.book.drafts import Draft, problems
 from bot.corpus import Corpus, Problem, Quote, legacy_id
 from bot.corpus.model import short_id, text_digest
+from bot.corpus.parse import has_words
 from bot.ids import random_id
 from bot.imports import Record
 from bot.store import BookRow, Store
@@ -64,6 +65,9 @@ def sort_out(records: Iterable[Record], known: set[str]) -> Sorted:
             for field, message in wrong.items():
                 where = _FIELD_NAMES.get(field, field)
                 found.append(Problem(record.file, record.line, f"{where}: {message}"))
+            continue
+        if not has_words(draft.text):
+            found.append(Problem(record.file, record.line, "text: no words to quote"))
             continue
         alias = legacy_id(draft.text)
         if alias in known:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.harness import BotProcess, bot_environment, visible_text
+from tests.harness import BotProcess, bot_environment, run_cli, visible_text
 from tests.instances.test_instances import CLIENT_ID, TEAMS, install_workspaces
 from tests.postgres import fresh_database
 from tests.slack_standin import SlackStandIn
@@ -98,3 +98,23 @@ def test_in_many_workspaces_a_quote_saved_in_one_is_never_found_in_another(
             )
             assert file_quote, "a file quote shows its ID"
             assert "Tesla" in visible_text(shown(bot, file_quote.group(1), team="T2"))
+
+
+def test_quotes_imported_while_the_bot_runs_are_found_within_two_seconds(
+    tmp_path: Path, postgres: str
+) -> None:
+    database_url = fresh_database(postgres)
+    clippings = Path(__file__).resolve().parents[1] / "imports" / "files" / "My Clippings.txt"
+    with (
+        SlackStandIn(tokens={"xoxb-test": "T1"}) as slack,
+        instance(tmp_path, "one", slack, database_url) as one,
+    ):
+        assert "Thoreau" not in visible_text(shown(one, "live deliberately", team="T1"))
+        done = run_cli("import", str(clippings), env=one.env, cwd=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        imported_at = time.monotonic()
+        while "Thoreau" not in visible_text(shown(one, "live deliberately", team="T1")):
+            assert time.monotonic() - imported_at < 2.0, "the import not live in 2 s"
+            time.sleep(0.05)
+        answer = visible_text(shown(one, "live deliberately", team="T1"))
+        assert "I went to the woods" in answer and "Henry David Thoreau" in answer

@@ -340,3 +340,16 @@ def test_a_database_newer_than_quotebot_is_one_line_and_exit_2(
         f"quotebot: database schema is version {SCHEMA_VERSION + 1}, newer than this "
         f"quotebot ({SCHEMA_VERSION}): upgrade quotebot"
     ], err
+
+
+def test_check_says_how_many_draft_pages_it_skipped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = tmp_path / "site"
+    page(root, "done.md", ROBOTS)
+    page(root, "later.md", "---\ntitle: Later\ndraft: true\n---\n> Not yet said.\n")
+
+    code, out, _ = run(capsys, "check", str(root))
+
+    assert code == 0
+    assert out.strip().endswith("3 quotes, 3 topics, 0 errors, 0 warnings, 1 draft skipped")

@@ -1,4 +1,4 @@
-"""A quote's Markdown (a page's or a saved message's) shown in Slack as mrkdwn, or as plain words."""
+"""A quote's Markdown (a page's or a saved message's) in Slack as mrkdwn, or as plain words."""
 
 from __future__ import annotations
 
