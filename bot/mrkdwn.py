@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
-from bot.corpus.inline import Break, Inline, Run, parse
+from bot.corpus.inline import Break, Inline, Link, Paragraph, Run, joined, parse
 
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -23,6 +24,11 @@ def escape(text: str) -> str:
 
 
 _MARKS = (("bold", "*"), ("italic", "_"), ("strike", "~"))
+# A mark character at a word's edge, where Slack could read it as formatting; a zero
+# width space on each side keeps it a character ("snake_case" needs none).
+_LOOSE_MARK = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
+# A label that reads as a web address: `https://good.example/x`, `good.example`.
+_ADDRESS = re.compile(r"^(?:https?://)?(?P<host>(?:[\w-]+\.)+[a-z]{2,})(?:[/?#:]\S*)?$", re.I)
 
 
 def from_markdown(text: str) -> str:
@@ -33,17 +39,14 @@ def from_markdown(text: str) -> str:
     "• item" or "1. item", an image its alt text; paragraphs stay a blank line apart.
     Text between the marks is escaped (`escape`), so nothing in a quote can ping.
     """
-    paragraphs = parse(text).paragraphs
-    out: list[str] = []
-    for number, paragraph in enumerate(paragraphs):
-        if number:
-            listed = paragraph.bullet and paragraphs[number - 1].bullet
-            out.append("\n" if listed else "\n\n")
-        line = "".join(_piece(piece) for piece in paragraph.content)
-        if paragraph.bullet:
-            line = "    " * paragraph.depth + f"{paragraph.bullet} {line}"
-        out.append(line)
-    return "".join(out)
+    return joined(parse(text).paragraphs, _line)
+
+
+def _line(paragraph: Paragraph) -> str:
+    line = "".join(_piece(piece) for piece in paragraph.content)
+    if paragraph.bullet:
+        line = "    " * paragraph.depth + f"{paragraph.bullet} {line}"
+    return line
 
 
 def _piece(piece: Inline) -> str:
@@ -54,7 +57,23 @@ def _piece(piece: Inline) -> str:
     label = "".join(_run(run, in_link=True) for run in piece.label).strip()
     if not piece.url.startswith(("http://", "https://")):
         return label
-    return f"<{escape(piece.url).replace('|', '%7C')}|{label or escape(piece.url)}>"
+    if _passes_for_another(piece):
+        label = ""  # `[https://good.example](https://evil.example)` shows where it goes
+    return f"<{escape(piece.url).replace('|', '%7C')}|{label or _address(piece.url)}>"
+
+
+def _passes_for_another(link: Link) -> bool:
+    """True when a link's label reads as a web address other than the link's own."""
+    words = "".join(run.text for run in link.label).strip()
+    named = _ADDRESS.match(words)
+    if not named:
+        return False
+    host = (urlsplit(link.url).hostname or "").removeprefix("www.")
+    return named["host"].casefold().removeprefix("www.") != host
+
+
+def _address(url: str) -> str:
+    return escape(url).replace("|", "¦")
 
 
 def _run(run: Run, *, in_link: bool = False) -> str:
@@ -65,6 +84,8 @@ def _run(run: Run, *, in_link: bool = False) -> str:
     if not body:
         return " " if run.text else ""
     shown = escape(body).replace("\n", " ")
+    if not run.code:  # a `*` of the text's own must not pair with another and format
+        shown = _LOOSE_MARK.sub("\u200b\\g<0>\u200b", shown)
     if in_link:
         shown = shown.replace("|", "¦")
     if run.code:

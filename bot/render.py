@@ -210,7 +210,10 @@ def _quote_sections(quote: Quote, *, room: int, blocks: int) -> list[Block]:
     many words are left out and links to the source; what is shown loses no character.
     A lead-in takes at most half the room, so the quote's start always has space.
     """
-    lead_in = from_markdown(_clip(quote.lead_in, room // 2)) if quote.lead_in else ""
+    # Shown first, then fitted: a list's bullets and a link's address make the mrkdwn
+    # longer than the Markdown it came from.
+    lead_in = from_markdown(quote.lead_in) if quote.lead_in else ""
+    lead_in = shorten(lead_in, room // 2, size=_json_size)
     lead_blocks = [_section(piece) for piece in split(lead_in, SECTION_LIMIT)]
     body = _fit(
         _quote_pieces(_shown_text(quote), SECTION_LIMIT),
@@ -222,8 +225,9 @@ def _quote_sections(quote: Quote, *, room: int, blocks: int) -> list[Block]:
         first = body[0]["text"]["text"]
         if len(lead_in) + len("**\n") + len(first) <= SECTION_LIMIT:
             # Sharing the first section costs less than a section of its own. A
-            # lead-in in bold, unless its own bold would end that early.
-            shown = lead_in if "*" in lead_in else f"*{lead_in}*"
+            # lead-in in bold, unless its own bold or a line break would end it early.
+            plain_line = "*" not in lead_in and "\n" not in lead_in  # bold ends at a line
+            shown = f"*{lead_in}*" if plain_line else lead_in
             return [_section(f"{shown}\n{first}"), *body[1:]]
     return lead_blocks + body  # a lead-in too long to share gets sections of its own
 

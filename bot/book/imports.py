@@ -79,9 +79,10 @@ def sort_out(records: Iterable[Record], known: set[str]) -> Sorted:
 
 
 def known_texts(store: Store, corpus: Corpus, key: str) -> set[str]:
-    """The texts (legacy ids) a workspace's collection has: files, book, hidden quotes."""
+    """The texts (legacy ids) a workspace's collection has or had: files, book, hidden."""
     known = {quote.alias for quote in corpus}
-    known.update(row.alias for row in store.book.quotes(key, statuses=("pending", "approved")))
+    # Removed and rejected quotes too: someone decided against them once already.
+    known.update(row.alias for row in store.book.quotes(key, statuses=_ALL))
     known.update(row.alias for row in store.book.hidden(key))
     return known
 

@@ -23,6 +23,7 @@ _STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _SPECIAL = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
 _PLACEHOLDER = "\x00{}\x00"
+_MARK_CHARS = re.compile(r"[*_~`]")
 
 
 def mentioned_users(text: str) -> list[str]:
@@ -44,16 +45,28 @@ def to_markdown(text: str, *, names: Mapping[str, str]) -> str:
 
     # People, channels and specials first, code included: a mention in code still pings.
     text = _LIVE.sub(lambda m: keep(_angle(m.group(1), names)), text or "")
-    text = _CODE.sub(lambda m: keep(_restore(unescape(m.group(0)), kept)), text)
+    text = _CODE.sub(lambda m: keep(_fenced(_restore(unescape(m.group(0)), kept))), text)
     text = _ANGLE.sub(lambda m: keep(_angle(m.group(1), names)), text)
     # What Slack showed as typed must read so as Markdown too: a `\`, `[`, `]` or `<`
     # of the message's own would otherwise start an escape, a link or an HTML tag.
     text = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-    text = _BOLD.sub(r"**\1**", text)
-    text = _ITALIC.sub(r"*\1*", text)
-    text = _STRIKE.sub(r"~~\1~~", text)
+    # Slack's own emphasis, held apart while the message's other `*`, `_`, `~` and
+    # backticks are escaped: `2*3*4` is no emphasis in Slack, and none in Markdown.
+    text = _BOLD.sub("\ue001\\1\ue001", text)
+    text = _ITALIC.sub("\ue002\\1\ue002", text)
+    text = _STRIKE.sub("\ue003\\1\ue003", text)
+    text = _MARK_CHARS.sub(r"\\\g<0>", text)
+    text = text.replace("\ue001", "**").replace("\ue002", "*").replace("\ue003", "~~")
     text = unescape(text).replace("<", "\\<")
     return _restore(text, kept).strip()
+
+
+def _fenced(code: str) -> str:
+    """A Slack code block as a Markdown fence: Slack's ```SELECT *\nFROM t``` has its
+    first line on the fence, where Markdown would read it as the block's language."""
+    if not code.startswith("```"):
+        return code
+    return "\n```\n" + code[3:-3].strip("\n") + "\n```\n"
 
 
 def _restore(text: str, kept: list[str]) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -30,6 +30,9 @@ _INLINE_RULES = [
 _BLOCK_RULES = ["list", "paragraph", "fence", "code"]
 
 _PARSER = MarkdownIt("zero", {"breaks": True, "html": True}).enable(_INLINE_RULES + _BLOCK_RULES)
+# Lists nest deeper than the preset's 20 levels of tokens allow (9 or so of lists): a
+# quote's deepest items must not go without a word.
+_PARSER.options["maxNesting"] = 200
 # Characters that can start markup, inline or at the start of a line (a list).
 _MARKUP = re.compile(r"[*_~`\[\]<>!\\]|^ {0,3}(?:[-+*]|\d{1,9}[.)])[ \t]", re.MULTILINE)
 # What changes the *words* of a quote: link targets, HTML, escapes. Emphasis marks
@@ -110,13 +113,18 @@ def plain(text: str) -> str:
     """
     if not has_markup(text):
         return text
+    return joined(parse(text).paragraphs, _plain_paragraph).strip()
+
+
+def joined(paragraphs: Sequence[Paragraph], line: Callable[[Paragraph], str]) -> str:
+    """Paragraphs shown by `line`: list items one per line, paragraphs a blank line apart."""
     out: list[str] = []
-    for number, paragraph in enumerate(paragraphs := parse(text).paragraphs):
-        if number:  # list items one per line, paragraphs a blank line apart
+    for number, paragraph in enumerate(paragraphs):
+        if number:
             listed = paragraph.bullet and paragraphs[number - 1].bullet
             out.append("\n" if listed else "\n\n")
-        out.append(_plain_paragraph(paragraph))
-    return "".join(out).strip()
+        out.append(line(paragraph))
+    return "".join(out)
 
 
 def index_text(text: str) -> str:

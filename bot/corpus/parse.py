@@ -95,7 +95,7 @@ _BLOCKQUOTE = re.compile(r"^ {0,3}>[ \t]?(.*)$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _RULE = re.compile(r"^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_HTML_TAG = re.compile(r"<[^>]*>")
+_HTML_TAG = re.compile(r"(?<!\\)<[^>]*>")  # `\<b>` is no tag: the escape shows `<b>`
 _WORD = re.compile(r"\w", re.UNICODE)
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|(\d{1,9})[.)])[ \t]+\S")
 _ITEM_STARTS = frozenset("-+*0123456789")
@@ -155,9 +155,8 @@ class _Text:
         self.in_list = False
         self.pending = 0  # the last line ends in a hard break: _SPACES or _BACKSLASH
 
-    def add(self, raw: str, *, lazy: bool = False) -> None:
-        """One line (not blank) as written after its `>`; `lazy` if it had none."""
-        stripped = raw.strip()
+    def add(self, raw: str, stripped: str, *, lazy: bool = False) -> None:
+        """One line (not blank) as written after its `>` and stripped; `lazy`: no `>`."""
         parts = self.parts
         if not parts:
             parts.append(stripped)
@@ -191,6 +190,8 @@ class _Text:
             self.pending = 0
 
     def text(self) -> str:
+        if not self.done:  # nearly always: one paragraph
+            return "".join(self.parts)
         self.paragraph()
         return "\n\n".join(self.done)
 
@@ -300,7 +301,7 @@ def _standalone_quote(alone: Standalone, front: FrontMatter, file: str) -> Quote
     lines = _Text()
     for line in alone.lines:
         if line.strip():
-            lines.add(line)
+            lines.add(line, line.strip())
         else:
             lines.paragraph()
     text = _quote_text(lines.text())
@@ -495,7 +496,7 @@ def _blockquotes(
                 continue
             block.end = number
             if content:
-                block.text.add(raw)
+                block.text.add(raw, content)
             else:
                 block.text.paragraph()  # a bare '>' line separates paragraphs
             continue
@@ -518,7 +519,7 @@ def _blockquotes(
                 opened = _OpenMarker(number, target)
                 continue
         if block is not None and block.text.parts and not starts_block(line):
-            block.text.add(line, lazy=True)  # lazy continuation of a quote
+            block.text.add(line, stripped, lazy=True)  # lazy continuation of a quote
             block.end = number
             continue
         # Anything else ends the quote and the run of quotes.
@@ -621,7 +622,8 @@ def starts_block(line: str) -> bool:
 def _quote_text(joined: str) -> str | None:
     """A quote's text from its joined lines; None when it has no words (only an image)."""
     text = html.unescape(joined).strip()
-    return text if has_words(text) else None
+    words_only = _HTML_TAG.sub(" ", _IMAGE.sub(" ", text)) if "![" in text or "<" in text else text
+    return text if _WORD.search(words_only) else None
 
 
 def has_words(text: str) -> bool:

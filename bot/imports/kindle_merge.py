@@ -58,16 +58,18 @@ class _Book:
     """One book's highlights so far, indexed by text and by place (None once dropped)."""
 
     kept: list[Clipping | None] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)  # each one's text, casefolded
+    keys: list[str] = field(default_factory=list)  # each one's words, casefolded
     places: list[Place | None] = field(default_factory=list)
     by_text: dict[str, int] = field(default_factory=dict)
     by_place: dict[tuple[str, int], list[int]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, clipping: Clipping) -> int:
         """Keep `clipping` or fold it into the highlight it repeats; the entries dropped."""
-        key, where = clipping.text.casefold(), place(clipping)
+        key, where = " ".join(clipping.text.casefold().split()), place(clipping)
         same = [
-            slot for slot in self.near(where) if key in self.keys[slot] or self.keys[slot] in key
+            slot
+            for slot in self.near(where)
+            if _holds(self.keys[slot], key) or _holds(key, self.keys[slot])
         ]
         if key in self.by_text and self.by_text[key] not in same:
             same.append(self.by_text[key])
@@ -150,3 +152,24 @@ def _noted(book: _Book, note: Clipping) -> int | None:
 
 def _length(clipping: Clipping | None) -> tuple[int, int]:
     return (len(clipping.text), clipping.order) if clipping else (-1, -1)
+
+
+def _holds(longer: str, shorter: str) -> bool:
+    """Whether `shorter` is in `longer` as whole words: "art" is not a repeat of "The
+    heart has its reasons". Scripts written without spaces (Chinese, Japanese) have no
+    words to keep whole: there any part counts."""
+    start = longer.find(shorter)
+    while start >= 0:
+        end = start + len(shorter)
+        before = longer[start - 1] if start else " "
+        after = longer[end] if end < len(longer) else " "
+        if not (_latin_word(before) and _latin_word(shorter[0])) and not (
+            _latin_word(after) and _latin_word(shorter[-1])
+        ):
+            return True
+        start = longer.find(shorter, start + 1)
+    return False
+
+
+def _latin_word(char: str) -> bool:
+    return char.isalnum() and ord(char) < 0x2E80  # below the CJK blocks

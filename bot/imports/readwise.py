@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from bot.corpus.model import Problem
 from bot.imports.records import Batch, Record, Tick, no_tick
 from bot.imports.rows import column, names, rows, unclosed
-from bot.imports.text import markdown, optional, tidy, topics
+from bot.imports.text import WIKI_LINK, markdown, optional, tidy, topics
 
 _TEXT = ("highlight",)
 _TITLE = ("book title", "title")
@@ -59,7 +59,6 @@ _LINK_TO_PLACE = re.compile(
 _PLAIN_PLACE = re.compile(
     r"\s*\((?:location|loc\.?|page)\s+(?:[\d,\u2013-]+|[ivxlc]+)\)$", re.IGNORECASE
 )
-_WIKI_LINK = re.compile(r"\[\[([^\]]*)\]\]")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]*)\)")
 
 
@@ -258,7 +257,7 @@ def _name(value: str | None) -> str | None:
     """ "[[Author Name]]" (or "[Author Name](https://…)") as "Author Name"."""
     if value is None:
         return None
-    return optional(_MD_LINK.sub(r"\1", _WIKI_LINK.sub(r"\1", value)))
+    return optional(_MD_LINK.sub(r"\1", WIKI_LINK.sub(r"\1", value)))
 
 
 def _url(value: str | None) -> str | None:

@@ -119,22 +119,28 @@ def _record(
         problems.append(Problem(file, line, f"“{part}” is not a string; left out", "warning"))
         return None
 
+    # quotebot's own `quotebot export`: its text is Markdown already, its topics are
+    # `topic` then `tags`.
+    ours = "alias" in keys and "origin" in keys
+    as_markdown = str.strip if ours else markdown
     quote = get("text")
-    if not isinstance(quote, str) or not markdown(quote):
+    if not isinstance(quote, str) or not as_markdown(quote):
         problems.append(Problem(file, line, f"{_NO_TEXT} string; line skipped"))
         return None
     tags = get("topics")
+    if ours and isinstance(keys.get("topic"), str):
+        tags = [keys["topic"], *(tags if isinstance(tags, list) else [])]
     names = listed(tags) if not isinstance(tags, str | None) else topics(tags)
     if names is None:
         problems.append(Problem(file, line, "“topics” is not a list of names; left out", "warning"))
     lead_in = string("lead_in")
     return Record(
-        markdown(quote),
+        as_markdown(quote),
         string("speaker"),
         string("source"),
         string("link"),
         names or (),
-        markdown(lead_in) if lead_in else None,
+        as_markdown(lead_in) if lead_in else None,
         file,
         line,
     )

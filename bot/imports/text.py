@@ -16,7 +16,7 @@ from bot.corpus.model import Problem
 BOM = "\ufeff"
 _SPACES = re.compile(r"[ \t]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_WIKI_LINK = re.compile(r"\[\[([^\]]+)\]\]")
+WIKI_LINK = re.compile(r"\[\[([^\]]+)\]\]")  # Readwise's `[[Author Name]]`
 
 
 def decode(data: bytes | str, file: str) -> tuple[str, Problem | None]:
@@ -76,7 +76,7 @@ def topics(value: str | None) -> tuple[str, ...]:
         return ()
     value = value.strip()
     if "[[" in value:
-        names = _WIKI_LINK.findall(value)
+        names = WIKI_LINK.findall(value)
     elif "," in value:
         names = value.split(",")
     elif value.startswith("#"):

@@ -79,11 +79,11 @@ class Book:
                 _quote_values(row) | {"seq": last - len(rows) + 1 + number}
                 for number, row in enumerate(rows)
             ]
-            before = db.scalar(select(func.count()).select_from(book_quotes)) or 0
+            statement = self._db.insert_or_skip(book_quotes).returning(book_quotes.c.id)
+            added = 0
             for start in range(0, len(values), _BATCH):
-                db.execute(self._db.insert_or_skip(book_quotes), values[start : start + _BATCH])
-            after = db.scalar(select(func.count()).select_from(book_quotes)) or 0
-        return int(after - before)
+                added += len(db.execute(statement, values[start : start + _BATCH]).all())
+        return added
 
     def id_taken(self, team_id: str, quote_id: str) -> bool:
         c = book_quotes.c

@@ -160,3 +160,25 @@ def test_import_to_a_folder_writes_pages_that_load_and_a_second_run_adds_nothing
         assert store.book.quotes(statuses=["approved"]) == []  # pages, not the book
     finally:
         store.close()
+
+
+def test_a_quote_once_removed_from_the_book_is_not_brought_back_by_a_new_run(
+    capsys: pytest.CaptureFixture[str], environ: dict[str, str], tmp_path: Path
+) -> None:
+    table = tmp_path / "b.csv"
+    table.write_text("text\nFirst one.\nSecond one.\n", encoding="utf-8")
+    run(capsys, environ, "import", str(table))
+    store = Store(environ["DATABASE_URL"])
+    try:
+        first = next(r for r in store.book.quotes(statuses=["approved"]) if r.text == "First one.")
+        store.book.change("", first.id, when_status=["approved"], by="U0ADMIN",
+                          now=first.added_at, status="removed")  # fmt: skip
+    finally:
+        store.close()
+
+    code, out = run(capsys, environ, "import", str(table))
+
+    assert code == 0, out
+    assert "0 quotes imported into the quote book; 2 already there" in out
+    texts = [r["text"] for r in exported(capsys, environ) if r["origin"] == "slack"]
+    assert texts == ["Second one."]

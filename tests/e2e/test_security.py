@@ -211,7 +211,9 @@ def evil_bot(tmp_path: Path, bot_env: dict[str, str], slack: SlackStandIn):
 def assert_evil_quote_is_harmless(message: dict) -> None:
     check_message(message)
     text = visible_text(message)
-    assert "Click &lt;https://evil.example|Safe&gt; now, &lt;!here&gt; &amp; " in text, text
+    # `<https://…>` is a Markdown link: it shows the whole address, no label can hide it.
+    autolink = "<https://evil.example%7CSafe|https://evil.example¦Safe>"
+    assert f"Click {autolink} now, &lt;!here&gt; &amp; " in text, text
     assert "&lt;@U0123ABCD&gt; say hi." in text
     assert "Mallory &lt;!here&gt;" in text  # the speaker
     assert "Mischief &lt;@U0EVIL&gt;" in text  # the topic
@@ -219,7 +221,7 @@ def assert_evil_quote_is_harmless(message: dict) -> None:
     assert "|The &lt;!channel&gt; Show>" in text  # the source, as the link's label
     assert "&amp;amp;" not in text and "&amp;lt;" not in text  # escaped once, not twice
     # The only live markup: the source link, and the sharer's mention on a shared quote.
-    ours = text.replace("<https://example.com/evil-show/1?a=1&amp;b=2|", "")
+    ours = text.replace("<https://example.com/evil-show/1?a=1&amp;b=2|", "").replace(autolink, "")
     assert not LIVE_MARKUP.search(ours.replace(f"Shared by <@{USER_ID}>", "")), text
 
 

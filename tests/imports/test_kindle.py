@@ -329,3 +329,17 @@ def test_an_entry_cut_short_after_its_title_is_a_warning_and_the_rest_still_read
     batch = read_text(text, "My Clippings.txt")
     assert [r.text for r in batch.records] == ["Still here."]
     assert [(p.line, p.severity) for p in batch.problems] == [(1, "warning")]
+
+
+def test_a_short_highlight_inside_a_word_of_a_longer_one_is_its_own_quote() -> None:
+    clippings = (
+        "Pensées (Blaise Pascal)\r\n- Your Highlight on Location 10-11 | Added on Monday\r\n\r\n"
+        "The heart has its reasons.\r\n==========\r\n"
+        "Pensées (Blaise Pascal)\r\n- Your Highlight on Location 10 | Added on Monday\r\n\r\n"
+        "art\r\n==========\r\n"
+    )
+
+    batch = read_text(clippings, "My Clippings.txt")
+
+    assert [record.text for record in batch.records] == ["The heart has its reasons.", "art"]
+    assert batch.skipped == 0

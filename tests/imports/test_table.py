@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.imports import Batch, read, read_text
 from tests.imports.fixtures import QUOTES_CSV, QUOTES_JSONL
 
@@ -73,3 +75,21 @@ def test_json_values_of_the_wrong_type_are_left_out_with_a_warning() -> None:
 def test_a_bom_at_the_start_of_a_json_line_is_ignored() -> None:
     data = '\ufeff{"text": "one"}\n\ufeff{"text": "two"}\n'
     assert [r.text for r in read_text(data, "q.jsonl").records] == ["one", "two"]
+
+
+def test_quotebots_own_export_comes_back_as_it_was_exported() -> None:
+    line = json.dumps(
+        {"id": "7KQ2MX", "text": "Not \\*bold\\*,\n  - nested **really**", "speaker": "Ada",
+         "source": "Notes", "url": "https://x.y", "topic": "Engines", "lead_in": "On *this*",
+         "tags": ["quote", "machines"], "file": "ada.md", "line": 3, "alias": "0123456789ab",
+         "origin": "file", "added_by": None, "added_at": None, "marked": False}
+    )  # fmt: skip
+
+    batch = read_text(line + "\n", "export.jsonl")
+
+    assert batch.problems == ()
+    (record,) = batch.records
+    assert record.text == "Not \\*bold\\*,\n  - nested **really**"  # Markdown kept, not escaped
+    assert record.lead_in == "On *this*"
+    assert record.topics == ("Engines", "quote", "machines")
+    assert (record.speaker, record.source, record.url) == ("Ada", "Notes", "https://x.y")

@@ -87,10 +87,12 @@ def test_an_image_shows_its_alt_text_and_not_its_address() -> None:
     assert shown == "> See a chart of costs here."
 
 
-def test_backslash_escapes_show_the_character_itself() -> None:
+def test_backslash_escapes_show_the_character_itself_never_slack_formatting() -> None:
     shown = quote_lines(quote(r"Not \*bold\*, 2 \* 3, a \[bracket\] and a \\ backslash."))
 
-    assert shown == r"> Not *bold*, 2 * 3, a [bracket] and a \ backslash."
+    # A zero-width space on each side of a `*` of the text's own: Slack cannot pair it.
+    star = "\u200b*\u200b"
+    assert shown == f"> Not {star}bold{star}, 2 {star} 3, a [bracket] and a \\ backslash."
 
 
 def test_code_keeps_its_stars_and_strikethrough_shows_struck() -> None:
@@ -118,3 +120,17 @@ def test_a_lead_in_with_markdown_is_shown_as_it_means() -> None:
 
     first = message["blocks"][0]["text"]["text"]
     assert first.startswith("*As <https://a.example|Ada> _wrote_*\n> Robots.")
+
+
+def test_a_link_whose_label_is_another_address_shows_where_it_really_goes() -> None:
+    shown = quote_lines(quote("See [https://good.example](https://evil.example/x) and "
+                              "[good.example/a](https://www.good.example/b)."))  # fmt: skip
+
+    assert shown == (
+        "> See <https://evil.example/x|https://evil.example/x> and "
+        "<https://www.good.example/b|good.example/a>."
+    )
+
+
+def test_underscores_inside_a_word_stay_as_typed() -> None:
+    assert quote_lines(quote("Call snake_case_name twice.")) == "> Call snake_case_name twice."
