@@ -33,6 +33,11 @@ _PARSER = MarkdownIt("zero", {"breaks": True, "html": True}).enable(_INLINE_RULE
 # Lists nest deeper than the preset's 20 levels of tokens allow (9 or so of lists): a
 # quote's deepest items must not go without a word.
 _PARSER.options["maxNesting"] = 200
+# For `index_text`: a link's target with its optional title, a footnote link, a tag.
+_LINK_TARGET = re.compile(r"""\]\(\s*(?:<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"""
+                          r"""(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)""")  # fmt: skip
+_FOOTNOTE_LINK = re.compile(r"\[\[?\d{1,3}\]?\]\([^()\s]*\)")
+_INDEX_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 # Characters that can start markup, inline or at the start of a line (a list).
 _MARKUP = re.compile(r"[*_~`\[\]<>!\\]|^ {0,3}(?:[-+*]|\d{1,9}[.)])[ \t]", re.MULTILINE)
 # What changes the *words* of a quote: link targets, HTML, escapes. Emphasis marks
@@ -128,8 +133,19 @@ def joined(paragraphs: Sequence[Paragraph], line: Callable[[Paragraph], str]) ->
 
 
 def index_text(text: str) -> str:
-    """What the search index reads of a quote: its words, no link targets, no HTML."""
-    return plain(text) if _WORD_MARKUP.search(text) else text
+    """What the search index reads of a quote: its words, without link targets or tags.
+
+    Made for every quote with a link at each load, so it is not a parse: it drops the
+    `(https://…)` after a link's label, footnote links whole, images' addresses and
+    HTML tags, by pattern. The index wants only words (it skips punctuation, emphasis
+    marks included), and a test holds these words to `plain`'s on real pages' markup;
+    link syntax inside a code span is the one place they differ.
+    """
+    if not _WORD_MARKUP.search(text):
+        return text
+    text = _FOOTNOTE_LINK.sub(" ", text)
+    text = _LINK_TARGET.sub("]", text)
+    return _INDEX_TAG.sub("", text)  # `mc<sup>2</sup>`: the word mc2
 
 
 def escape_markdown(text: str) -> str:

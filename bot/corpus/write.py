@@ -21,10 +21,11 @@ the rest), in the shipped format plus the multi-line marker (`bot.corpus.parse`)
 
 The text is written so that the parser's rules give it back: a line break inside a
 paragraph is a line ending in a backslash (two spaces after a line that itself ends in
-a backslash), no mark at all before a list item; a blank line is a line `>`; `&` that
-would start a character reference becomes `&amp;`, and a line that would read as a
-marker starts `&lt;!--`. Headings, lead-ins, speakers and sources are entity-escaped
-the same way where they would read as something else ("Quoting ...", a trailing `#`).
+a backslash or looks like a thematic break), no mark at all before a list item; a blank
+line is a line `>`; `&` that would start a character reference becomes `&amp;`, and a
+line that would read as a marker starts `&lt;!--`. Headings, lead-ins, speakers and
+sources are entity-escaped the same way where they would read as something else
+("Quoting ...", a trailing `#`).
 
 What a page cannot hold is tidied first, as the parser would have read it: text and
 names stripped, spaces at the ends of lines and control characters dropped, blank
