@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 from bot.corpus.model import Problem
 from bot.imports.records import Batch, Record, Tick, no_tick
-from bot.imports.rows import column, names, rows, unclosed
+from bot.imports.rows import closed_rows, column, names, rows
 from bot.imports.text import WIKI_LINK, markdown, optional, tidy, topics
 
 _TEXT = ("highlight",)
@@ -77,12 +77,7 @@ def read_readwise_csv(text: str, file: str, tick: Tick = no_tick) -> Batch:
     url_at, note_at, tags_at = (column(columns, (name,)) for name in ("url", "note", "tags"))
     records: list[Record] = []
     problems: list[Problem] = []
-    for row in table:
-        tick(row.line)
-        if unclosed(row, len(columns), text):
-            message = "a quoted cell that starts on this line is never closed: rest of file skipped"
-            problems.append(Problem(file, row.line, message))
-            break
+    for row in closed_rows(table, len(columns), text, file, tick, problems):
         highlight = markdown(row.cell(text_at) or "")
         if not highlight:
             problems.append(Problem(file, row.line, "empty highlight; row skipped", "warning"))

@@ -12,6 +12,9 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from bot.corpus.model import Problem
+from bot.imports.records import Tick
+
 DELIMITERS = (",", ";", "\t")  # Excel writes ";" where the decimal mark is a comma
 
 
@@ -76,3 +79,17 @@ def unclosed(row: Row, columns: int, text: str) -> bool:
     if row.end == row.line or len(row.cells) >= columns:
         return False  # the usual row: counting the file's lines is left for the odd one
     return row.end == text.count("\n") + (not text.endswith("\n"))
+
+
+def closed_rows(
+    table: Iterator[Row], columns: int, text: str, file: str, tick: Tick, problems: list[Problem]
+) -> Iterator[Row]:
+    """The rows of `table` up to one whose quoted cell never closes (reported, and the rest
+    of the file skipped: it is all inside that cell)."""
+    for row in table:
+        tick(row.line)
+        if unclosed(row, columns, text):
+            message = "a quoted cell that starts on this line is never closed: rest of file skipped"
+            problems.append(Problem(file, row.line, message))
+            return
+        yield row

@@ -22,7 +22,7 @@ import json
 
 from bot.corpus.model import Problem
 from bot.imports.records import Batch, Record, Tick, no_tick
-from bot.imports.rows import column, header, rows, unclosed
+from bot.imports.rows import closed_rows, column, header, rows
 from bot.imports.text import BOM, listed, markdown, optional, topics
 
 # Each part and the names it goes by, the preferred first.
@@ -52,12 +52,7 @@ def read_csv(text: str, file: str, tick: Tick = no_tick) -> Batch:
         return Batch("csv", (), (Problem(file, first.line, message),))
     records: list[Record] = []
     problems: list[Problem] = []
-    for row in table:
-        tick(row.line)
-        if unclosed(row, len(columns), text):
-            message = "a quoted cell that starts on this line is never closed: rest of file skipped"
-            problems.append(Problem(file, row.line, message))
-            break
+    for row in closed_rows(table, len(columns), text, file, tick, problems):
         quote = markdown(row.cell(at["text"]) or "")
         if not quote:
             problems.append(Problem(file, row.line, f"{_NO_TEXT} cell; row skipped"))
