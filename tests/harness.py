@@ -5,14 +5,19 @@ The pieces, smallest first:
 - `sign(body, secret)`: the headers Slack adds to every request it sends to the bot.
 - `command_body`, `action_body`, `event_body`, `url_verification_body`: request bodies encoded
   the way Slack encodes them (slash commands and clicks as forms, events as JSON), plus
-  `mention_event` and `message_event` for the inner events.
+  `mention_event`, `message_event`, `reaction_event` and `home_opened_event` for the inner
+  events.
 - `message_action_body`, `shortcut_body`, `view_submission_body`, `overflow_action_body`,
-  `view_action_body`: shortcuts, modal submissions, overflow menus and clicks in a modal or
-  Home tab, as Slack posts them (`view_state` builds a submission's `state.values`).
+  `view_action_body`, `block_suggestion_body`: shortcuts, modal submissions, overflow menus,
+  clicks in a modal or Home tab and an external select's options load, as Slack posts them
+  (`view_state` builds a submission's `state.values`; `check_options` checks the answer).
 - `BotProcess`: `python -m bot serve` as a real subprocess on a free port, talking to a
   `SlackStandIn`; `.command()`, `.click()`, `.choose()`, `.shortcut_on()`,
-  `.global_shortcut()`, `.submit()`, `.click_in_view()` and `.event()` send signed requests
-  to it. Each payload carries a trigger id the stand-in issued, so the bot can open a modal.
+  `.global_shortcut()`, `.submit()`, `.click_in_view()`, `.suggest()`, `.open_home()`,
+  `.react()` and `.event()` send signed requests to it. Each payload carries a trigger id
+  the stand-in issued, so the bot can open a modal. What Slack would never send, it refuses
+  (AssertionError): an event the app's manifest does not subscribe to, a reaction from a
+  conversation the bot is not in, an options load the manifest has no URL for.
   With `ready="socket"` it is a Socket Mode bot: `socket_command()` and `socket_event()`
   send envelopes through the stand-in's websocket instead, and return the bot's ack.
 - `check_message(message)`: what Slack would refuse (slack-sdk's Block Kit models), and
@@ -40,12 +45,13 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+import yaml
 from slack_sdk.models.blocks import Block
 
 from tests import limits
-from tests.slack_standin import SlackStandIn
+from tests.slack_standin import SlackStandIn, dm_id
 
 # The workspace the tests pretend to be. The stand-in answers auth.test for BOT_TOKEN with
 # BOT_USER_ID and BOT_ID, so bolt recognises the bot's own messages by these.
@@ -59,6 +65,10 @@ BOT_ID = "BBOT"
 USER_ID = "U0ALICE"  # a user id as Slack writes them: U and upper-case letters and digits
 CHANNEL_ID = "C0GENERAL"
 DM_CHANNEL_ID = "D0ALICE"
+# The app's configuration, as Slack knows it: which events it sends, where it sends options.
+MANIFEST = Path(__file__).resolve().parents[1] / "config" / "manifest.yaml"
+EXTERNAL_SELECTS = ("external_select", "multi_external_select")
+MIN_QUERY_LENGTH = 3  # Slack: an external select asks for options once 3 characters are typed
 
 FORM = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
@@ -266,6 +276,133 @@ def view_action_body(
     )
     payload["view"] = {**view, "state": {"values": view_state(view, answers or {})}}
     return _form(payload)
+
+
+def block_suggestion_body(
+    action_id: str,
+    block_id: str,
+    value: str,
+    *,
+    view: Mapping[str, Any] | None = None,
+    message: Mapping[str, Any] | None = None,
+    user_id: str = USER_ID,
+    team_id: str = TEAM_ID,
+    channel_id: str = CHANNEL_ID,
+    channel_name: str = "general",
+) -> str:
+    """Someone typed `value` into the external select `action_id` of block `block_id`.
+
+    The select is in `view` (a modal or Home tab, as the stand-in holds it) or in
+    `message` (a message the bot posted in `channel_id`); Slack asks the app's options
+    load URL for its options with this `block_suggestion` payload, form-encoded.
+    AssertionError when there is no such external select (no user could type into it).
+    """
+    if (view is None) == (message is None):
+        raise ValueError("pass the view or the message the select is in, not both")
+    where = view if view is not None else message
+    assert where is not None
+    _block, element = find_block_element(where, block_id, action_id)
+    assert element.get("type") in EXTERNAL_SELECTS, (
+        f"{action_id!r} in block {block_id!r} is a {element.get('type')}, not an external "
+        "select: Slack loads options only for external selects"
+    )
+    payload: dict[str, Any] = {
+        "type": "block_suggestion",
+        "user": _user(user_id, team_id),
+        "api_app_id": APP_ID,
+        "token": "legacy-verification-token",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "team": _team(team_id),
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+    if view is not None:
+        payload["container"] = {"type": "view", "view_id": view["id"]}
+        payload["view"] = dict(view)
+    else:
+        assert message is not None
+        payload["container"] = {
+            "type": "message",
+            "message_ts": message["ts"],
+            "channel_id": channel_id,
+            "is_ephemeral": False,
+        }
+        payload["channel"] = {"id": channel_id, "name": channel_name}
+        payload["message"] = dict(message)
+    return _form(payload)
+
+
+def find_block_element(
+    container: Mapping[str, Any], block_id: str, action_id: str
+) -> tuple[dict, dict]:
+    """The block `block_id` of a message or view, and its element `action_id` (an input's
+    element, a section's accessory or one of an actions block's); AssertionError if none.
+    """
+    for block in container.get("blocks") or []:
+        if block.get("block_id") != block_id:
+            continue
+        elements = [block.get("element"), block.get("accessory"), *(block.get("elements") or [])]
+        for element in elements:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return block, element
+        raise AssertionError(f"block {block_id!r} has no element {action_id!r}: {block}")
+    ids = [block.get("block_id") for block in container.get("blocks") or []]
+    raise AssertionError(f"no block {block_id!r}; the blocks: {ids}")
+
+
+def check_options(answer: Any) -> Mapping[str, Any]:
+    """Fail unless Slack would show `answer`, an app's reply to a `block_suggestion`; return it.
+
+    One of `options` (at most 100) or `option_groups` (at most 100 groups of at most 100,
+    labels of at most 75 characters); each option a plain_text text of at most 75
+    characters (select menus take no mrkdwn) and a value of at most 150. An empty list is
+    fine: nothing matched.
+    """
+    assert isinstance(answer, Mapping), f"not a JSON object: {answer!r}"
+    kinds = [key for key in ("options", "option_groups") if key in answer]
+    assert len(kinds) == 1, f"answer with options or option_groups (one of them): {answer}"
+    if kinds == ["options"]:
+        _check_select_options(answer["options"], "options")
+        return answer
+    groups = answer["option_groups"]
+    assert isinstance(groups, list), f"option_groups is not a list: {groups!r}"
+    assert len(groups) <= limits.SELECT_OPTIONS, (
+        f"{len(groups)} option_groups, Slack takes at most {limits.SELECT_OPTIONS}"
+    )
+    for index, group in enumerate(groups):
+        where = f"option group {index}"
+        _check_plain_text(group.get("label"), limits.OPTION_GROUP_LABEL, f"{where} label")
+        _check_select_options(group.get("options"), where)
+    return answer
+
+
+def _check_select_options(options: Any, where: str) -> None:
+    assert isinstance(options, list), f"{where}: options is not a list: {options!r}"
+    assert len(options) <= limits.SELECT_OPTIONS, (
+        f"{where}: {len(options)} options, Slack takes at most {limits.SELECT_OPTIONS}"
+    )
+    for index, option in enumerate(options):
+        what = f"{where} option {index}"
+        assert isinstance(option, Mapping), f"{what}: not an object: {option!r}"
+        _check_plain_text(option.get("text"), limits.OPTION_TEXT, f"{what} text")
+        value = option.get("value")
+        assert isinstance(value, str) and value, f"{what}: no value: {option}"
+        assert len(value) <= limits.OPTION_VALUE, (
+            f"{what} value is {len(value)} characters: Slack takes at most {limits.OPTION_VALUE}"
+        )
+        if "description" in option:
+            _check_plain_text(option["description"], limits.OPTION_TEXT, f"{what} description")
+
+
+def _check_plain_text(text: Any, limit: int, what: str) -> None:
+    assert isinstance(text, Mapping) and text.get("type") == "plain_text", (
+        f"{what}: a select's texts are plain_text objects, not {text!r}"
+    )
+    value = text.get("text")
+    assert isinstance(value, str) and value, f"{what} is empty: Slack wants at least 1 character"
+    assert len(value) <= limit, f"{what} is {len(value)} characters: Slack takes at most {limit}"
 
 
 def message_action_body(
@@ -662,6 +799,48 @@ def message_event(
     }
 
 
+def reaction_event(
+    channel: str,
+    ts: str,
+    reaction: str,
+    *,
+    user: str = USER_ID,
+    item_user: str = BOT_USER_ID,
+    added: bool = True,
+) -> dict[str, Any]:
+    """A `reaction_added` (or `reaction_removed`) event: `user` put `reaction` (an emoji's
+    name, no colons) on, or took it off, the message `ts` that `item_user` wrote in `channel`.
+    """
+    return {
+        "type": "reaction_added" if added else "reaction_removed",
+        "user": user,
+        "reaction": reaction,
+        "item_user": item_user,
+        "item": {"type": "message", "channel": channel, "ts": ts},
+        "event_ts": next_ts(),
+    }
+
+
+def home_opened_event(
+    user: str = USER_ID, *, tab: str = "home", view: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """An `app_home_opened` event: `user` opened the app's Home (or Messages) tab.
+
+    `channel` is the user's DM with the app; `view` is the Home view the app published for
+    them last, absent when there is none (the first visit).
+    """
+    event = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": dm_id(user),
+        "tab": tab,
+        "event_ts": next_ts(),
+    }
+    if view is not None:
+        event["view"] = dict(view)
+    return event
+
+
 def event_body(
     event: Mapping[str, Any], *, event_id: str | None = None, team_id: str = TEAM_ID
 ) -> str:
@@ -842,6 +1021,11 @@ class BotProcess:
     `ready` says when it has started: "healthz" (HTTP mode) once GET /healthz answers 200,
     "socket" (Socket Mode) once it has opened a new connection to the stand-in `slack`,
     "spawned" as soon as the process is there (for tests of what comes before ready).
+
+    `manifest` is the app's configuration as Slack knows it (the shipped
+    config/manifest.yaml by default, read afresh at each use): Slack sends only the events
+    it subscribes to, a Home tab it enables and options loads to its URL, so neither do
+    `open_home()`, `react()` and `suggest()` (unless `force=True`).
     """
 
     def __init__(
@@ -854,6 +1038,7 @@ class BotProcess:
         command: Sequence[str] | None = None,
         secret: str | None = None,
         ready: str = "healthz",
+        manifest: Path = MANIFEST,
     ) -> None:
         if ready not in ("healthz", "socket", "spawned") or (ready == "socket" and not slack):
             raise ValueError('ready is "healthz", "spawned", or "socket" with a SlackStandIn')
@@ -866,9 +1051,11 @@ class BotProcess:
         self.port = int(self.env.get("PORT") or 3000)
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = cwd / "bot.log"
+        self.manifest_path = manifest
         self.process: subprocess.Popen[bytes] | None = None
         self._log_file: Any = None
         self._log_from = 0
+        self._sent_events: dict[str, tuple[dict[str, Any], str]] = {}  # event_id -> (event, team)
 
     # --- lifecycle ---
 
@@ -1055,13 +1242,175 @@ class BotProcess:
         return self.post(view_action_body(view, action_id, **fields), FORM)
 
     def event(
-        self, event: Mapping[str, Any], *, event_id: str | None = None, retry: int = 0
+        self,
+        event: Mapping[str, Any],
+        *,
+        event_id: str | None = None,
+        retry: int = 0,
+        team_id: str = TEAM_ID,
     ) -> Reply:
         """Deliver an event; `retry=N` sends it as Slack's Nth retry of `event_id`."""
         headers = {}
         if retry:
             headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-        return self.post(event_body(event, event_id=event_id), JSON_TYPE, headers)
+        body = event_body(event, event_id=event_id, team_id=team_id)
+        return self.post(body, JSON_TYPE, headers)
+
+    def open_home(
+        self,
+        user_id: str = USER_ID,
+        *,
+        team_id: str = TEAM_ID,
+        tab: str = "home",
+        force: bool = False,
+    ) -> Reply:
+        """`user_id` opens the app's Home tab (`tab="messages"`: its Messages tab).
+
+        An `app_home_opened` event with a fresh event id, carrying the Home view the
+        stand-in holds for that user (none on a first visit), as Slack sends it. Refused
+        (AssertionError) unless the manifest enables that tab and subscribes to the event.
+        """
+        if not force:
+            enabled = {"home": "home_tab_enabled", "messages": "messages_tab_enabled"}[tab]
+            app_home = (self.manifest().get("features") or {}).get("app_home") or {}
+            assert app_home.get(enabled), (
+                f"the manifest's features.app_home.{enabled} is not true: users have no "
+                f"{tab.title()} tab to open, so Slack never sends app_home_opened for it"
+            )
+            self._assert_subscribed("app_home_opened")
+        view = None
+        if tab == "home" and self.slack is not None:
+            view = self.slack.home_view(user_id, team=team_id)
+        return self.event(home_opened_event(user_id, tab=tab, view=view), team_id=team_id)
+
+    def react(
+        self,
+        channel: str,
+        ts: str,
+        reaction: str,
+        user: str = USER_ID,
+        *,
+        added: bool = True,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        team_id: str = TEAM_ID,
+        force: bool = False,
+    ) -> Reply:
+        """`user` adds `reaction` to the message `ts` in `channel` (`added=False`: removes it).
+
+        Sends `reaction_added` / `reaction_removed` as Slack does, and changes the message's
+        `reactions` in the stand-in when it holds that message (its author is the event's
+        `item_user`; else the bot). `retry_num=N` resends the event first sent with
+        `event_id`, unchanged, as Slack's Nth retry, and changes nothing in the stand-in.
+
+        Slack sends reaction events only from conversations the app is a member of, when
+        the manifest subscribes to them and the install has `reactions:read`; it sends none
+        for a reaction the user already has there (or, removing, does not have). Anything
+        else is refused with an AssertionError saying why, unless `force=True`.
+        """
+        if retry_num is not None:
+            if event_id not in self._sent_events:
+                raise ValueError(
+                    "a retry repeats an event sent before: pass the event_id of that delivery"
+                )
+            event, team_id = self._sent_events[event_id]
+            return self.event(event, event_id=event_id, retry=retry_num, team_id=team_id)
+        kind = "reaction_added" if added else "reaction_removed"
+        if not force:
+            self._assert_subscribed(kind, scope="reactions:read", team_id=team_id)
+            self._assert_member(channel, kind)
+        item_user = BOT_USER_ID
+        if self.slack is not None and (message := self.slack.message(channel, ts)) is not None:
+            item_user = message.get("user") or item_user
+            changed = self.slack.react(channel, ts, reaction, user, added=added)
+            assert changed or force, (
+                f"{user} {'already has' if added else 'has no'} :{reaction}: on {ts} in "
+                f"{channel}: Slack sends no {kind} (a retry repeats an event: retry_num=)"
+            )
+        event = reaction_event(channel, ts, reaction, user=user, item_user=item_user, added=added)
+        event_id = event_id or new_event_id()
+        self._sent_events[event_id] = (event, team_id)
+        return self.event(event, event_id=event_id, team_id=team_id)
+
+    def suggest(
+        self,
+        action_id: str,
+        block_id: str,
+        value: str,
+        *,
+        view: Mapping[str, Any] | None = None,
+        message: Mapping[str, Any] | None = None,
+        force: bool = False,
+        **fields: Any,
+    ) -> Reply:
+        """Type `value` into the external select `action_id` (in block `block_id`) of `view`
+        or `message`: Slack's `block_suggestion` request, and the bot's answer.
+
+        Posted to the path of the manifest's `settings.interactivity.message_menu_options_url`
+        (Slack sends options loads nowhere else; with none and `force=True`, /slack/events);
+        in a view, the user defaults to its owner. Refused (AssertionError) where Slack would
+        send nothing: no options URL, or fewer characters than the select's
+        `min_query_length` (3 unless set). A 200 answer must be options Slack shows
+        (`check_options`). `force=True` skips all three checks.
+        """
+        if view is not None:
+            self._add_view_user(view, fields)
+        interactivity = (self.manifest().get("settings") or {}).get("interactivity") or {}
+        url = interactivity.get("message_menu_options_url")
+        path = (urlsplit(url).path or "/") if url else "/slack/events"
+        where = view if view is not None else message
+        if not force and where is not None:
+            assert interactivity.get("is_enabled") and url, (
+                "the manifest sets no settings.interactivity.message_menu_options_url (Slack's "
+                "Options Load URL): Slack sends block_suggestion requests nowhere"
+            )
+            _block, element = find_block_element(where, block_id, action_id)
+            fewest = element.get("min_query_length", MIN_QUERY_LENGTH)
+            assert len(value) >= fewest, (
+                f"{value!r} is shorter than the select's min_query_length ({fewest}): Slack "
+                "asks for options only once that many characters are typed"
+            )
+        body = block_suggestion_body(
+            action_id, block_id, value, view=view, message=message, **fields
+        )
+        status, answer = self.post(body, FORM, path=path)
+        if not force and status == 200:
+            check_options(answer)
+        return status, answer
+
+    def manifest(self) -> dict[str, Any]:
+        """The app's manifest, as it is now."""
+        return yaml.safe_load(self.manifest_path.read_text(encoding="utf-8")) or {}
+
+    def _assert_subscribed(
+        self, event_type: str, *, scope: str | None = None, team_id: str = TEAM_ID
+    ) -> None:
+        """Slack sends an event only to an app subscribed to it, with the scope it needs."""
+        events = (self.manifest().get("settings") or {}).get("event_subscriptions") or {}
+        assert event_type in (events.get("bot_events") or []), (
+            f"the manifest's settings.event_subscriptions.bot_events has no {event_type}: "
+            "Slack never sends it"
+        )
+        if scope is None or self.slack is None:
+            return
+        tokens = [token for token, team in self.slack.tokens.items() if team == team_id]
+        assert any(scope in self.slack.scopes_of(token) for token in tokens), (
+            f"no bot token of {team_id} has {scope} (add it to the manifest's scopes, and "
+            f"the stand-in's with set_scopes): Slack sends {event_type} only with it"
+        )
+
+    def _assert_member(self, channel: str, event_type: str) -> None:
+        """Slack sends reaction and message events only from conversations the app is in."""
+        assert self.slack is not None, (
+            f"{event_type}: give the BotProcess its SlackStandIn, which knows where the bot "
+            "is a member, or pass force=True"
+        )
+        known = self.slack.channel(channel)
+        assert known is not None and known.is_member, (
+            f"the bot is not a member of {channel}: Slack sends {event_type} only from "
+            "conversations the app is in (conversations.join, an invite, or the bot's own "
+            "DM; add_channel(..., is_member=True) in a test), or pass force=True"
+        )
 
     # --- Socket Mode (ready="socket"): envelopes through the stand-in, answered by acks ---
 

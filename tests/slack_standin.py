@@ -3,8 +3,10 @@
 The real bot (slack-sdk clients with ``base_url=standin.api_url``) talks to this server exactly
 as it talks to Slack, so tests exercise the real HTTP path: auth, Slack's ``ok: false`` errors,
 429s with ``Retry-After``, 5xx, channel membership, history with metadata, permalinks, DMs
-opened by user id, OAuth installs, and modals and Home tabs (``views.open`` with single-use
-trigger ids, ``views.update``, ``views.publish``), validated as Slack validates them.
+opened by user id, OAuth installs, people (``users.info``) and conversations
+(``conversations.info``) as the token's scopes let it see them, people's reactions on
+messages, and modals and Home tabs (``views.open`` with single-use trigger ids,
+``views.update``, ``views.publish``), validated as Slack validates them.
 It also speaks Socket Mode: ``apps.connections.open`` hands out a ``ws://`` URL, and the test
 sends envelopes down that websocket (``socket_send``) and reads the bot's acks (``socket_ack``).
 
@@ -41,6 +43,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from aiohttp import WSCloseCode, WSMsgType, web
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 JSON = dict[str, Any]
 
@@ -55,6 +58,9 @@ DEFAULT_SCOPE = ",".join(
 )
 TIER3_METHODS = frozenset({"conversations.join", "conversations.history"})
 METHOD_SCOPES = {"users.info": "users:read", "usergroups.users.list": "usergroups:read"}
+# conversations.info needs the scope of the kind of conversation asked about.
+READ_SCOPES = {"public": "channels:read", "private": "groups:read", "im": "im:read"}
+DEFAULT_TZ = "America/Los_Angeles"  # what Slack's users.info shows for a user who set none
 TRIGGER_SECONDS = 3.0  # Slack: a trigger_id opens one view, within 3 seconds of the click
 MAX_VIEW_BLOCKS = 100  # in a modal or a Home tab
 VIEW_TEXT_CHARS = 24  # a modal's title, submit and close
@@ -86,18 +92,21 @@ class Channel:
     is_member: bool = False
     is_archived: bool = False
     team: str | None = None
+    user: str | None = None  # a DM's other person
 
 
 class SlackError(Exception):
     """Raised by method handlers to answer ``{"ok": false, "error": ...}`` with HTTP 200.
 
     ``messages`` go in ``response_metadata.messages``, where Slack says what was wrong with
-    ``invalid_arguments`` (``"[ERROR] … [json-pointer:/view/title/text]"``).
+    ``invalid_arguments`` (``"[ERROR] … [json-pointer:/view/title/text]"``); ``fields`` go
+    in the answer beside the error (``missing_scope``'s ``needed`` and ``provided``).
     """
 
-    def __init__(self, error: str, messages: list[str] | None = None) -> None:
+    def __init__(self, error: str, messages: list[str] | None = None, **fields: Any) -> None:
         super().__init__(error)
         self.messages = list(messages or [])
+        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -306,6 +315,7 @@ class SlackStandIn:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "conversations.join": self._conversations_join,
             "conversations.history": self._conversations_history,
+            "conversations.info": self._conversations_info,
             "oauth.v2.access": self._oauth_v2_access,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroups_users_list,
@@ -399,7 +409,47 @@ class SlackStandIn:
 
     def dm_messages(self, user_id: str) -> list[JSON]:
         """What the bot posted in its DM with ``user_id`` (``chat.postMessage(channel=U…)``)."""
-        return self.messages(_dm_id(user_id))
+        return self.messages(dm_id(user_id))
+
+    def message(self, channel: str, ts: str) -> JSON | None:
+        """The message ``ts`` in ``channel`` as it is now (a copy: its blocks, metadata,
+        reactions), or None: say, the ``ts`` of a post found with ``messages(channel)``.
+        """
+        with self._lock:
+            found = self._find_message(channel, ts)
+            return copy.deepcopy(found) if found else None
+
+    def react(self, channel: str, ts: str, reaction: str, user: str, *, added: bool = True) -> bool:
+        """``user`` adds (or takes back) an emoji on a message, as people do in Slack.
+
+        The message's ``reactions`` change as ``conversations.history`` shows them (name,
+        users, count). False, changing nothing, when Slack would do nothing: a reaction the
+        user already has there, or one they do not have. The event that Slack sends the
+        bot is the harness's to send (``BotProcess.react``). KeyError for an unknown message.
+        """
+        with self._lock:
+            message = self._find_message(channel, ts)
+            if message is None:
+                raise KeyError(f"no message {ts} in {channel}")
+            reactions: list[JSON] = message.get("reactions", [])
+            entry = next((r for r in reactions if r["name"] == reaction), None)
+            users = list(entry["users"]) if entry else []
+            if added == (user in users):
+                return False
+            users = [*users, user] if added else [u for u in users if u != user]
+            others = [r for r in reactions if r["name"] != reaction]
+            if users:  # a new emoji goes last; one already there keeps its place
+                mine = {"name": reaction, "users": users, "count": len(users)}
+                at = reactions.index(entry) if entry else len(others)
+                others.insert(at, mine)
+            if others:
+                message["reactions"] = others
+            else:
+                message.pop("reactions", None)  # Slack leaves the field out when there are none
+            return True
+
+    def _find_message(self, channel: str, ts: str) -> JSON | None:
+        return next((m for m in self._messages.get(channel, []) if m["ts"] == ts), None)
 
     def add_message(
         self,
@@ -801,6 +851,7 @@ class SlackStandIn:
             return _Answer(200, {"ok": True, **handler(req)})
         except SlackError as exc:
             answer = _Answer.error(str(exc))
+            answer.body.update(exc.fields)
             if exc.messages:
                 answer.body["response_metadata"] = {"messages": exc.messages}
             return answer
@@ -877,12 +928,12 @@ class SlackStandIn:
         user = self._users.get(user_id)
         if user is not None and user["deleted"]:
             raise SlackError("channel_not_found")
-        channel_id = _dm_id(user_id)
+        channel_id = dm_id(user_id)
         channel = self._channels.get(channel_id)
         if channel is None:
             channel = Channel(channel_id, channel_id.lower(), team=team)
             self._channels[channel_id] = channel
-        channel.is_member = True
+        channel.is_member, channel.user = True, user_id
         return channel
 
     # ----- Web API methods -------------------------------------------------------------------
@@ -1013,6 +1064,24 @@ class SlackStandIn:
             "response_metadata": {"next_cursor": next_cursor},
         }
 
+    def _conversations_info(self, req: _Request) -> JSON:
+        """A conversation the bot can see, in Slack's shape: a channel's, or a DM's (no name).
+
+        Hidden ones (private channels and DMs the bot is not in) are ``channel_not_found``,
+        as in ``chat.getPermalink``; then the token needs the read scope of that kind of
+        conversation (``channels:read``, ``groups:read``, ``im:read``), which the shipped
+        manifest may not grant: ``missing_scope`` names the one needed.
+        """
+        channel = self._visible_channel(req.args.get("channel"), req.team)
+        kind = "im" if channel.id.startswith("D") else "private" if channel.is_private else "public"
+        provided = self._scopes.get(req.token or "", DEFAULT_SCOPE)
+        if READ_SCOPES[kind] not in self._scope_list(provided):
+            raise SlackError("missing_scope", needed=READ_SCOPES[kind], provided=provided)
+        if kind == "im":
+            user = channel.user or "U" + channel.id[1:]
+            return {"channel": _dm_json(channel, user, self._users.get(user))}
+        return {"channel": _channel_json(channel)}
+
     def _oauth_v2_access(self, req: _Request) -> JSON:
         client_id, secret = req.basic or (req.args.get("client_id"), req.args.get("client_secret"))
         if client_id != self.client_id:
@@ -1070,7 +1139,7 @@ class SlackStandIn:
         *,
         real_name: str | None = None,
         display_name: str | None = None,
-        tz: str = "UTC",
+        tz: str = DEFAULT_TZ,
         is_admin: bool = False,
         is_owner: bool = False,
         is_primary_owner: bool = False,
@@ -1081,7 +1150,8 @@ class SlackStandIn:
         """A user as ``users.info`` shows them (``team=None``: visible from every team).
 
         The flags are reported as given (a primary owner is also an owner), so a test can
-        check an owner who is not flagged admin.
+        check an owner who is not flagged admin. ``tz`` is an IANA name; ``tz_offset`` (in
+        seconds east of UTC) and ``tz_label`` are that zone's now, as Slack reports them.
         """
         name = name or user_id.lower()
         real_name = real_name if real_name is not None else name.title()
@@ -1156,6 +1226,7 @@ class SlackStandIn:
         self._views: dict[str, JSON] = {}  # view id -> the view, oldest first
         self._view_users: dict[str, str | None] = {}  # view id -> whose view it is
         self._homes: dict[tuple[str | None, str], str] = {}  # (team, user) -> Home view id
+        self._published: list[tuple[str | None, str, JSON]] = []  # (team, user, view), in order
         self._external_ids: dict[tuple[str | None, str], str] = {}  # (team, external_id) -> id
 
     def trigger_id(
@@ -1199,6 +1270,17 @@ class SlackStandIn:
                 None,
             )
             return copy.deepcopy(self._views[view_id]) if view_id else None
+
+    def home_views(self, user_id: str, team: str | None = None) -> list[JSON]:
+        """Every Home tab published for ``user_id`` (in ``team``; None: any), oldest first.
+
+        Slack keeps only the latest (``home_view``); this history lets a test count the
+        publishes, or see what a user's Home showed before.
+        """
+        with self._lock:
+            return copy.deepcopy(
+                [view for t, u, view in self._published if u == user_id and team in (None, t)]
+            )
 
     def wait_for_view(self, predicate: Callable[[JSON], bool], timeout: float = 10.0) -> JSON:
         """Poll until some current view satisfies ``predicate(view)``; return it (a copy).
@@ -1258,6 +1340,7 @@ class SlackStandIn:
         stored = self._store_view(view, req, current)
         self._homes[(req.team, user_id)] = stored["id"]
         self._view_users[stored["id"]] = user_id
+        self._published.append((req.team, user_id, copy.deepcopy(stored)))
         return {"view": copy.deepcopy(stored)}
 
     def _take_trigger(self, req: _Request) -> _Trigger:
@@ -1475,7 +1558,18 @@ def _view_problems(view: Any, kind: str) -> list[str]:
             problem("must be a string", f"/{key}")
         elif value is not None and len(value) > limit:
             problem(f"must be less than {limit + 1} characters", f"/{key}")
+    if not problems and (reason := _view_model_problem(view)):
+        problem(reason)
     return problems
+
+
+def _view_model_problem(view: JSON) -> str | None:
+    """Why slack-sdk's ``View`` model refuses the whole view (an empty ``blocks``, say)."""
+    try:
+        View(**view).validate_json()
+    except Exception as error:  # SlackObjectFormationError, or TypeError on bad shapes
+        return str(error) or type(error).__name__
+    return None
 
 
 def _plain_text_problem(text: Any, limit: int) -> tuple[str, str] | None:
@@ -1547,19 +1641,36 @@ def _is_user_id(value: Any) -> bool:
     )
 
 
-def _dm_id(user_id: str) -> str:
+def dm_id(user_id: str) -> str:
     """The bot's DM with a user: ``D`` and the user id without its first letter, stable."""
     return "D" + user_id[1:]
 
 
 def _channel_json(channel: Channel) -> JSON:
+    """A channel as conversations.info and conversations.join answer it (the fields tests use)."""
     return {
         "id": channel.id,
         "name": channel.name,
         "is_channel": not channel.is_private,
+        "is_group": channel.is_private,
+        "is_im": False,
+        "is_mpim": False,
         "is_private": channel.is_private,
         "is_archived": channel.is_archived,
         "is_member": channel.is_member,
+    }
+
+
+def _dm_json(channel: Channel, user_id: str, user: JSON | None) -> JSON:
+    """A DM as Slack describes one: the other person, and no name, is_private or is_member."""
+    return {
+        "id": channel.id,
+        "is_im": True,
+        "is_archived": False,
+        "is_org_shared": False,
+        "user": user_id,
+        "is_user_deleted": bool(user and user["deleted"]),
+        "priority": 0,
     }
 
 

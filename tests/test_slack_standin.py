@@ -26,14 +26,19 @@ from slack_sdk.webhook import WebhookClient
 
 from tests.harness import (
     APP_ID,
+    MANIFEST,
     USER_ID,
     BotProcess,
     action_body,
+    block_suggestion_body,
     bot_environment,
+    check_options,
     command_fields,
+    home_opened_event,
     local_trigger_id,
     message_action_body,
     overflow_action_body,
+    reaction_event,
     shortcut_body,
     view_action_body,
     view_state,
@@ -647,6 +652,21 @@ def test_users_info_flags_and_teams(slack: SlackStandIn, client: WebClient) -> N
         assert slack_error(excinfo) == "user_not_found"
 
 
+def test_users_info_gives_each_persons_zone_and_slacks_default_zone(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    slack.add_user("U1", "ada", real_name="Ada Lovelace", display_name="ada.l", tz="Europe/Berlin")
+    slack.add_user("U2", is_owner=True)  # never set a zone: Slack shows its default one
+    berlin, default = client.users_info(user="U1")["user"], client.users_info(user="U2")["user"]
+    assert (berlin["tz"], default["tz"]) == ("Europe/Berlin", "America/Los_Angeles")
+    assert berlin["tz_offset"] in (3600, 7200) and berlin["tz_label"] in ("CET", "CEST")
+    assert default["tz_offset"] in (-28800, -25200)  # seconds east of UTC, as Slack counts
+    assert (berlin["is_admin"], berlin["is_owner"]) == (False, False)
+    assert (default["is_admin"], default["is_owner"]) == (False, True)
+    assert berlin["profile"] == {"display_name": "ada.l", "real_name": "Ada Lovelace"}
+    assert default["profile"] == {"display_name": "u2", "real_name": "U2"}
+
+
 def test_usergroups_users_list(slack: SlackStandIn, client: WebClient) -> None:
     slack.add_usergroup("S1", ["U1", "U2"], team="T1")
     slack.add_usergroup("S2", ["U9"], team="T2")
@@ -730,6 +750,104 @@ def test_tier3_limits_join_and_history_per_workspace_but_not_posts() -> None:
         assert excinfo.value.response.status_code == 429
         assert excinfo.value.response.headers["Retry-After"] == "1"
         assert all(client.chat_postMessage(channel="C1", text="hi")["ok"] for _ in range(5))
+
+
+# ----- conversations.info ---------------------------------------------------------------------
+
+READ = ["channels:read", "groups:read", "im:read"]
+
+
+@pytest.fixture
+def reader(slack: SlackStandIn) -> WebClient:
+    """A client whose token may read every kind of conversation (the manifest's, and READ)."""
+    slack.set_scopes(TOKEN, [*MANIFEST_SCOPES, *READ])
+    return WebClient(token=TOKEN, base_url=slack.api_url)
+
+
+def test_conversations_info_describes_channels_as_the_bot_sees_them(
+    slack: SlackStandIn, reader: WebClient
+) -> None:
+    slack.add_channel("C1", name="general", is_member=True)
+    slack.add_channel("C2", name="random")  # public, never joined
+    slack.add_channel("C3", name="old", is_archived=True, is_member=True)
+    slack.add_channel("G1", name="secret", is_private=True, is_member=True)
+    seen = {
+        cid: reader.conversations_info(channel=cid)["channel"] for cid in ("C1", "C2", "C3", "G1")
+    }
+    fields = ("id", "name", "is_private", "is_member", "is_im", "is_archived", "is_channel")
+    assert {cid: tuple(c[f] for f in fields) for cid, c in seen.items()} == {
+        "C1": ("C1", "general", False, True, False, False, True),
+        "C2": ("C2", "random", False, False, False, False, True),
+        "C3": ("C3", "old", False, True, False, True, True),
+        "G1": ("G1", "secret", True, True, False, False, False),
+    }
+    assert slack.calls_to("conversations.info")[0].args == {"channel": "C1"}
+
+
+def test_conversations_info_works_by_default_only_if_the_manifest_grants_channels_read(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    slack.add_channel("C1", is_member=True)
+    if "channels:read" in MANIFEST_SCOPES:
+        assert client.conversations_info(channel="C1")["channel"]["is_member"] is True
+        return
+    with pytest.raises(SlackApiError) as excinfo:
+        client.conversations_info(channel="C1")
+    assert excinfo.value.response["needed"] == "channels:read"
+
+
+def test_conversations_info_hides_what_the_bot_is_not_in_as_slack_does(
+    slack: SlackStandIn, reader: WebClient
+) -> None:
+    slack.add_channel("G2", name="hidden", is_private=True, is_member=False)
+    slack.add_channel("C7", team="T2")  # another workspace's channel
+    slack.add_channel("D0BOB", is_member=False)  # a DM between other people
+    for channel in ("G2", "C7", "D0BOB", ""):
+        with pytest.raises(SlackApiError) as excinfo:
+            reader.conversations_info(channel=channel)
+        assert slack_error(excinfo) == "channel_not_found", channel
+    with SlackStandIn(tokens={TOKEN: "T1"}, strict_channels=True) as strict:
+        strict.set_scopes(TOKEN, READ)
+        with pytest.raises(SlackApiError) as excinfo:
+            WebClient(token=TOKEN, base_url=strict.api_url).conversations_info(channel="C404")
+        assert slack_error(excinfo) == "channel_not_found"
+
+
+def test_conversations_info_of_the_bots_dm_names_the_person_not_the_channel(
+    slack: SlackStandIn, reader: WebClient
+) -> None:
+    slack.add_user("U0BOB", "bob")
+    dm = reader.chat_postMessage(channel="U0BOB", text="hi")["channel"]
+    info = reader.conversations_info(channel=dm)["channel"]
+    assert info == {
+        "id": dm, "is_im": True, "is_archived": False, "is_org_shared": False,
+        "user": "U0BOB", "is_user_deleted": False, "priority": 0,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("channel", "needed"),
+    [("C1", "channels:read"), ("G1", "groups:read"), ("D0BOB", "im:read")],
+)
+def test_conversations_info_needs_the_read_scope_of_that_kind_of_conversation(
+    slack: SlackStandIn, channel: str, needed: str
+) -> None:
+    slack.add_channel("C1", is_member=True)
+    slack.add_channel("G1", is_private=True, is_member=True)
+    slack.add_channel("D0BOB", is_member=True)
+    others = [scope for scope in READ if scope != needed]
+    slack.set_scopes(TOKEN, ["chat:write", *others])
+    client = WebClient(token=TOKEN, base_url=slack.api_url)
+    with pytest.raises(SlackApiError) as excinfo:
+        client.conversations_info(channel=channel)
+    assert excinfo.value.response.data == {
+        "ok": False,
+        "error": "missing_scope",
+        "needed": needed,
+        "provided": ",".join(["chat:write", *others]),
+    }
+    slack.set_scopes(TOKEN, [needed])
+    assert client.conversations_info(channel=channel)["channel"]["id"] == channel
 
 
 # ----- trigger ids and views.open ------------------------------------------------------------
@@ -1150,6 +1268,39 @@ def test_views_methods_need_no_scope_beyond_the_bot_token() -> None:
         assert client.views_publish(user_id="U1", view=HOME)["ok"]
 
 
+def test_home_views_keeps_every_publish_for_counting_them(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    assert slack.home_views("U1") == []
+    first = client.views_publish(user_id="U1", view=HOME)["view"]
+    divider = {"type": "home", "blocks": [{"type": "divider"}]}
+    second = client.views_publish(user_id="U1", view=divider)["view"]
+    client.views_publish(user_id="U2", view=HOME)
+    with pytest.raises(SlackApiError):
+        client.views_publish(user_id="U1", view={"type": "home", "blocks": []})  # refused
+    history = slack.home_views("U1")
+    assert [view["hash"] for view in history] == [first["hash"], second["hash"]]
+    assert history[-1] == slack.home_view("U1") and history[0]["blocks"][0]["type"] == "section"
+    assert len(slack.home_views("U1", team="T1")) == 2 and slack.home_views("U1", team="T2") == []
+    slack.reset()
+    assert slack.home_views("U1") == [] and slack.home_view("U1") is None
+
+
+@pytest.mark.parametrize("kind", ["home", "modal"])
+def test_views_are_refused_where_slack_sdks_view_model_refuses_them(
+    slack: SlackStandIn, client: WebClient, kind: str
+) -> None:
+    empty = {"type": "home", "blocks": []} if kind == "home" else modal()
+    with pytest.raises(SlackApiError) as excinfo:
+        if kind == "home":
+            client.views_publish(user_id="U1", view=empty)
+        else:
+            client.views_open(trigger_id=slack.trigger_id(), view=empty)
+    assert invalid_arguments(excinfo) == [
+        "[ERROR] views must contain between 1 and 100 blocks [json-pointer:/view]"
+    ]
+
+
 # ----- chat.getPermalink and people's messages -------------------------------------------------
 
 
@@ -1210,6 +1361,41 @@ def test_added_messages_join_the_history_in_ts_order(
     assert client.chat_postMessage(channel="C1", text="later")["ts"] > newest["ts"]
     with pytest.raises(ValueError, match="already has a message"):
         slack.add_message("C1", "again", user="U2", ts="1000000000.000001")
+
+
+def test_a_posted_messages_ts_blocks_and_metadata_can_be_found_again(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    metadata = {"event_type": "quote_posted", "event_payload": {"quote_id": "q1"}}
+    posted = client.chat_postMessage(channel="C1", text="q", blocks=[SECTION], metadata=metadata)
+    [found] = slack.messages("C1")
+    assert found == slack.message("C1", posted["ts"]) == posted["message"]
+    assert (found["blocks"], found["metadata"], found["user"]) == ([SECTION], metadata, "UBOT")
+    assert slack.message("C1", "1.000001") is None and slack.message("C404", posted["ts"]) is None
+
+
+def test_reactions_show_on_the_message_as_slack_shows_them(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    slack.add_channel("C1", is_member=True)
+    ts = client.chat_postMessage(channel="C1", text="quote")["ts"]
+    assert slack.react("C1", ts, "heart", "U1") is True
+    assert slack.react("C1", ts, "heart", "U2") is True
+    assert slack.react("C1", ts, "tada", "U1") is True
+    assert slack.react("C1", ts, "heart", "U1") is False, "one heart per person"
+    [message] = client.conversations_history(channel="C1")["messages"]
+    assert message["reactions"] == [
+        {"name": "heart", "users": ["U1", "U2"], "count": 2},
+        {"name": "tada", "users": ["U1"], "count": 1},
+    ]
+    assert slack.react("C1", ts, "heart", "U2", added=False) is True
+    assert slack.react("C1", ts, "heart", "U2", added=False) is False, "gone already"
+    assert slack.react("C1", ts, "tada", "U1", added=False) is True
+    assert slack.message("C1", ts)["reactions"] == [{"name": "heart", "users": ["U1"], "count": 1}]
+    slack.react("C1", ts, "heart", "U1", added=False)
+    assert "reactions" not in slack.message("C1", ts), "Slack leaves the field out when none"
+    with pytest.raises(KeyError):
+        slack.react("C1", "1.000001", "heart", "U1")
 
 
 # ----- DMs by user id ------------------------------------------------------------------------
@@ -1619,6 +1805,137 @@ def test_view_action_body_is_a_click_in_a_view_without_response_url(
     assert not {"response_url", "channel", "message"} & set(payload)
 
 
+def test_reaction_and_home_events_are_slacks() -> None:
+    added = reaction_event("C1", "1700000000.000100", "heart", user="U2")
+    assert added == {
+        "type": "reaction_added",
+        "user": "U2",
+        "reaction": "heart",
+        "item_user": "UBOT",
+        "item": {"type": "message", "channel": "C1", "ts": "1700000000.000100"},
+        "event_ts": added["event_ts"],
+    }
+    removed = reaction_event("C1", "1.2", "tada", item_user="U3", added=False)
+    assert (removed["type"], removed["user"], removed["item_user"]) == (
+        "reaction_removed", USER_ID, "U3",
+    )  # fmt: skip
+    first = home_opened_event("U0BOB")
+    assert first == {
+        "type": "app_home_opened", "user": "U0BOB", "channel": "D0BOB", "tab": "home",
+        "event_ts": first["event_ts"],
+    }  # fmt: skip
+    again = home_opened_event("U0BOB", view={"id": "V1", "type": "home", "blocks": []})
+    assert again["view"]["id"] == "V1"
+    assert "view" not in home_opened_event(tab="messages")
+
+
+ZONE_SELECT = {
+    "type": "external_select",
+    "action_id": "zone",
+    "placeholder": plain("Time zone"),
+    "min_query_length": 2,
+}
+
+
+def test_block_suggestion_body_is_slacks_options_load_from_a_view_or_a_message() -> None:
+    view = {"id": "V1", "type": "modal", "blocks": [input_block("tz", ZONE_SELECT)]}
+    payload = payload_of(block_suggestion_body("tz_action", "tz", "Ber", view=view, user_id="U2"))
+    assert payload == {
+        "type": "block_suggestion",
+        "user": {"id": "U2", "username": "u2", "name": "u2", "team_id": "T1"},
+        "api_app_id": APP_ID,
+        "token": "legacy-verification-token",
+        "action_id": "tz_action",
+        "block_id": "tz",
+        "value": "Ber",
+        "team": {"id": "T1", "domain": "standin"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "container": {"type": "view", "view_id": "V1"},
+        "view": view,
+    }
+    section = {
+        "type": "section",
+        "block_id": "pick",
+        "text": plain("Zone?"),
+        "accessory": ZONE_SELECT,
+    }
+    message = {"type": "message", "ts": "1.2", "text": "t", "blocks": [section]}
+    payload = payload_of(
+        block_suggestion_body("zone", "pick", "", message=message, channel_id="C1")
+    )
+    assert payload["container"] == {
+        "type": "message", "message_ts": "1.2", "channel_id": "C1", "is_ephemeral": False,
+    }  # fmt: skip
+    assert (payload["channel"]["id"], payload["message"], "view" in payload) == (
+        "C1",
+        message,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("where", "complaint"),
+    [
+        ({"block_id": "tz", "action_id": "tz_action"}, "not an external select"),
+        ({"block_id": "nope", "action_id": "zone"}, "no block 'nope'"),
+        ({"block_id": "zone", "action_id": "nope"}, "has no element 'nope'"),
+    ],
+)
+def test_block_suggestion_body_refuses_selects_no_user_could_type_into(
+    where: dict, complaint: str
+) -> None:
+    static = {"type": "static_select", "options": PEOPLE, "placeholder": plain("Who")}
+    view = {
+        "id": "V1",
+        "type": "modal",
+        "blocks": [input_block("tz", static), input_block("zone", ZONE_SELECT)],
+    }
+    with pytest.raises(AssertionError, match=complaint):
+        block_suggestion_body(where["action_id"], where["block_id"], "Ber", view=view)
+    with pytest.raises(ValueError, match="the view or the message"):
+        block_suggestion_body("zone", "zone", "Ber")
+
+
+def test_check_options_takes_what_slack_shows() -> None:
+    assert check_options({"options": []})
+    assert check_options({"options": [option("x" * 75, "v" * 150, description=plain("d"))]})
+    groups = [{"label": plain("Europe"), "options": [option("Berlin", "Europe/Berlin")]}] * 100
+    assert check_options({"option_groups": groups})
+
+
+@pytest.mark.parametrize(
+    ("answer", "complaint"),
+    [
+        pytest.param("", "not a JSON object", id="empty-ack"),
+        pytest.param({}, "options or option_groups", id="neither"),
+        pytest.param({"options": [], "option_groups": []}, "options or option_groups", id="both"),
+        pytest.param({"options": [option("x", "v")] * 101}, "101 options", id="101-options"),
+        pytest.param(
+            {"options": [{"text": {"type": "mrkdwn", "text": "*x*"}, "value": "v"}]},
+            "plain_text",
+            id="mrkdwn-text",
+        ),
+        pytest.param({"options": [option("x" * 76, "v")]}, "76 characters", id="long-text"),
+        pytest.param({"options": [option("x", "v" * 151)]}, "151 characters", id="long-value"),
+        pytest.param({"options": [option("x", "")]}, "no value", id="no-value"),
+        pytest.param(
+            {"option_groups": [{"label": plain("g"), "options": [option("x", "v")]}] * 101},
+            "101 option_groups",
+            id="101-groups",
+        ),
+        pytest.param(
+            {"option_groups": [{"label": plain("g" * 76), "options": []}]},
+            "label is 76 characters",
+            id="long-label",
+        ),
+    ],
+)
+def test_check_options_refuses_what_slack_would_not_show(answer: object, complaint: str) -> None:
+    with pytest.raises(AssertionError, match=complaint):
+        check_options(answer)
+
+
 # ----- the harness's BotProcess against a real bolt app ---------------------------------------
 
 # A small bolt app in HTTP mode, wired to the stand-in by bot_environment(): the payloads the
@@ -1713,12 +2030,56 @@ def command(ack, command, client):
     client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
+@app.event("app_home_opened")
+def home(event, client):
+    if event["tab"] == "messages":
+        client.chat_postMessage(channel=event["user"], text="the Messages tab", unfurl_links=False)
+        return
+    seen = "view" in event
+    text = {"type": "mrkdwn", "text": f"seen before: {seen}"}
+    view = {"type": "home", "blocks": [{"type": "section", "text": text}]}
+    previous = event["view"]["hash"] if seen else None
+    client.views_publish(user_id=event["user"], view=view, hash=previous)
+
+
+def reacted(event, body, request, client):
+    retry = request.headers.get("x-slack-retry-num", ["0"])[0]
+    item = event["item"]
+    text = (
+        f"{event['type']} :{event['reaction']}: by {event['user']} on {item['channel']}/"
+        f"{item['ts']} of {event['item_user']} {body['event_id']} {event['event_ts']} "
+        f"retry={retry}"
+    )
+    client.chat_postMessage(channel="CLOG", text=text)
+
+
+app.event("reaction_added")(reacted)
+app.event("reaction_removed")(reacted)
+ZONES = ["Europe/Berlin", "Europe/London", "America/New_York"]
+
+
+@app.options("zone")
+def zones(ack, payload):
+    typed = payload["value"].lower()
+    found = [zone for zone in ZONES if typed in zone.lower()]
+    ack(options=[{"text": {"type": "plain_text", "text": zone}, "value": zone} for zone in found])
+
+
+@app.options("bad_zone")
+def bad_zones(ack):
+    ack(options=[{"text": {"type": "mrkdwn", "text": "*Berlin*"}, "value": "Europe/Berlin"}])
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200 if self.path == "/healthz" else 404)
         self.end_headers()
 
     def do_POST(self):
+        if self.path not in ("/slack/events", "/slack/options"):
+            self.send_response(404)
+            self.end_headers()
+            return
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         headers = {name.lower(): value for name, value in self.headers.items()}
         response = app.dispatch(BoltRequest(body=body, headers=headers))
@@ -1734,14 +2095,33 @@ ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forev
 """
 
 
+def app_manifest(
+    path: Path, *, home: bool = True, events: bool = True, options: bool = True
+) -> Path:
+    """The shipped manifest with a Home tab, Home and reaction events and an options URL
+    (each one left as shipped when False), written to `path`."""
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    if home:
+        manifest["features"]["app_home"]["home_tab_enabled"] = True
+    if events:
+        bot_events = manifest["settings"]["event_subscriptions"]["bot_events"]
+        bot_events += ["app_home_opened", "reaction_added", "reaction_removed"]
+        manifest["oauth_config"]["scopes"]["bot"].append("reactions:read")
+    if options:
+        url = "https://YOUR-HOST/slack/options"
+        manifest["settings"]["interactivity"]["message_menu_options_url"] = url
+    path.write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def bolt_bot(tmp_path: Path, slack: SlackStandIn) -> Iterator[BotProcess]:
     script = tmp_path / "bolt_app.py"
     script.write_text(BOLT_APP, encoding="utf-8")
     env = bot_environment(tmp_path, slack)
-    with BotProcess(
-        env, cwd=tmp_path, slack=slack, command=[sys.executable, str(script)]
-    ) as process:
+    manifest = app_manifest(tmp_path / "manifest.yaml")
+    command = [sys.executable, str(script)]
+    with BotProcess(env, cwd=tmp_path, slack=slack, command=command, manifest=manifest) as process:
         yield process
 
 
@@ -1802,6 +2182,170 @@ def test_commands_and_overflow_choices_reach_the_bot_with_usable_trigger_ids(
     ]
     assert call.args["text"] == "chose share"
     assert all(c.status == 200 for c in slack.calls), slack.dump_calls()
+
+
+def published(slack: SlackStandIn, count: int) -> list[dict]:
+    """Wait for the bot's `count`th views.publish; the calls so far."""
+    slack.wait_for(lambda calls: len([c for c in calls if c.method == "views.publish"]) >= count)
+    return slack.calls_to("views.publish")
+
+
+def test_open_home_sends_app_home_opened_with_the_view_published_before(
+    slack: SlackStandIn, bolt_bot: BotProcess
+) -> None:
+    assert bolt_bot.open_home("U0BOB") == (200, ""), bolt_bot.log()
+    published(slack, 1)
+    first = slack.home_view("U0BOB")
+    assert first["blocks"][0]["text"]["text"] == "seen before: False"
+    assert bolt_bot.open_home("U0BOB")[0] == 200
+    calls = published(slack, 2)
+    assert calls[1].args["hash"] == first["hash"], "the event carried the view Slack held"
+    assert [v["blocks"][0]["text"]["text"] for v in slack.home_views("U0BOB")] == [
+        "seen before: False",
+        "seen before: True",
+    ]
+    assert all(call.response["ok"] for call in calls), slack.dump_calls()
+    assert bolt_bot.open_home("U0BOB", tab="messages")[0] == 200
+    slack.wait_for(lambda calls: any(c.method == "chat.postMessage" for c in calls))
+    assert [m["text"] for m in slack.dm_messages("U0BOB")] == ["the Messages tab"]
+    assert len(slack.home_views("U0BOB")) == 2
+
+
+def test_open_home_is_refused_unless_the_manifest_has_the_tab_and_the_event(
+    slack: SlackStandIn, bolt_bot: BotProcess, tmp_path: Path
+) -> None:
+    bolt_bot.manifest_path = app_manifest(tmp_path / "no-home.yaml", home=False)
+    with pytest.raises(AssertionError, match="home_tab_enabled is not true"):
+        bolt_bot.open_home()
+    bolt_bot.manifest_path = app_manifest(tmp_path / "no-events.yaml", events=False)
+    with pytest.raises(AssertionError, match="bot_events has no app_home_opened"):
+        bolt_bot.open_home()
+    assert slack.calls == [], "nothing was sent"
+    assert bolt_bot.open_home(force=True)[0] == 200
+    published(slack, 1)
+
+
+def reactions_granted(slack: SlackStandIn) -> None:
+    """The install has reactions:read (the stand-in's token otherwise has the shipped scopes)."""
+    slack.set_scopes(TOKEN, [*MANIFEST_SCOPES, "reactions:read"])
+
+
+def logged(slack: SlackStandIn, count: int) -> list[str]:
+    """Wait for the bolt app's `count`th reaction line in CLOG; the lines so far."""
+    slack.wait_for(lambda _calls: len(slack.messages("CLOG")) >= count)
+    return [message["text"] for message in slack.messages("CLOG")]
+
+
+def test_react_sends_reaction_events_and_retries_them_unchanged(
+    slack: SlackStandIn, bolt_bot: BotProcess, client: WebClient
+) -> None:
+    reactions_granted(slack)
+    slack.add_channel("C1", is_member=True)
+    ts = client.chat_postMessage(channel="C1", text="To be.")["ts"]
+    assert bolt_bot.react("C1", ts, "heart", "U2", event_id="EvFIRST") == (200, "")
+    [line] = logged(slack, 1)
+    assert line.startswith(f"reaction_added :heart: by U2 on C1/{ts} of UBOT EvFIRST ")
+    assert line.endswith(" retry=0")
+    assert slack.message("C1", ts)["reactions"] == [{"name": "heart", "users": ["U2"], "count": 1}]
+
+    assert bolt_bot.react("C1", ts, "heart", "U2", event_id="EvFIRST", retry_num=1)[0] == 200
+    retried = logged(slack, 2)[1]
+    assert retried == line.replace("retry=0", "retry=1"), "the same event, event_ts and all"
+    assert slack.message("C1", ts)["reactions"][0]["count"] == 1, "a retry changes nothing"
+
+    with pytest.raises(AssertionError, match="U2 already has :heart:"):
+        bolt_bot.react("C1", ts, "heart", "U2")
+    assert bolt_bot.react("C1", ts, "heart", "U2", added=False)[0] == 200
+    removed = logged(slack, 3)[2]
+    assert removed.startswith(f"reaction_removed :heart: by U2 on C1/{ts} of UBOT Ev")
+    assert "reactions" not in slack.message("C1", ts)
+    with pytest.raises(AssertionError, match="U2 has no :heart:"):
+        bolt_bot.react("C1", ts, "heart", "U2", added=False)
+    with pytest.raises(ValueError, match="event_id of that delivery"):
+        bolt_bot.react("C1", ts, "heart", "U2", event_id="EvNEVER", retry_num=1)
+
+
+def test_react_is_refused_from_conversations_the_bot_is_not_in(
+    slack: SlackStandIn, bolt_bot: BotProcess, client: WebClient
+) -> None:
+    reactions_granted(slack)
+    # Posted through chat:write.public without joining: people react, the bot hears nothing.
+    slack.add_channel("C2", name="random")
+    ts = client.chat_postMessage(channel="C2", text="To be.")["ts"]
+    for channel in ("C2", "C404"):
+        with pytest.raises(AssertionError, match=f"not a member of {channel}"):
+            bolt_bot.react(channel, ts, "heart", "U2")
+    assert slack.message("C2", ts).get("reactions") is None, "a refused reaction is not made"
+    slack.add_channel("G1", name="secret", is_private=True, is_member=True)
+    said = slack.add_message("G1", "hi", user="U3")
+    assert bolt_bot.react("G1", said["ts"], "tada", "U2")[0] == 200
+    assert f"on G1/{said['ts']} of U3 " in logged(slack, 1)[0], "the author is the item_user"
+    assert bolt_bot.react("C2", ts, "heart", "U2", force=True)[0] == 200
+    assert logged(slack, 2)[1].startswith("reaction_added :heart: by U2 on C2/")
+
+
+def test_react_is_refused_without_the_subscription_or_the_scope(
+    slack: SlackStandIn, bolt_bot: BotProcess, tmp_path: Path
+) -> None:
+    slack.add_channel("C1", is_member=True)
+    slack.set_scopes(TOKEN, [s for s in MANIFEST_SCOPES if s != "reactions:read"])
+    with pytest.raises(AssertionError, match="no bot token of T1 has reactions:read"):
+        bolt_bot.react("C1", "1.2", "heart", "U2")
+    reactions_granted(slack)
+    bolt_bot.manifest_path = app_manifest(tmp_path / "no-events.yaml", events=False)
+    with pytest.raises(AssertionError, match="bot_events has no reaction_removed"):
+        bolt_bot.react("C1", "1.2", "heart", "U2", added=False)
+    assert slack.calls == [], "nothing was sent"
+
+
+def zone_modal(slack: SlackStandIn, client: WebClient, **select: object) -> dict:
+    """A modal of U0BOB's with external selects `zone` and `bad_zone` (`select`: their extras)."""
+    blocks = [
+        input_block("tz", {**ZONE_SELECT, **select}),
+        {
+            "type": "section",
+            "block_id": "bad",
+            "text": plain("Other zone"),
+            "accessory": {**ZONE_SELECT, "action_id": "bad_zone"},
+        },
+    ]
+    blocks[0]["element"]["action_id"] = "zone"
+    view = modal(*blocks, submit=plain("Save"))
+    return client.views_open(trigger_id=slack.trigger_id("U0BOB"), view=view)["view"]
+
+
+def test_suggest_loads_an_external_selects_options_from_the_bot(
+    slack: SlackStandIn, bolt_bot: BotProcess, client: WebClient
+) -> None:
+    view = zone_modal(slack, client)
+    status, answer = bolt_bot.suggest("zone", "tz", "euro", view=view)
+    assert (status, [o["value"] for o in answer["options"]]) == (
+        200, ["Europe/Berlin", "Europe/London"],
+    )  # fmt: skip
+    assert bolt_bot.suggest("zone", "tz", "Mars", view=view) == (200, {"options": []})
+    with pytest.raises(AssertionError, match="shorter than the select's min_query_length"):
+        bolt_bot.suggest("zone", "tz", "E", view=view)  # this select asks from 2 characters
+    with pytest.raises(AssertionError, match="plain_text"):
+        bolt_bot.suggest("bad_zone", "bad", "Berlin", view=view)
+    everything = zone_modal(slack, client, min_query_length=0)
+    assert len(bolt_bot.suggest("zone", "tz", "", view=everything)[1]["options"]) == 3
+
+
+def test_suggest_posts_where_the_manifest_says_and_only_if_it_says(
+    slack: SlackStandIn, bolt_bot: BotProcess, client: WebClient, tmp_path: Path
+) -> None:
+    view = zone_modal(slack, client)
+    elsewhere = yaml.safe_load(bolt_bot.manifest_path.read_text(encoding="utf-8"))
+    elsewhere["settings"]["interactivity"]["message_menu_options_url"] = "https://h/elsewhere"
+    bolt_bot.manifest_path = tmp_path / "elsewhere.yaml"
+    bolt_bot.manifest_path.write_text(yaml.safe_dump(elsewhere), encoding="utf-8")
+    assert bolt_bot.suggest("zone", "tz", "euro", view=view)[0] == 404, (
+        "the app serves no /elsewhere"
+    )
+    bolt_bot.manifest_path = app_manifest(tmp_path / "no-options.yaml", options=False)
+    with pytest.raises(AssertionError, match="message_menu_options_url"):
+        bolt_bot.suggest("zone", "tz", "euro", view=view)
+    assert bolt_bot.suggest("zone", "tz", "euro", view=view, force=True)[0] == 200
 
 
 # ----- tests/limits.py on views -----------------------------------------------------------------

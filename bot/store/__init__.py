@@ -4,7 +4,8 @@
 - `schedules`: the quote-of-the-day schedules;
 - `claims`: who sends each day's post, what it was, and the no-repeat walk;
 - `members`: channels the bot has joined;
-- `book`: the team's quote book (quotes added in Slack, file quotes hidden).
+- `book`: the team's quote book (quotes added in Slack, file quotes hidden);
+- `reactions`: who reacted to which post, for the team's most loved quotes.
 
 The store never imports the domain: it reads and writes its own row types
 (`bot.store.rows`), and the domain turns them into its own.
@@ -23,7 +24,8 @@ from bot.store.claims import Claims
 from bot.store.database import Database, StoreError, utcnow
 from bot.store.events import Events
 from bot.store.members import Members
-from bot.store.rows import BookRow, Claim, HiddenRow, PostRecord, ScheduleRow
+from bot.store.reactions import Reactions
+from bot.store.rows import BookRow, Claim, HiddenRow, Loved, PostRecord, ScheduleRow
 from bot.store.schedules import Schedules
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "Changes",
     "Claim",
     "HiddenRow",
+    "Loved",
     "PostRecord",
     "SameText",
     "ScheduleRow",
@@ -50,6 +53,7 @@ class Store:
         self.claims = Claims(self.database)
         self.members = Members(self.database)
         self.book = Book(self.database)
+        self.reactions = Reactions(self.database)
 
     @property
     def engine(self) -> Engine:

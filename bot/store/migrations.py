@@ -19,7 +19,8 @@ from bot.store.schema import claims, schedules, walk_steps
 def upgrade(db: Connection, version: int) -> None:
     if version < 2:
         _v2_short_ids_and_walk(db)
-    # Version 3 added the quote book's tables; create_all made them, nothing moves.
+    # Version 3 added the quote book's tables and version 4 the reactions table;
+    # create_all made them, nothing moves.
 
 
 def _v2_short_ids_and_walk(db: Connection) -> None:

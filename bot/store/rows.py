@@ -90,3 +90,11 @@ class HiddenRow:
     changed_by: str
     changed_at: datetime
     seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Loved:
+    """A quote and how many different people reacted to its posts."""
+
+    quote_id: str
+    people: int

@@ -20,7 +20,7 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA_LOCK = 0x71756F7465  # any constant shared by all instances: 'quote'
 
 metadata = MetaData()
@@ -180,4 +180,22 @@ book_changes = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("seq", Integer, nullable=False),
+)
+
+# Reactions to the bot's posts: one row per person, emoji and message, with the quote the
+# message shows. Apart from the post history (`daily_claims`), so pruning old posts never
+# forgets who loved a quote; a retried `reaction_added` finds its row and adds nothing.
+reactions = Table(
+    "reactions",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("ts", String(32), primary_key=True),
+    Column("user_id", String(32), primary_key=True),
+    Column("reaction", String(255), primary_key=True),  # "heart", "+1::skin-tone-2"
+    Column("quote_id", String(32), nullable=False),
+    Column("reacted_at", DateTime(timezone=True), nullable=False),
+    # "Most loved" counts people per quote in one workspace, since a time or ever: the
+    # index holds every column that query reads, so it never touches the table.
+    Index("reactions_by_team_and_time", "team_id", "reacted_at", "quote_id", "user_id"),
 )

@@ -1,8 +1,10 @@
-"""A version-1 database opened by this quotebot: migrated to version 2, on SQLite and PostgreSQL.
+"""Older databases opened by this quotebot reach the current schema, on SQLite and PostgreSQL.
 
 The version-1 tables are built by hand from a copy of their definitions (as
 `bot/schema.py` had them before the store became a package), filled with the rows a
-running version-1 bot would have left, and then opened with `Store(url)`.
+running version-1 bot would have left, and then opened with `Store(url)`. Version 3
+differs from version 4 only by the `reactions` table: a version-3 database is a current
+one, filled through the store, with that table dropped and the version set back to 3.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ from sqlalchemy import (
 from bot.daily.schedule import Subscription
 from bot.daily.schedules import sync_config
 from bot.ids import ALPHABET
-from bot.store import Store
-from bot.store.schema import SCHEMA_VERSION, claims, schema_info, walk_steps
+from bot.store import BookRow, Loved, ScheduleRow, Store
+from bot.store.schema import SCHEMA_VERSION, claims, reactions, schema_info, walk_steps
 from tests.postgres import fresh_database
 
 # --- version 1, as it was -----------------------------------------------------------------
@@ -211,16 +213,17 @@ def snapshot(store: Store) -> dict[str, list[tuple]]:
 # --- the migration ------------------------------------------------------------------------
 
 
-def test_a_version_1_database_reaches_version_3_and_the_old_tables_are_gone(
+def test_a_version_1_database_reaches_version_4_and_the_old_tables_are_gone(
     store: Store,
 ) -> None:
     with store.engine.connect() as db:
-        assert db.execute(select(schema_info)).all() == [(1, 3)]
-    assert SCHEMA_VERSION == 3
+        assert db.execute(select(schema_info)).all() == [(1, 4)]
+    assert SCHEMA_VERSION == 4
     tables = set(inspect(store.engine).get_table_names())
     assert not tables & {"subscriptions", "daily_posts"}
     assert {"daily_schedules", "daily_claims", "daily_walk", "channel_members"} <= tables
     assert {"book_quotes", "hidden_quotes", "book_changes"} <= tables  # version 3: the book
+    assert "reactions" in tables  # version 4
     assert store.events.first_delivery("Ev1", now=NOW) is False, "seen events are kept"
 
 
@@ -303,3 +306,68 @@ def test_opening_the_migrated_database_again_changes_nothing(store: Store, v1_ur
         assert snapshot(again) == before
     finally:
         again.close()
+
+
+# --- version 3 to 4: the reactions table ------------------------------------------------------
+
+
+def build_v3(url: str) -> dict[str, list[tuple]]:
+    """A version-3 database with a bit of everything in it; its rows, table by table."""
+    store = Store(url, clock=lambda: MADE)
+    try:
+        store.events.first_delivery("Ev3", now=NOW)
+        store.members.add(team_id="T1", channel="CSLACK", now=NOW)
+        store.schedules.add(
+            ScheduleRow(
+                id="K7Q2M", team_id="T1", channel="CSLACK", time="09:00", timezone="UTC",
+                days="mon-fri", topics=("AI",), origin="slack", created_by="U9", enabled=True,
+                disabled_reason=None, created_at=MADE, starts_at=MADE,
+            )
+        )  # fmt: skip
+        store.claims.claim(
+            subscription_id="K7Q2M", local_date=DAY, quote_id="q1", cycle=0, owner="web.1",
+            lease=timedelta(minutes=5), now=NOW,
+        )  # fmt: skip
+        store.book.add(
+            BookRow(
+                team_id="T1", id="B1", text="To be.", alias="a1b2c3d4e5f6", speaker="Hamlet",
+                speaker_user=None, source=None, url=None, topics=(), lead_in=None,
+                status="approved", added_by="U9", added_at=MADE, changed_by=None,
+                changed_at=MADE,
+            )
+        )  # fmt: skip
+        with store.engine.begin() as db:
+            reactions.drop(db)  # its index goes with it
+            db.execute(schema_info.update().values(version=3))
+        return snapshot(store)
+    finally:
+        store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def v3_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgresql":
+        return fresh_database(request.getfixturevalue("postgres"))
+    return f"sqlite:///{tmp_path / 'quotebot-v3.sqlite3'}"
+
+
+def test_a_version_3_database_gets_the_reactions_table_and_keeps_its_data(v3_url: str) -> None:
+    before = build_v3(v3_url)
+    assert "reactions" not in before and before["book_quotes"] and before["daily_claims"]
+    store = Store(v3_url)
+    try:
+        with store.engine.connect() as db:
+            assert db.execute(select(schema_info)).all() == [(1, 4)]
+        after = snapshot(store)
+        assert after.pop("reactions") == []
+        assert after.pop("quotebot_schema") == [("1", "4")]
+        before.pop("quotebot_schema")
+        assert after == before, "every version-3 row is kept as it was"
+        indexes = {index["name"] for index in inspect(store.engine).get_indexes("reactions")}
+        assert "reactions_by_team_and_time" in indexes
+        assert store.created_at == MADE, "it keeps the time it was made"
+        common = {"channel": "CSLACK", "ts": "1772442000.000100", "user_id": "U1"}
+        assert store.reactions.add(team_id="T1", quote_id="q1", reaction="heart", now=NOW, **common)
+        assert store.reactions.most_loved("T1", since=None, limit=5) == [Loved("q1", 1)]
+    finally:
+        store.close()

@@ -142,7 +142,7 @@ def test_the_schema_is_created_on_first_open(store: Store) -> None:
         "channel_members", "book_quotes", "hidden_quotes", "book_changes",
     } <= tables  # fmt: skip
     assert not tables & {"subscriptions", "daily_posts"}, "version 1's tables are not made"
-    assert stored_version(store) == SCHEMA_VERSION == 3
+    assert stored_version(store) == SCHEMA_VERSION == 4
 
 
 def test_reopening_keeps_the_data_and_the_version(store: Store, store_url: str) -> None:
