@@ -38,6 +38,9 @@ import yaml
 from bot.corpus.model import Problem
 
 _YAML = frontmatter.YAMLHandler()
+# libyaml's safe loader when PyYAML has it (its wheels do): a few times faster than the
+# pure-Python one, which was a fifth of loading 100,000 quotes.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TOML_FENCE = re.compile(r"^\+{3}[ \t]*$")
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S")
@@ -92,7 +95,7 @@ def split(text: str, file: str) -> tuple[FrontMatter, Problem | None]:
     # The body starts after the closing '---': count the lines that come before it.
     body_line = text[: len(text) - len(body)].count("\n") + 1
     try:
-        meta = _YAML.load(raw_meta)
+        meta = yaml.load(raw_meta, Loader=_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         # The YAML text starts with the rest of the opening '---' line (empty), so its
