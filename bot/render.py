@@ -35,6 +35,7 @@ Block = dict[str, Any]
 
 SECTION_LIMIT = 3000  # characters in a section's text
 MAX_BLOCKS = 50
+QUOTE_BLOCK = "quote:"  # the block_id prefix that names the quote a message shows
 PAYLOAD_LIMIT = 12_000  # characters of json.dumps(blocks); Slack refuses near 13,000
 HEADER_LIMIT = 150  # characters in a header block
 FALLBACK_LIMIT = 300  # characters of quote in the notification text
@@ -105,7 +106,9 @@ def quote_message(
         before.append({"type": "header", "text": {"type": "plain_text", "text": title}})
     if intro:
         before.append(_section(intro))
-    after = [_context(_attribution(quote))]
+    # The attribution carries the quote's ID as its block_id: a reaction to the post
+    # names only the message, and a post made through a response_url has no ts to keep.
+    after = [{**_context(_attribution(quote)), "block_id": f"{QUOTE_BLOCK}{quote.id}"[:255]}]
     if shared_by:
         after.append(_context(f"Shared by {mention(_clip(shared_by, USER_SIZE))}"))
     elements: list[Block] = []
@@ -163,6 +166,7 @@ def help_message(command: str = "/quote") -> Message:
         f"• `{command} add`: add a quote to the collection · on any message: "
         "⋮ → *Save as quote*\n"
         f"• `{command} review`: the quotes waiting for review (approvers)\n"
+        f"• `{command} top`: the quotes the most people reacted to\n"
         f"• `{command} topics`: the list of topics\n"
         f"• `{command} daily 09:00 Europe/Berlin mon-fri [topics]`: a quote of the day here\n"
         f"• `{command} daily`: this channel's schedules, with their IDs · "
@@ -373,6 +377,47 @@ def _payload_size(blocks: Sequence[Block]) -> int:
 
 def _section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+LOVED_SHOWN = 5  # quotes in each list of the most loved
+LOVED_TEXT = 200  # characters of a quote's start in such a list
+
+
+def top_message(month: Sequence[tuple[Quote, int]], ever: Sequence[tuple[Quote, int]]) -> Message:
+    """The quotes the most people reacted to, this month and all time, each with Share."""
+    if not ever:
+        return _plain(
+            "No reactions yet. React to a quote the bot posts (any emoji): the quotes "
+            "the most people react to show here."
+        )
+    blocks: list[Block] = []
+    for title, loved in (("This month", month), ("All time", ever)):
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
+        if not loved:
+            blocks.append(_context("No reactions this month yet."))
+        for quote, people in loved[:LOVED_SHOWN]:
+            section = _section(loved_line(quote, people))
+            share = ButtonState(f"#{quote.id}", 0, quote.id).encode()
+            section["accessory"] = _button("Share", SHARE, share)
+            blocks.append(section)
+    return {"text": "The quotes people love most", "blocks": blocks}
+
+
+def loved_line(quote: Quote, people: int) -> str:
+    """❤ 12 people · “the quote's start…” — Ada Lovelace · #7KQ2: escaped, short."""
+    start = escape(shorten(" ".join(plain_words(quote.text).split()), LOVED_TEXT))
+    by = f" — {escape(_clip(quote.speaker, SPEAKER_SIZE))}" if quote.speaker else ""
+    who = "1 person" if people == 1 else f"{people:,} people"
+    return f"❤ {who} · “{start}”{by} · #{escape(_clip(quote.id, 20))}"
+
+
+def quote_shown(message: dict[str, Any] | None) -> str | None:
+    """The ID of the quote a message of the bot's shows, read off its blocks; else None."""
+    for block in (message or {}).get("blocks") or []:
+        block_id = str(block.get("block_id") or "")
+        if block_id.startswith(QUOTE_BLOCK) and len(block_id) > len(QUOTE_BLOCK):
+            return block_id.removeprefix(QUOTE_BLOCK)
+    return None
 
 
 def _context(text: str) -> Block:

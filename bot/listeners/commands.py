@@ -7,16 +7,20 @@ not joined, where `say()` would fail.
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import answer
+from bot.corpus import Quote
 from bot.listeners import book
 from bot.listeners import daily as daily_listener
 from bot.listeners.replies import preview
 from bot.mrkdwn import unescape
+from bot.render import LOVED_SHOWN, top_message
 from bot.services import Services
 
 
@@ -41,7 +45,30 @@ def register(app: AsyncApp, services: Services) -> None:
             waiting = await book.review_list(services, command, client)
             await respond(response_type="ephemeral", **waiting)
             return
+        if verb == "top" and not rest.strip():
+            await ack(response_type="ephemeral", **await _most_loved(services, command))
+            return
         reply = answer(services.corpus_for(command.get("team_id")), text, rng=services.rng)
         await ack(response_type="ephemeral", **preview(reply, command=command["command"]))
 
     app.command("/quote")(quote)
+
+
+async def _most_loved(services: Services, command: dict[str, Any]) -> dict[str, Any]:
+    """`/quote top`: the most loved quotes still in the collection, this month and ever."""
+    team = command.get("team_id")
+    corpus = services.corpus_for(team)
+    now = services.clock()
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+    def loved(since: datetime | None) -> list[tuple[Quote, int]]:
+        found = services.store.reactions.most_loved(
+            services.book_key(team), since=since, limit=LOVED_SHOWN * 2
+        )
+        pairs = [(corpus.get(item.quote_id), item.people) for item in found]
+        return [(quote, people) for quote, people in pairs if quote is not None][:LOVED_SHOWN]
+
+    month, ever = await asyncio.gather(
+        asyncio.to_thread(loved, month_start), asyncio.to_thread(loved, None)
+    )
+    return top_message(month, ever)
