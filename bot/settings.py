@@ -19,7 +19,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bot.corpus import shipped_corpus
-from bot.daily.schedule import Subscription, check_zone, parse_days, parse_time
+from bot.daily.schedule import (
+    Subscription,
+    check_max_length,
+    check_zone,
+    parse_days,
+    parse_time,
+)
 from bot.ids import ALPHABET, normalize
 from bot.roles import Policy
 
@@ -362,6 +368,11 @@ def _subscriptions(
                 topics=tuple(str(topic) for topic in topics),
                 team_id=str(item.get("team", "") or ""),
                 id=_schedule_id(item.get("id"), f"{where}.id"),
+                max_length=(
+                    _checked(check_max_length, item["max_length"], f"{where}.max_length")
+                    if item.get("max_length") is not None
+                    else None
+                ),
             )
         )
     ids = [sub.id for sub in subscriptions]

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.corpus import Corpus, Quote
+from bot.corpus.inline import plain
 from bot.daily.delivery import Delivery, Post, Sender
 from bot.daily.schedule import Subscription, due_dates, local_date, post_time, weekdays
 from bot.daily.schedules import StoredSubscription, schedules
@@ -304,7 +305,11 @@ def choose_quote(store: Store, corpus: Corpus, sub: Subscription) -> tuple[str, 
     """The next quote of the schedule's no-repeat walk and its cycle ("" if none)."""
     cycle, used = store.claims.walk(sub.id)
     used = canonical_ids(corpus, used)
-    eligible = [quote.id for quote in corpus.in_topics(sub.topics)]
+    eligible = [
+        quote.id
+        for quote in corpus.in_topics(sub.topics)
+        if sub.max_length is None or len(plain(quote.text)) <= sub.max_length
+    ]
     chosen = next_quote(eligible, used, seed=sub.id, cycle=cycle)
     return chosen if chosen else ("", cycle)
 

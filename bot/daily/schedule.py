@@ -40,6 +40,8 @@ class Subscription:
     topics: tuple[str, ...] = ()
     team_id: str = ""
     id: str = field(default="", compare=False)
+    # Only quotes of at most this many characters (their plain words): "short quotes".
+    max_length: int | None = None
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -48,7 +50,9 @@ class Subscription:
     @property
     def signature(self) -> tuple[str, ...]:
         """The fields, as given: what a derived ID is made of."""
-        return (self.team_id, self.channel, self.time, self.timezone, self.days, *self.topics)
+        fields = (self.team_id, self.channel, self.time, self.timezone, self.days, *self.topics)
+        # Only when set: the IDs schedules had before the option stay as they were.
+        return (*fields, f"max_length={self.max_length}") if self.max_length else fields
 
     @property
     def posts_like(self) -> tuple[object, ...]:
@@ -56,12 +60,17 @@ class Subscription:
         `fri,thu,wed,tue,mon`, topics in any order): one channel never gets it twice."""
         return (
             self.channel, self.time, self.timezone, tuple(sorted(weekdays(self.days))),
-            tuple(sorted(topic.casefold() for topic in self.topics)),
+            tuple(sorted(topic.casefold() for topic in self.topics)), self.max_length,
         )  # fmt: skip
 
     def describe(self) -> str:
         topics = f" on {', '.join(self.topics)}" if self.topics else ""
-        return f"{self.time} {self.timezone} {self.days}{topics}"
+        short = f", quotes up to {self.max_length:,} characters" if self.max_length else ""
+        return f"{self.time} {self.timezone} {self.days}{topics}{short}"
+
+
+_MAX = re.compile(r"^max[=:](\S+)$", re.IGNORECASE)
+MAX_LENGTHS = range(20, 3001)  # characters: shorter than 20 leaves no quotes to post
 
 
 def parse_time(value: Any) -> str:
@@ -198,7 +207,7 @@ def parse_request(text: str, *, channel: str, team_id: str, default_zone: str) -
             days, rest = parse_days(rest[0]), rest[1:]
         elif rest and not zone_given and _looks_like_zone(rest[0]):
             check_zone(rest[0])  # `Europe/Berlim`: say it is no zone, not "no such topic"
-    topics = rest
+    max_length, topics = _max_length(rest)
     return Subscription(
         channel=channel,
         time=time_of_day,
@@ -206,7 +215,29 @@ def parse_request(text: str, *, channel: str, team_id: str, default_zone: str) -
         days=days,
         topics=(" ".join(topics),) if topics else (),
         team_id=team_id,
+        max_length=max_length,
     )
+
+
+def _max_length(words: list[str]) -> tuple[int | None, list[str]]:
+    """`max=280` (or `max:280`) among the words: short quotes only; the other words."""
+    found = [word for word in words if _MAX.match(word)]
+    if not found:
+        return None, words
+    return check_max_length(_MAX.match(found[-1])[1]), [w for w in words if w not in found]
+
+
+def check_max_length(value: object) -> int:
+    """A schedule's maximum quote length: a whole number of characters, 20 to 3,000."""
+    try:
+        number = int(str(value).replace(",", ""))
+    except ValueError:
+        raise ValueError(f"a maximum length is a number of characters, not {value!r}") from None
+    if not MAX_LENGTHS.start <= number < MAX_LENGTHS.stop:
+        raise ValueError(
+            f"a maximum length is {MAX_LENGTHS.start} to {MAX_LENGTHS.stop - 1:,} characters"
+        )
+    return number
 
 
 def _looks_like_zone(word: str) -> bool:

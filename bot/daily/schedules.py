@@ -58,7 +58,7 @@ class Change:
 def from_row(row: ScheduleRow) -> StoredSubscription:
     sub = Subscription(
         channel=row.channel, time=row.time, timezone=row.timezone, days=row.days,
-        topics=row.topics, team_id=row.team_id, id=row.id,
+        topics=row.topics, team_id=row.team_id, id=row.id, max_length=row.max_length,
     )  # fmt: skip
     return StoredSubscription(
         sub, row.origin, row.enabled, row.disabled_reason, row.created_by, row.created_at,
@@ -74,7 +74,7 @@ def to_row(
         id=sub.id, team_id=sub.team_id, channel=sub.channel, time=sub.time,
         timezone=sub.timezone, days=sub.days, topics=sub.topics, origin=origin,
         created_by=user, enabled=True, disabled_reason=None, created_at=now,
-        starts_at=starts_at,
+        starts_at=starts_at, max_length=sub.max_length,
     )  # fmt: skip
 
 

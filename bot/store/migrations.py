@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import random
 
-from sqlalchemy import MetaData, Table, inspect
+from sqlalchemy import MetaData, Table, inspect, text
 from sqlalchemy.engine import Connection
 
 from bot.ids import derived_id, random_id
@@ -19,8 +19,17 @@ from bot.store.schema import claims, schedules, walk_steps
 def upgrade(db: Connection, version: int) -> None:
     if version < 2:
         _v2_short_ids_and_walk(db)
+    if version < 4:
+        _v4_max_length(db)
     # Version 3 added the quote book's tables and version 4 the reactions table;
     # create_all made them, nothing moves.
+
+
+def _v4_max_length(db: Connection) -> None:
+    """Schedules gain a maximum quote length (none: every quote, as before)."""
+    columns = {column["name"] for column in inspect(db).get_columns("daily_schedules")}
+    if "max_length" not in columns:
+        db.execute(text("ALTER TABLE daily_schedules ADD COLUMN max_length INTEGER"))
 
 
 def _v2_short_ids_and_walk(db: Connection) -> None:

@@ -23,6 +23,7 @@ class ScheduleRow:
     disabled_reason: str | None
     created_at: datetime
     starts_at: datetime | None
+    max_length: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

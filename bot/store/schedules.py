@@ -109,6 +109,7 @@ def _values(row: ScheduleRow) -> dict:
         "disabled_reason": row.disabled_reason,
         "created_at": to_db(row.created_at),
         "starts_at": to_db(row.starts_at) if row.starts_at else None,
+        "max_length": row.max_length,
     }
 
 
@@ -127,4 +128,5 @@ def _row(row) -> ScheduleRow:
         disabled_reason=row.disabled_reason,
         created_at=from_db(row.created_at),
         starts_at=from_db(row.starts_at) if row.starts_at is not None else None,
+        max_length=row.max_length,
     )

@@ -69,6 +69,7 @@ schedules = Table(
     # Post times before this instant are never due: set when made, resumed or edited
     # in Slack ("first one at …" holds); None for the settings file's (they catch up).
     Column("starts_at", DateTime(timezone=True), nullable=True),
+    Column("max_length", Integer, nullable=True),  # short quotes only (version 4)
 )
 
 # One row per (schedule, local date): the claim that decides who sends that post.

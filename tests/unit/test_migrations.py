@@ -29,6 +29,7 @@ from sqlalchemy import (
     create_engine,
     inspect,
     select,
+    text,
 )
 
 from bot.daily.schedule import Subscription
@@ -338,6 +339,7 @@ def build_v3(url: str) -> dict[str, list[tuple]]:
         )  # fmt: skip
         with store.engine.begin() as db:
             reactions.drop(db)  # its index goes with it
+            db.execute(text("ALTER TABLE daily_schedules DROP COLUMN max_length"))
             db.execute(schema_info.update().values(version=3))
         return snapshot(store)
     finally:
@@ -351,7 +353,9 @@ def v3_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'quotebot-v3.sqlite3'}"
 
 
-def test_a_version_3_database_gets_the_reactions_table_and_keeps_its_data(v3_url: str) -> None:
+def test_a_version_3_database_gets_reactions_and_schedule_lengths_and_keeps_its_data(
+    v3_url: str,
+) -> None:
     before = build_v3(v3_url)
     assert "reactions" not in before and before["book_quotes"] and before["daily_claims"]
     store = Store(v3_url)
@@ -362,7 +366,11 @@ def test_a_version_3_database_gets_the_reactions_table_and_keeps_its_data(v3_url
         assert after.pop("reactions") == []
         assert after.pop("quotebot_schema") == [("1", "4")]
         before.pop("quotebot_schema")
+        # Schedules gain their maximum quote length: none, every quote as before.
+        assert [row[-1] for row in after["daily_schedules"]] == ["None"]
+        after["daily_schedules"] = [row[:-1] for row in after["daily_schedules"]]
         assert after == before, "every version-3 row is kept as it was"
+        assert store.schedules.get("K7Q2M").max_length is None
         indexes = {index["name"] for index in inspect(store.engine).get_indexes("reactions")}
         assert "reactions_by_team_and_time" in indexes
         assert store.created_at == MADE, "it keeps the time it was made"
