@@ -1,0 +1,63 @@
+"""The examples in docs/ are what the code builds today, from example data defined once.
+
+Each example file is regenerated here and compared with the one in the repository; when
+they differ the test says which command refreshes it (`./scripts/docs-examples`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from slack_sdk.models.views import View
+
+from bot.render_home import example_home_data, example_json
+from tests.limits import check_message
+
+REPO = Path(__file__).resolve().parents[2]
+HOME_VIEW = REPO / "docs" / "home-view.json"
+REFRESH = "./scripts/docs-examples (or: python -m bot.render_home > docs/home-view.json)"
+
+
+def drift(path: Path, expected: str) -> str:
+    """What differs, briefly, and how to refresh it: a whole JSON file is too long to read."""
+    actual = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = difflib.unified_diff(
+        actual.splitlines(), expected.splitlines(), "in the repository", "built now", lineterm=""
+    )
+    return f"{path.relative_to(REPO)} is out of date; run {REFRESH}\n" + "\n".join(list(lines)[:40])
+
+
+def test_the_home_view_example_is_what_home_view_builds() -> None:
+    expected = example_json()
+    assert HOME_VIEW.exists() and HOME_VIEW.read_text(encoding="utf-8") == expected, drift(
+        HOME_VIEW, expected
+    )
+
+
+def test_the_refresh_command_prints_the_example() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.render_home"],
+        cwd=REPO, capture_output=True, text=True, encoding="utf-8", check=False, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == example_json(), drift(HOME_VIEW, run.stdout)
+    assert (REPO / "scripts" / "docs-examples").stat().st_mode & 0o111
+
+
+def test_the_home_view_example_shows_what_the_docs_promise() -> None:
+    data = example_home_data()
+    view = json.loads(example_json())
+
+    check_message(view, "home")
+    View(**view).validate_json()
+    assert view["type"] == "home"
+    rows = data.schedules
+    assert len(rows) == 3 and len({row.stored.subscription.channel for row in rows}) == 2
+    assert [row.stored.origin for row in rows].count("config") == 1
+    assert [row.stored.enabled for row in rows].count(False) == 1
+    assert all(row.may_change for row in rows) and data.may_add_schedule and data.is_approver
+    assert len(data.pending) == 1 and data.loved_month and data.loved_all
