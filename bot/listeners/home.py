@@ -1,0 +1,243 @@
+"""The App Home tab: published for one person when they open it and after they act in it.
+
+`views.publish` is rate-limited, so a Home is never published for everyone at once:
+only for the person who opened the tab or clicked in it. Thin like every listener:
+gather what the view shows (`gather`), let the domain decide (`bot.daily.schedules`,
+`bot.book.entries` with `bot.roles`), render (`bot.render_home`), publish.
+
+Decided where the issue is silent: a schedule in a private channel shows on the Home
+of the people who may change it (its creator and managers), since telling who else is
+in that channel would cost a Slack call per channel and person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import date
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.book.entries import review, to_quote
+from bot.corpus import Corpus, Quote
+from bot.daily import schedules as book
+from bot.daily.schedule import next_post
+from bot.listeners.payloads import team_of
+from bot.render import quote_message
+from bot.render_home import (
+    APPROVE,
+    REJECT,
+    SCHEDULE_PAUSE,
+    SCHEDULE_REMOVE,
+    SCHEDULE_RESUME,
+    SCHEDULES_PAGE,
+    SHARE,
+    HomeData,
+    Loved,
+    ScheduleRow,
+    home_view,
+)
+from bot.roles import Person, may_approve, may_change_schedule
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+RECENT = 5
+LOVED = 5
+
+
+def quote_for_today(corpus: Corpus, user_id: str, day: date) -> Quote | None:
+    """One person's quote of a day: the same all day, another than the day before's."""
+
+    def pick(on: date) -> Quote | None:
+        return corpus.random(random.Random(f"{user_id}:{on.isoformat()}"))
+
+    today = pick(day)
+    yesterday = pick(date.fromordinal(day.toordinal() - 1))
+    if today is not None and yesterday is not None and today.id == yesterday.id and len(corpus) > 1:
+        quotes = corpus.quotes
+        return quotes[(quotes.index(today) + 1) % len(quotes)]
+    return today
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    async def opened(client: AsyncWebClient, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return  # the Messages tab: a DM, answered as one
+        await publish(services, client, user_id=event["user"], team_id=body.get("team_id") or "")
+
+    async def paging(ack: AsyncAck, client: AsyncWebClient, body: dict[str, Any]) -> None:
+        await ack()
+        page = int(_value(body) or 0)
+        await publish(services, client, user_id=body["user"]["id"], team_id=team_of(body),
+                      page=page)  # fmt: skip
+
+    async def schedule_change(ack: AsyncAck, client: AsyncWebClient, body: dict[str, Any]) -> None:
+        await ack()
+        user, team = body["user"]["id"], team_of(body)
+        action = body["actions"][0]["action_id"]
+        current = await asyncio.to_thread(book.find, services.store, _value(body), team_id=team)
+        if current is not None:
+            person = await _person(services, client, user, team)
+            policy, store = services.settings.policy, services.store
+            if action == SCHEDULE_RESUME:
+                change = await asyncio.to_thread(
+                    book.resume, store, current, person=person, policy=policy,
+                    now=services.clock(),
+                )  # fmt: skip
+            else:
+                act = book.stop if action == SCHEDULE_REMOVE else book.pause
+                change = await asyncio.to_thread(
+                    act, store, current, person=person, policy=policy,
+                    reason=f"paused on the Home tab by {user}",
+                )  # fmt: skip
+            if not change.decision.allowed:
+                log.info("Home: %s may not change %s: %s", user, current.id,
+                         change.decision.reason)  # fmt: skip
+        await publish(services, client, user_id=user, team_id=team)
+
+    async def decide(ack: AsyncAck, client: AsyncWebClient, body: dict[str, Any]) -> None:
+        await ack()
+        user, team = body["user"]["id"], team_of(body)
+        quote_id, _, seq = (_value(body) or "").partition(":")
+        person = await _person(services, client, user, team)
+        approve = body["actions"][0]["action_id"] == APPROVE
+        await asyncio.to_thread(
+            review, services.store, services.book_key(team), quote_id, approve=approve,
+            person=person, policy=services.settings.policy, now=services.clock(),
+            seen=int(seq) if seq.isdigit() else None,
+        )  # fmt: skip
+        await services.book_changed()
+        await publish(services, client, user_id=user, team_id=team)
+
+    async def share(ack: AsyncAck, client: AsyncWebClient, body: dict[str, Any]) -> None:
+        await ack()
+        action = body["actions"][0]
+        channel = action.get("selected_conversation")
+        quote_id = str(action.get("block_id") or "").partition(":")[2]
+        quote = services.corpus_for(team_of(body)).get(quote_id)
+        if not channel or quote is None:
+            return
+        message = quote_message(quote, shared_by=body["user"]["id"])
+        try:
+            await client.chat_postMessage(
+                channel=channel, unfurl_links=False, unfurl_media=False, **message
+            )
+        except SlackApiError as error:  # a private channel the bot is not in, say
+            reason = error.response.get("error")
+            await client.chat_postMessage(
+                channel=body["user"]["id"],
+                text=f"The quote was not shared there ({reason}): invite @quotebot first.",
+            )
+
+    app.event("app_home_opened")(opened)
+    app.action(SCHEDULES_PAGE)(paging)
+    for action in (SCHEDULE_PAUSE, SCHEDULE_RESUME, SCHEDULE_REMOVE):
+        app.action(action)(schedule_change)
+    app.action(APPROVE)(decide)
+    app.action(REJECT)(decide)
+    app.action(SHARE)(share)
+
+
+async def publish(
+    services: Services, client: AsyncWebClient, *, user_id: str, team_id: str, page: int = 0
+) -> None:
+    """Publish `user_id`'s Home as it is now; a failure is logged, never raised."""
+    try:
+        data = await gather(services, client, user_id=user_id, team_id=team_id, page=page)
+        await client.views_publish(user_id=user_id, view=home_view(data))
+    except SlackApiError as error:
+        log.warning("Home for %s not published: %s", user_id, error.response.get("error"))
+
+
+async def gather(
+    services: Services, client: AsyncWebClient, *, user_id: str, team_id: str, page: int = 0
+) -> HomeData:
+    """What one person's Home shows, with what they may do."""
+    person = await _person(services, client, user_id, team_id)
+    zone = await _zone(client, user_id)
+    now, policy, store = services.clock(), services.settings.policy, services.store
+    corpus = services.corpus_for(team_id)
+    key = services.book_key(team_id)
+    approver = may_approve(person, policy).allowed
+
+    def from_store() -> tuple[list, list, list, list, list]:
+        subs = book.schedules(store, team_id=team_id, enabled_only=False)
+        recent = store.book.quotes(key, statuses=["approved"])[-RECENT:][::-1]
+        waiting = store.book.waiting(key) if approver else []
+        month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        loved_month = store.reactions.most_loved(key, since=month, limit=LOVED * 2)
+        loved_all = store.reactions.most_loved(key, since=None, limit=LOVED * 2)
+        return subs, recent, waiting, loved_month, loved_all
+
+    subs, recent, waiting, loved_month, loved_all = await asyncio.to_thread(from_store)
+    names = await _channel_names(client, {s.subscription.channel for s in subs})
+    rows = []
+    for stored in subs:
+        sub = stored.subscription
+        may = may_change_schedule(
+            person, origin=stored.origin, created_by=stored.created_by, policy=policy
+        ).allowed
+        name, private = names.get(sub.channel, (sub.channel, False))
+        if private and not may:
+            continue
+        upcoming = next_post(sub, now=now) if stored.enabled else None
+        rows.append(ScheduleRow(stored, f"#{name}", upcoming, may))
+    rows.sort(key=lambda row: (row.channel_name, row.stored.subscription.time))
+    counts: dict[str, int] = {}
+    for quote in corpus:
+        counts[quote.origin] = counts.get(quote.origin, 0) + 1
+    return HomeData(
+        viewer_zone=zone, now=now, today=quote_for_today(corpus, user_id, now.date()),
+        schedules=rows, may_add_schedule=True, book_counts=counts,
+        recent=[to_quote(row) for row in recent],
+        pending=[to_quote(row, proposed=True) for row in waiting],
+        pending_seq={row.id: row.seq for row in waiting}, is_approver=approver,
+        loved_month=_loved(corpus, loved_month), loved_all=_loved(corpus, loved_all),
+        schedule_page=page,
+    )  # fmt: skip
+
+
+def _loved(corpus: Corpus, found: list) -> list[Loved]:
+    pairs = [(corpus.get(item.quote_id), item.people) for item in found]
+    return [Loved(quote, people) for quote, people in pairs if quote is not None][:LOVED]
+
+
+async def _person(services: Services, client: AsyncWebClient, user: str, team: str) -> Person:
+    return await services.directory.person(
+        client, team_id=team, user_id=user, policy=services.settings.policy
+    )
+
+
+async def _zone(client: AsyncWebClient, user_id: str) -> str:
+    """The person's time zone as Slack has it (users.info), else UTC."""
+    try:
+        found = await client.users_info(user=user_id)
+    except SlackApiError:
+        return "UTC"
+    return str((found.get("user") or {}).get("tz") or "UTC")
+
+
+_NAMES: dict[str, tuple[str, bool]] = {}  # channel -> (name, private): names rarely change
+
+
+async def _channel_names(client: AsyncWebClient, channels: set[str]) -> dict[str, tuple[str, bool]]:
+    """Each channel's name and whether it is private (conversations.info, remembered)."""
+    for channel in sorted(channels - _NAMES.keys()):
+        try:
+            found = (await client.conversations_info(channel=channel)).get("channel") or {}
+        except SlackApiError:
+            # A private channel the bot is not in, or no channels:read: name it by its ID,
+            # and count it private, so it shows only to whoever may change the schedule.
+            _NAMES[channel] = (channel, True)
+            continue
+        _NAMES[channel] = (str(found.get("name") or channel), bool(found.get("is_private")))
+    return {channel: _NAMES[channel] for channel in channels}
+
+
+def _value(body: dict[str, Any]) -> str | None:
+    return (body.get("actions") or [{}])[0].get("value")

@@ -1,0 +1,100 @@
+"""The App Home tab over signed HTTP: published when opened, with what each person may do.
+
+Opening the tab sends `app_home_opened`; the bot answers with `views.publish`, which the
+stand-in checks against Slack's limits and slack-sdk's View model. An admin sees every
+control; a member sees the schedules without the controls they may not use. Acting in
+the tab (pause, resume) changes the schedule and publishes that person's Home again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness import CHANNEL_ID, BotProcess, visible_text
+from tests.limits import check_message
+from tests.slack_standin import SlackStandIn
+
+ADMIN, MEMBER = "U0ADMIN", "U0MEMBER"
+
+
+@pytest.fixture
+def bot(bot_env: dict[str, str], slack: SlackStandIn, tmp_path: Path) -> Iterator[BotProcess]:
+    config = tmp_path / "home.yaml"
+    config.write_text(
+        f"timezone: UTC\ndaily:\n  - channel: {CHANNEL_ID}\n    time: '09:00'\n"
+        "    timezone: Europe/Berlin\n",
+        encoding="utf-8",
+    )
+    slack.add_channel(CHANNEL_ID, "general", is_member=True)
+    slack.add_user(ADMIN, "ada", real_name="Ada Admin", is_admin=True, tz="America/New_York")
+    slack.add_user(MEMBER, "bob", real_name="Bob Member")
+    env = {**bot_env, "QUOTEBOT_CONFIG": str(config)}
+    with BotProcess(env, cwd=tmp_path, slack=slack) as process:
+        yield process
+
+
+def home_of(bot: BotProcess, slack: SlackStandIn, user: str, *, count: int = 1) -> dict[str, Any]:
+    """The `count`-th Home published for `user`, once it is there."""
+    deadline = time.monotonic() + 10
+    while len(slack.home_views(user)) < count:
+        assert time.monotonic() < deadline, f"no Home published for {user}\n{bot.log()}"
+        time.sleep(0.05)
+    view = slack.home_views(user)[count - 1]
+    check_message(view, "home")
+    return view
+
+
+def action_ids(view: dict[str, Any]) -> set[str]:
+    return {
+        element.get("action_id")
+        for block in view["blocks"]
+        for element in [*(block.get("elements") or []), block.get("accessory") or {}]
+        if isinstance(element, dict) and element.get("action_id")
+    }
+
+
+def test_an_admin_opening_the_tab_gets_a_home_with_every_control(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    assert bot.open_home(ADMIN)[0] == 200, bot.log()
+
+    view = home_of(bot, slack, ADMIN)
+    text = visible_text(view)
+    assert view["type"] == "home"
+    assert "#general" in text and "09:00" in text and "Europe/Berlin" in text
+    assert "03:00 your time" in text  # New York, six hours behind Berlin
+    assert {"home_share", "home_schedule_pause", "home_schedule_add"} <= action_ids(view)
+    assert "home_schedule_remove" not in action_ids(view)  # from the settings file
+
+
+def test_a_member_sees_the_schedules_without_controls_they_may_not_use(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    assert bot.open_home(MEMBER)[0] == 200, bot.log()
+
+    view = home_of(bot, slack, MEMBER)
+    assert "#general" in visible_text(view)
+    assert not {"home_schedule_pause", "home_schedule_edit"} & action_ids(view)
+    assert not {"home_review_approve", "home_review_reject"} & action_ids(view)
+
+
+def test_pause_then_resume_in_the_tab_changes_the_schedule_and_publishes_again(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    bot.open_home(ADMIN)
+    view = home_of(bot, slack, ADMIN)
+
+    status, _ = bot.click_in_view(view, "home_schedule_pause", user_id=ADMIN)
+    assert status == 200, bot.log()
+    paused = home_of(bot, slack, ADMIN, count=2)
+    assert "*paused*" in visible_text(paused) and "home_schedule_resume" in action_ids(paused)
+
+    bot.click_in_view(paused, "home_schedule_resume", user_id=ADMIN)
+    resumed = home_of(bot, slack, ADMIN, count=3)
+    assert "*paused*" not in visible_text(resumed)
+    assert "home_schedule_pause" in action_ids(resumed)
