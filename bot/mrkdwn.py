@@ -39,7 +39,9 @@ def from_markdown(text: str) -> str:
     "• item" or "1. item", an image its alt text; paragraphs stay a blank line apart.
     Text between the marks is escaped (`escape`), so nothing in a quote can ping.
     """
-    return joined(parse(text).paragraphs, _line)
+    shown = joined(parse(text).paragraphs, _line)
+    # Markup that means nothing (`- ` alone, an empty link) still shows as typed.
+    return shown if shown.strip() or not text.strip() else escape(text.strip())
 
 
 def _line(paragraph: Paragraph) -> str:

@@ -217,7 +217,7 @@ def _quote_sections(quote: Quote, *, room: int, blocks: int) -> list[Block]:
     # Shown first, then fitted: a list's bullets and a link's address make the mrkdwn
     # longer than the Markdown it came from.
     lead_in = from_markdown(quote.lead_in) if quote.lead_in else ""
-    lead_in = shorten(lead_in, room // 2, size=_json_size)
+    lead_in = _whole_links(shorten(lead_in, room // 2, size=_json_size))
     lead_blocks = [_section(piece) for piece in split(lead_in, SECTION_LIMIT)]
     body = _fit(
         _quote_pieces(_shown_text(quote), SECTION_LIMIT),
@@ -409,6 +409,15 @@ def loved_line(quote: Quote, people: int) -> str:
     by = f" — {escape(_clip(quote.speaker, SPEAKER_SIZE))}" if quote.speaker else ""
     who = "1 person" if people == 1 else f"{people:,} people"
     return f"❤ {who} · “{start}”{by} · #{escape(_clip(quote.id, 20))}"
+
+
+def _whole_links(text: str) -> str:
+    """`text` without a link its shortening cut open at its end: `<https://x.y/lo…`
+    would be half a link, so it goes; a text that is only that goes too."""
+    opened = text.rfind("<")
+    if opened < 0 or opened < text.rfind(">"):
+        return text
+    return text[:opened].rstrip() + "…" if text[:opened].strip() else ""
 
 
 def quote_shown(message: dict[str, Any] | None) -> str | None:

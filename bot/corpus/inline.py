@@ -118,7 +118,8 @@ def plain(text: str) -> str:
     """
     if not has_markup(text):
         return text
-    return joined(parse(text).paragraphs, _plain_paragraph).strip()
+    words = joined(parse(text).paragraphs, _plain_paragraph).strip()
+    return words or text.strip()  # markup that means nothing (`- ` alone) reads as typed
 
 
 def joined(paragraphs: Sequence[Paragraph], line: Callable[[Paragraph], str]) -> str:
