@@ -21,7 +21,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
 from bot.installations import CachedAuthorize, refused_token
-from bot.listeners import actions, book, commands, events, home, reactions
+from bot.listeners import actions, book, commands, events, home, reactions, schedule_form
 from bot.metrics import Kind, record_answer, request_kind
 from bot.services import Services
 from bot.slack.clients import web_client
@@ -68,6 +68,7 @@ def build_app(services: Services, *, oauth: AsyncOAuthSettings | None = None) ->
     events.register(app, services)
     reactions.register(app, services)
     home.register(app, services)
+    schedule_form.register(app, services)
     app.error(_error_handler(oauth.authorize if oauth else None))
     return app
 

@@ -45,6 +45,9 @@ BOT_SCOPES = (
     "im:history",
     "users:read",
     "usergroups:read",
+    "reactions:read",
+    "channels:read",
+    "groups:read",
 )
 STATE_SECONDS = 600
 

@@ -16,6 +16,7 @@ from bot.mrkdwn import escape, split
 
 Message = dict
 
+ADD_HERE = "schedule_form_open"  # the button opening the schedule form; value: the channel
 MAX_LISTED = 25  # a channel has at most 10 made in Slack; the settings file may add more
 DESCRIPTION_LIMIT = 300  # characters of one schedule's description
 SECTION_LIMIT = 3000
@@ -33,13 +34,18 @@ def describe(stored: StoredSubscription, *, now: datetime) -> str:
 
 
 def schedule_list_message(
-    subs: Sequence[StoredSubscription], *, now: datetime, command: str = "/quote"
-) -> Message:
-    """A channel's schedules with their IDs, for `/quote daily`."""
+    subs: Sequence[StoredSubscription], *, now: datetime, command: str = "/quote",
+    channel: str | None = None,
+) -> Message:  # fmt: skip
+    """A channel's schedules with their IDs, for `/quote daily`.
+
+    With `channel`, an "Add a schedule here" button opens the schedule form for it.
+    """
     if not subs:
-        return _plain(
+        empty = _plain(
             f"No quote of the day here yet. Try `{command} daily 09:00 Europe/Berlin mon-fri`."
         )
+        return _with_add_button(empty, channel)
     lines = [f"• {describe(s, now=now)}" for s in subs[:MAX_LISTED]]
     if len(subs) > MAX_LISTED:
         lines.append(f"…and {len(subs) - MAX_LISTED} more: `quotebot daily list` shows them all.")
@@ -50,7 +56,19 @@ def schedule_list_message(
     text = "Quote of the day in this channel:\n" + "\n".join(lines)
     blocks = [_section(piece) for piece in split(text, SECTION_LIMIT)]
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": hint}]})
-    return {"text": split(text, SECTION_LIMIT)[0], "blocks": blocks}
+    return _with_add_button({"text": split(text, SECTION_LIMIT)[0], "blocks": blocks}, channel)
+
+
+def _with_add_button(message: Message, channel: str | None) -> Message:
+    if not channel:
+        return message
+    add = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Add a schedule here"},
+        "action_id": ADD_HERE,
+        "value": channel,
+    }
+    return {**message, "blocks": [*message["blocks"], {"type": "actions", "elements": [add]}]}
 
 
 def notice(text: str) -> Message:

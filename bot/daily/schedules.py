@@ -127,7 +127,7 @@ def edit(
     store: Store, current: StoredSubscription, new: Subscription, *, person: Person,
     policy: Policy, now: datetime, creator_name: str | None = None,
 ) -> Change:  # fmt: skip
-    """Change a schedule's time, zone, days or topics; its ID, walk and claims stay.
+    """Change a schedule's time, zone, days, topics or length; its ID, walk and claims stay.
 
     Today's post is claimed under (ID, date), so a schedule edited after it posted
     today does not post again today; one edited to a time already past starts at its
@@ -141,7 +141,7 @@ def edit(
         return Change(ALLOWED, same, already=True)
     store.schedules.update(
         current.id, time=new.time, timezone=new.timezone, days=new.days,
-        topics=new.topics, starts_at=now,
+        topics=new.topics, starts_at=now, max_length=new.max_length,
     )  # fmt: skip
     changed = replace(new, id=current.id, channel=current.subscription.channel,
                       team_id=current.subscription.team_id)  # fmt: skip

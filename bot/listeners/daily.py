@@ -56,7 +56,11 @@ async def handle(
         subs = await asyncio.to_thread(
             book.schedules, store, team_id=team, channel=channel, enabled_only=False
         )
-        return schedule_list_message(subs, now=now, command=command.get("command", "/quote"))
+        # A DM has no schedules of its own to add to: the button only in channels.
+        here = None if channel.startswith("D") else channel
+        return schedule_list_message(
+            subs, now=now, command=command.get("command", "/quote"), channel=here
+        )
 
     reason = f"turned off in Slack by {user or 'someone'}"
     if verb in OFF_WORDS and not rest:

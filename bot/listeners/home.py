@@ -27,10 +27,13 @@ from bot.corpus import Corpus, Quote
 from bot.daily import schedules as book
 from bot.daily.schedule import next_post
 from bot.listeners.payloads import team_of
+from bot.listeners.schedule_form import open_schedule_form
 from bot.render import quote_message
 from bot.render_home import (
     APPROVE,
     REJECT,
+    SCHEDULE_ADD,
+    SCHEDULE_EDIT,
     SCHEDULE_PAUSE,
     SCHEDULE_REMOVE,
     SCHEDULE_RESUME,
@@ -134,7 +137,17 @@ def register(app: AsyncApp, services: Services) -> None:
                 text=f"The quote was not shared there ({reason}): invite @quotebot first.",
             )
 
+    async def schedule_form(ack: AsyncAck, client: AsyncWebClient, body: dict[str, Any]) -> None:
+        await ack()  # first: the form's views.open needs the trigger within 3 seconds
+        editing = body["actions"][0]["action_id"] == SCHEDULE_EDIT
+        await open_schedule_form(
+            services, client, trigger_id=body["trigger_id"], user_id=body["user"]["id"],
+            team_id=team_of(body), schedule_id=_value(body) if editing else None,
+        )  # fmt: skip
+
     app.event("app_home_opened")(opened)
+    app.action(SCHEDULE_ADD)(schedule_form)
+    app.action(SCHEDULE_EDIT)(schedule_form)
     app.action(SCHEDULES_PAGE)(paging)
     for action in (SCHEDULE_PAUSE, SCHEDULE_RESUME, SCHEDULE_REMOVE):
         app.action(action)(schedule_change)

@@ -98,3 +98,32 @@ def test_pause_then_resume_in_the_tab_changes_the_schedule_and_publishes_again(
     resumed = home_of(bot, slack, ADMIN, count=3)
     assert "*paused*" not in visible_text(resumed)
     assert "home_schedule_pause" in action_ids(resumed)
+
+
+def test_edit_in_the_tab_opens_the_form_for_that_schedule_and_keeps_its_id(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    bot.open_home(ADMIN)
+    view = home_of(bot, slack, ADMIN)
+    [schedule_id] = {
+        element["value"]
+        for block in view["blocks"]
+        for element in block.get("elements") or []
+        if element.get("action_id") == "home_schedule_edit"
+    }
+    earlier = {shown["id"] for shown in slack.views()}
+
+    status, _ = bot.click_in_view(view, "home_schedule_edit", user_id=ADMIN)
+    assert status == 200, bot.log()
+    form = slack.wait_for_view(lambda v: v["id"] not in earlier and v.get("submit") is not None)
+    check_message(form, "modal")
+    assert schedule_id in visible_text(form)
+
+    zone = {"text": {"type": "plain_text", "text": "Europe/Berlin"}, "value": "Europe/Berlin"}
+    status, body = bot.submit(form, {"time": "10:30", "zone": zone, "max_length": "280"},
+                              user_id=ADMIN)  # fmt: skip
+    assert (status, body) == (200, ""), f"{status} {body}\n{bot.log()}"
+    status, listed = bot.command("daily", user_id=ADMIN)
+    assert status == 200, bot.log()
+    assert f"`{schedule_id}` 10:30 Europe/Berlin" in listed["text"], listed
+    assert "quotes up to 280 characters" in listed["text"]

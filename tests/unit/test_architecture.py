@@ -16,6 +16,7 @@ SLACK_LIBRARIES = ("slack_bolt", "slack_sdk", "aiohttp")
 # The domain: what to answer, what to post and when, who may do what, messages as data.
 DOMAIN = [
     "answers.py", "render.py", "render_schedules.py", "render_book.py", "render_home.py",
+    "render_schedule_form.py",
     "roles.py", "mrkdwn.py", "ids.py", "corpus", "daily", "imports", "book",
 ]  # fmt: skip
 DOMAIN_MODULES = ("bot.answers", "bot.render", "bot.roles", "bot.daily", "bot.corpus")
