@@ -93,12 +93,14 @@ def quote_message(
     intro: str | None = None,
     actions: Sequence[Block] = (),
     menu: bool = True,
+    loved: bool = True,
 ) -> Message:
     """A quote as a message: optional header, the quote, attribution, then buttons.
 
     `intro`: a line of the bot's own (escaped) text before the quote; `actions`:
     elements of the bot's own for the actions row. Every quote carries the quote menu
     (`menu`), unless it is not one the reader can act on yet (a quote under review).
+    Reactions to it count as loving the quote, unless `loved` is False.
     """
     before: list[Block] = []
     if header and header.strip():
@@ -108,7 +110,9 @@ def quote_message(
         before.append(_section(intro))
     # The attribution carries the quote's ID as its block_id: a reaction to the post
     # names only the message, and a post made through a response_url has no ts to keep.
-    after = [{**_context(_attribution(quote)), "block_id": f"{QUOTE_BLOCK}{quote.id}"[:255]}]
+    after = [_context(_attribution(quote))]
+    if loved:  # `loved=False`: a review card, whose reactions say nothing of the quote
+        after[0]["block_id"] = f"{QUOTE_BLOCK}{quote.id}"[:255]
     if shared_by:
         after.append(_context(f"Shared by {mention(_clip(shared_by, USER_SIZE))}"))
     elements: list[Block] = []

@@ -171,13 +171,14 @@ def review_message(
             button("Reject", REJECT, value),
         ],
         menu=False,
+        loved=False,
     )
 
 
 def reviewed_message(quote: Quote, *, verdict: str, by: str, live: bool) -> Message:
     """The review message once decided: the quote, and who decided what (`verdict`)."""
     name = escape(shorten(by, NAME_SIZE))
-    return quote_message(quote, intro=f"*{escape(verdict)}* by {name}.", menu=live)
+    return quote_message(quote, intro=f"*{escape(verdict)}* by {name}.", menu=live, loved=False)
 
 
 def outcome_line(quote_id: str, *, approved: bool, by: str, change: bool = False) -> Message:

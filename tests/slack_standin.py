@@ -56,7 +56,7 @@ MANIFEST = Path(__file__).resolve().parents[1] / "config" / "manifest.yaml"
 DEFAULT_SCOPE = ",".join(
     yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))["oauth_config"]["scopes"]["bot"]
 )
-TIER3_METHODS = frozenset({"conversations.join", "conversations.history"})
+TIER3_METHODS = frozenset({"conversations.join", "conversations.history", "conversations.replies"})
 METHOD_SCOPES = {"users.info": "users:read", "usergroups.users.list": "usergroups:read"}
 # conversations.info needs the scope of the kind of conversation asked about.
 READ_SCOPES = {"public": "channels:read", "private": "groups:read", "im": "im:read"}
@@ -315,6 +315,7 @@ class SlackStandIn:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "conversations.join": self._conversations_join,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "conversations.info": self._conversations_info,
             "oauth.v2.access": self._oauth_v2_access,
             "users.info": self._users_info,
@@ -1049,8 +1050,12 @@ class SlackStandIn:
             before = latest is None or ts < latest or (inclusive and ts == latest)
             return after and before and (start is None or ts <= start)
 
+        # Replies inside a thread are not in the channel's history (Slack's docs): only
+        # top-level messages and thread parents; `conversations.replies` has the rest.
         found = [
-            m for m in reversed(self._messages.get(channel.id, [])) if wanted(Decimal(m["ts"]))
+            m
+            for m in reversed(self._messages.get(channel.id, []))
+            if wanted(Decimal(m["ts"])) and m.get("thread_ts") in (None, m["ts"])
         ]
         page = copy.deepcopy(found[:limit])
         if not _truthy(req.args.get("include_all_metadata")):
@@ -1063,6 +1068,39 @@ class SlackStandIn:
             "pin_count": 0,
             "response_metadata": {"next_cursor": next_cursor},
         }
+
+    def _conversations_replies(self, req: _Request) -> JSON:
+        """A thread: its parent first, then its replies, oldest first (Slack's order).
+
+        ``ts`` may be the parent's or any reply's; ``oldest``/``latest`` (inclusive with
+        ``inclusive``) bound the replies, the parent always comes first.
+        """
+        channel = self._channel(req.args.get("channel"), req.team)
+        if not channel.is_member:
+            raise SlackError("channel_not_found" if channel.is_private else "not_in_channel")
+        ts = _ts_arg(req.args.get("ts"), "thread_not_found")
+        messages = self._messages.get(channel.id, [])
+        asked = next((m for m in messages if Decimal(m["ts"]) == ts), None) if ts else None
+        if asked is None:
+            raise SlackError("thread_not_found")
+        parent_ts = asked.get("thread_ts") or asked["ts"]
+        thread = [m for m in messages if (m.get("thread_ts") or m["ts"]) == parent_ts]
+        oldest = _ts_arg(req.args.get("oldest"), "invalid_ts_oldest")
+        latest = _ts_arg(req.args.get("latest"), "invalid_ts_latest")
+        inclusive = _truthy(req.args.get("inclusive"))
+
+        def wanted(message: JSON) -> bool:
+            at = Decimal(message["ts"])
+            if message["ts"] == parent_ts:
+                return True
+            after = oldest is None or at > oldest or (inclusive and at == oldest)
+            before = latest is None or at < latest or (inclusive and at == latest)
+            return after and before
+
+        page = copy.deepcopy([m for m in thread if wanted(m)])
+        for message in page:
+            message.pop("metadata", None)
+        return {"messages": page, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
     def _conversations_info(self, req: _Request) -> JSON:
         """A conversation the bot can see, in Slack's shape: a channel's, or a DM's (no name).

@@ -2098,18 +2098,22 @@ ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forev
 def app_manifest(
     path: Path, *, home: bool = True, events: bool = True, options: bool = True
 ) -> Path:
-    """The shipped manifest with a Home tab, Home and reaction events and an options URL
-    (each one left as shipped when False), written to `path`."""
+    """The shipped manifest, with or without its Home tab, its Home and reaction events
+    (and `reactions:read`) and its options URL (this app's own), written to `path`."""
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
-    if home:
-        manifest["features"]["app_home"]["home_tab_enabled"] = True
+    manifest["features"]["app_home"]["home_tab_enabled"] = home
+    bot_events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    scopes = manifest["oauth_config"]["scopes"]["bot"]
+    added = ["app_home_opened", "reaction_added", "reaction_removed"]
+    bot_events[:] = [event for event in bot_events if event not in added]
+    scopes[:] = [scope for scope in scopes if scope != "reactions:read"]
     if events:
-        bot_events = manifest["settings"]["event_subscriptions"]["bot_events"]
-        bot_events += ["app_home_opened", "reaction_added", "reaction_removed"]
-        manifest["oauth_config"]["scopes"]["bot"].append("reactions:read")
+        bot_events += added
+        scopes.append("reactions:read")
+    interactivity = manifest["settings"]["interactivity"]
+    interactivity.pop("message_menu_options_url", None)
     if options:
-        url = "https://YOUR-HOST/slack/options"
-        manifest["settings"]["interactivity"]["message_menu_options_url"] = url
+        interactivity["message_menu_options_url"] = "https://YOUR-HOST/slack/options"
     path.write_text(yaml.safe_dump(manifest), encoding="utf-8")
     return path
 

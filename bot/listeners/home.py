@@ -44,7 +44,7 @@ from bot.render_home import (
     ScheduleRow,
     home_view,
 )
-from bot.roles import Person, may_approve, may_change_schedule
+from bot.roles import Person, may_add_schedule, may_approve, may_change_schedule
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -206,7 +206,8 @@ async def gather(
         counts[quote.origin] = counts.get(quote.origin, 0) + 1
     return HomeData(
         viewer_zone=zone, now=now, today=quote_for_today(corpus, user_id, now.date()),
-        schedules=rows, may_add_schedule=True, book_counts=counts,
+        schedules=rows, may_add_schedule=may_add_schedule(person, policy).allowed,
+        book_counts=counts,
         recent=[to_quote(row) for row in recent],
         pending=[to_quote(row, proposed=True) for row in waiting],
         pending_seq={row.id: row.seq for row in waiting}, is_approver=approver,

@@ -1,11 +1,12 @@
 """Reactions to the bot's quotes: who loves which quote, for `/quote top` and the Home tab.
 
 Slack sends `reaction_added` and `reaction_removed` only from conversations the bot
-is in (scope `reactions:read`). Only reactions to the bot's own posts count; the quote
+is in (scope `reactions:read`). Only reactions to the bot's own posts count. The quote
 is read off the reacted-to message (`render.quote_shown`), so a quote shared through a
-response_url, which gives no ts back, counts too. A retried event is dropped before it
-gets here (`bot.app`), and the store keeps one row per person, post and emoji, so
-nothing counts twice.
+response_url, which gives no ts back, counts too; a channel's history holds no thread
+replies, so a reply of the bot's (to a mention) is looked up in its thread. A retried
+event is dropped before it gets here (`bot.app`), and the store keeps one row per
+person, post and emoji, so nothing counts twice.
 """
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ def register(app: AsyncApp, services: Services) -> None:
             log.info("reaction in %s not counted: %s", channel, error.response.get("error"))
             return
         messages = found.get("messages") or []
+        if not messages:  # a reply in a thread (how the bot answers a mention)
+            try:
+                thread = await client.conversations_replies(
+                    channel=channel, ts=ts, latest=ts, oldest=ts, inclusive=True, limit=2
+                )
+            except SlackApiError as error:
+                log.info("reaction in %s not counted: %s", channel, error.response.get("error"))
+                return
+            messages = [m for m in thread.get("messages") or [] if m.get("ts") == ts]
         quote_id = quote_shown(messages[0] if messages else None)
         if quote_id is None:
             return  # a message of ours with no quote: a notice, a list
@@ -74,5 +84,6 @@ def _on_our_message(event: dict[str, Any], context: AsyncBoltContext) -> bool:
     return (
         item.get("type") == "message"
         and bool(item.get("channel") and item.get("ts") and event.get("user"))
+        and bool(context.bot_user_id)
         and event.get("item_user") == context.bot_user_id
     )

@@ -411,3 +411,13 @@ def test_the_topics_list_writes_its_placeholder_escaped_and_cuts_between_lines()
     assert "<topic>" not in "".join(texts)
     for text in texts[1:]:
         assert text.startswith("• Topic number "), text[:40]
+
+
+def test_a_posted_quote_names_its_quote_for_reactions_and_a_review_card_does_not() -> None:
+    from bot.render import quote_shown
+    from bot.render_book import review_message
+
+    quote = make_quote(id="7KQ2")
+
+    assert quote_shown(quote_message(quote)) == "7KQ2"
+    assert quote_shown(review_message(quote, seq=3, added_by="Ada", edited=False)) is None
