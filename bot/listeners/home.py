@@ -13,10 +13,12 @@ in that channel would cost a Slack call per channel and person.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
-import random
-from datetime import date
+import time
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -54,17 +56,17 @@ LOVED = 5
 
 
 def quote_for_today(corpus: Corpus, user_id: str, day: date) -> Quote | None:
-    """One person's quote of a day: the same all day, another than the day before's."""
+    """One person's quote of a day: the same all day, never the day before's.
 
-    def pick(on: date) -> Quote | None:
-        return corpus.random(random.Random(f"{user_id}:{on.isoformat()}"))
-
-    today = pick(day)
-    yesterday = pick(date.fromordinal(day.toordinal() - 1))
-    if today is not None and yesterday is not None and today.id == yesterday.id and len(corpus) > 1:
-        quotes = corpus.quotes
-        return quotes[(quotes.index(today) + 1) % len(quotes)]
-    return today
+    Each person walks the collection with a stride of their own (1 to n-1 quotes a
+    day), so two days in a row never show the same quote and people differ.
+    """
+    quotes = corpus.quotes
+    if len(quotes) < 2:
+        return quotes[0] if quotes else None
+    seed = int.from_bytes(hashlib.sha256(user_id.encode()).digest()[:8], "big")
+    stride = 1 + seed % (len(quotes) - 1)
+    return quotes[(seed + day.toordinal() * stride) % len(quotes)]
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -205,7 +207,7 @@ async def gather(
     for quote in corpus:
         counts[quote.origin] = counts.get(quote.origin, 0) + 1
     return HomeData(
-        viewer_zone=zone, now=now, today=quote_for_today(corpus, user_id, now.date()),
+        viewer_zone=zone, now=now, today=quote_for_today(corpus, user_id, _local_day(now, zone)),
         schedules=rows, may_add_schedule=may_add_schedule(person, policy).allowed,
         book_counts=counts,
         recent=[to_quote(row) for row in recent],
@@ -214,6 +216,14 @@ async def gather(
         loved_month=_loved(corpus, loved_month), loved_all=_loved(corpus, loved_all),
         schedule_page=page,
     )  # fmt: skip
+
+
+def _local_day(now: datetime, zone: str) -> date:
+    """Today where the viewer is: their quote changes at their midnight."""
+    try:
+        return now.astimezone(ZoneInfo(zone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return now.date()
 
 
 def _loved(corpus: Corpus, found: list) -> list[Loved]:
@@ -236,21 +246,31 @@ async def _zone(client: AsyncWebClient, user_id: str) -> str:
     return str((found.get("user") or {}).get("tz") or "UTC")
 
 
-_NAMES: dict[str, tuple[str, bool]] = {}  # channel -> (name, private): names rarely change
+NAME_SECONDS = 600  # how long a channel's name and privacy are trusted
+_NAMES: dict[str, tuple[float, str, bool]] = {}  # channel -> (when, name, private)
 
 
 async def _channel_names(client: AsyncWebClient, channels: set[str]) -> dict[str, tuple[str, bool]]:
-    """Each channel's name and whether it is private (conversations.info, remembered)."""
-    for channel in sorted(channels - _NAMES.keys()):
-        try:
-            found = (await client.conversations_info(channel=channel)).get("channel") or {}
-        except SlackApiError:
-            # A private channel the bot is not in, or no channels:read: name it by its ID,
-            # and count it private, so it shows only to whoever may change the schedule.
-            _NAMES[channel] = (channel, True)
+    """Each channel's name and whether it is private (conversations.info, remembered a
+    while). One Slack could not describe (a private channel the bot is not in, no
+    channels:read yet, a rate limit) is named by its ID and counted private, so its
+    schedules show only to who may change them, and it is asked about again next time."""
+    found: dict[str, tuple[str, bool]] = {}
+    fresh_after = time.monotonic() - NAME_SECONDS
+    for channel in sorted(channels):
+        known = _NAMES.get(channel)
+        if known is not None and known[0] > fresh_after:
+            found[channel] = known[1:]
             continue
-        _NAMES[channel] = (str(found.get("name") or channel), bool(found.get("is_private")))
-    return {channel: _NAMES[channel] for channel in channels}
+        try:
+            info = (await client.conversations_info(channel=channel)).get("channel") or {}
+        except SlackApiError:
+            found[channel] = (channel, True)
+            continue
+        named = (str(info.get("name") or channel), bool(info.get("is_private")))
+        _NAMES[channel] = (time.monotonic(), *named)
+        found[channel] = named
+    return found
 
 
 def _value(body: dict[str, Any]) -> str | None:
