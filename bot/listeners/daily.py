@@ -32,25 +32,12 @@ async def handle(
     """The reply to a `/quote daily` command, as keyword arguments for `ack()`."""
     channel, team = command["channel_id"], command.get("team_id") or ""
     user = command.get("user_id") or ""
-    store, now, policy = services.store, services.clock(), services.settings.policy
+    store, now = services.store, services.clock()
     first, _, rest = text.strip().partition(" ")
     verb, rest = first.lower(), rest.strip()
 
     async def as_asker(change: Callable[..., book.Change]) -> tuple[book.Change, Person]:
-        """Try the change as a person with no role, then, if refused, as who they are.
-
-        Most changes need no role (anyone may add; a creator may change their own), so
-        Slack is asked who someone is only when a rule depends on it: fewer calls
-        before the 3-second ack.
-        """
-        nobody = Person(user)
-        made = await asyncio.to_thread(change, person=nobody, policy=policy)
-        if made.decision.allowed or made.decision is CAPPED:
-            return made, nobody  # the cap holds for everyone: no need to ask who they are
-        person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
-        if person == nobody:
-            return made, person
-        return await asyncio.to_thread(change, person=person, policy=policy), person
+        return await ask_as_asker(services, client, team, user, change)
 
     if not first:
         subs = await asyncio.to_thread(
@@ -114,6 +101,27 @@ async def handle(
         f"Quote of the day set: {_describe(change, now, with_next=False)}. "
         f"First one {when:%a %d %b at %H:%M %Z}."
     )
+
+
+async def ask_as_asker(
+    services: Services, client: AsyncWebClient, team: str, user: str,
+    change: Callable[..., book.Change],
+) -> tuple[book.Change, Person]:  # fmt: skip
+    """Try a change as a person with no role, then, if refused, as who they are.
+
+    Most changes need no role (anyone may add; a creator may change their own), so
+    Slack is asked who someone is only when a rule depends on it: fewer calls before
+    the 3-second ack. The form (`bot.listeners.schedule_form`) asks the same way.
+    """
+    policy = services.settings.policy
+    nobody = Person(user)
+    made = await asyncio.to_thread(change, person=nobody, policy=policy)
+    if made.decision.allowed or made.decision is CAPPED:
+        return made, nobody  # the cap holds for everyone: no need to ask who they are
+    person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
+    if person == nobody:
+        return made, person
+    return await asyncio.to_thread(change, person=person, policy=policy), person
 
 
 def _parse(

@@ -27,6 +27,7 @@ from bot.daily.schedule import (
     parse_days,
     parse_time,
 )
+from bot.listeners.daily import ask_as_asker
 from bot.listeners.payloads import team_of
 from bot.mrkdwn import escape
 from bot.render_schedule_form import (
@@ -45,7 +46,7 @@ from bot.render_schedule_form import (
     zone_options,
 )
 from bot.render_schedules import describe, notice
-from bot.roles import CAPPED, Person, reinstall_line
+from bot.roles import reinstall_line
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -179,7 +180,7 @@ async def submit(
         change_of: Callable[..., book.Change] = partial(book.edit, store, current, sub, now=now)
     else:
         change_of = partial(book.add, store, sub, now=now, rng=services.rng)
-    change, person = await _as_asker(services, client, team, user, change_of)
+    change, person = await ask_as_asker(services, client, team, user, change_of)
     # The error goes on the channel field in an add, the time field in an edit (no channel).
     where = "time" if current is not None else "channel"
     if not change.decision.allowed:
@@ -276,22 +277,6 @@ async def _channel_problem(client: AsyncWebClient, channel: str) -> str | None:
     if info.get("is_private") and not info.get("is_member"):
         return NOT_IN_CHANNEL
     return None
-
-
-async def _as_asker(
-    services: Services, client: AsyncWebClient, team: str, user: str,
-    change: Callable[..., book.Change],
-) -> tuple[book.Change, Person]:  # fmt: skip
-    """As `/quote daily` does: as nobody first, then, if refused, as who they are."""
-    policy = services.settings.policy
-    nobody = Person(user)
-    made = await asyncio.to_thread(change, person=nobody, policy=policy)
-    if made.decision.allowed or made.decision is CAPPED:
-        return made, nobody
-    person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
-    if person == nobody:
-        return made, person
-    return await asyncio.to_thread(change, person=person, policy=policy), person
 
 
 def _topic_names(corpus: Any) -> list[str]:
