@@ -26,6 +26,7 @@ built on every `app_home_opened`, for each user who opens it).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import statistics
@@ -34,6 +35,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 # Run as a script, this folder heads the import path, where bench/http.py would stand in
 # for the standard library's `http`: the repository goes there instead.
@@ -46,6 +48,18 @@ from bot.corpus.inline import parse  # noqa: E402
 from bot.daily.schedule import Subscription, next_post  # noqa: E402
 from bot.daily.schedules import StoredSubscription  # noqa: E402
 from bot.render_home import PAGE_SIZE, HomeData, Loved, ScheduleRow, home_view  # noqa: E402
+
+
+def _corpus_bench() -> ModuleType:
+    """bench/corpus.py, for its inline Markdown: the same quarter of quotes marked up."""
+    spec = importlib.util.spec_from_file_location("bench_corpus", BENCH / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module
+
+
+markup = _corpus_bench().markup
 
 SEED = 80
 BUILDS = 200
@@ -76,19 +90,7 @@ def sentence(rng: random.Random) -> str:
     """20-120 words, a quarter with inline Markdown, as bench/corpus.py writes them."""
     words = [rng.choice(WORDS) for _ in range(rng.randint(20, 120))]
     words[0] = words[0].capitalize()
-    if rng.random() < 0.25:
-        at = rng.randrange(len(words) - 2)
-        kind = rng.random()
-        if kind < 0.35:
-            words[at] = f"**{words[at]}**"
-        elif kind < 0.65:
-            words[at] = f"*{words[at]}*"
-        elif kind < 0.85:
-            words[at] = f"[{words[at]}"
-            words[at + 2] += f"](https://example.org/notes/{rng.randint(1, 999)})"
-        else:
-            words[at] += f"[[{rng.randint(1, 9)}]](https://example.org/ref/{rng.randint(1, 999)})"
-    return " ".join(words) + "."
+    return markup(rng, " ".join(words) + ".")
 
 
 def quote(rng: random.Random, number: int, *, slack: bool = False) -> Quote:
