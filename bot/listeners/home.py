@@ -24,10 +24,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.book.entries import review, to_quote
+from bot.book.entries import to_quote
 from bot.corpus import Corpus, Quote
 from bot.daily import schedules as book
 from bot.daily.schedule import next_post
+from bot.listeners.book import decide as decide_review
 from bot.listeners.payloads import team_of
 from bot.listeners.schedule_form import open_schedule_form
 from bot.render import quote_message
@@ -106,17 +107,19 @@ def register(app: AsyncApp, services: Services) -> None:
         await publish(services, client, user_id=user, team_id=team)
 
     async def decide(ack: AsyncAck, client: AsyncWebClient, body: dict[str, Any]) -> None:
-        await ack()
+        """Approve or Reject in the tab: what the review card's buttons do (the author
+        hears the outcome), with the card's notices sent to the approver by DM."""
         user, team = body["user"]["id"], team_of(body)
-        quote_id, _, seq = (_value(body) or "").partition(":")
-        person = await _person(services, client, user, team)
+
+        async def respond(**message: Any) -> None:
+            if message.get("replace_original") or message.get("delete_original"):
+                return  # the Home is no card to replace: it is published again below
+            message.pop("response_type", None)
+            message.pop("replace_original", None)
+            await client.chat_postMessage(channel=user, **message)
+
         approve = body["actions"][0]["action_id"] == APPROVE
-        await asyncio.to_thread(
-            review, services.store, services.book_key(team), quote_id, approve=approve,
-            person=person, policy=services.settings.policy, now=services.clock(),
-            seen=int(seq) if seq.isdigit() else None,
-        )  # fmt: skip
-        await services.book_changed()
+        await decide_review(ack, body, client, respond, services, approve)
         await publish(services, client, user_id=user, team_id=team)
 
     async def share(ack: AsyncAck, client: AsyncWebClient, body: dict[str, Any]) -> None:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.corpus import legacy_id
+from bot.store import BookRow, Store
 from tests.harness import CHANNEL_ID, BotProcess, visible_text
 from tests.limits import check_message
 from tests.slack_standin import SlackStandIn
@@ -34,8 +37,26 @@ def bot(bot_env: dict[str, str], slack: SlackStandIn, tmp_path: Path) -> Iterato
     slack.add_user(ADMIN, "ada", real_name="Ada Admin", is_admin=True, tz="America/New_York")
     slack.add_user(MEMBER, "bob", real_name="Bob Member")
     env = {**bot_env, "QUOTEBOT_CONFIG": str(config)}
+    waiting_for_review(env["DATABASE_URL"])
     with BotProcess(env, cwd=tmp_path, slack=slack) as process:
         yield process
+
+
+WAITING = "Q7WT"  # saved in Slack by the member, waiting for an approver
+
+
+def waiting_for_review(database_url: str) -> None:
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    text = "Robots will review the robots."
+    store = Store(database_url)
+    try:
+        store.book.add(BookRow(
+            team_id="", id=WAITING, text=text, alias=legacy_id(text), speaker="Bob Member",
+            speaker_user=None, source=None, url=None, topics=(), lead_in=None,
+            status="pending", added_by=MEMBER, added_at=now, changed_by=None, changed_at=now,
+        ))  # fmt: skip
+    finally:
+        store.close()
 
 
 def home_of(bot: BotProcess, slack: SlackStandIn, user: str, *, count: int = 1) -> dict[str, Any]:
@@ -127,3 +148,24 @@ def test_edit_in_the_tab_opens_the_form_for_that_schedule_and_keeps_its_id(
     assert status == 200, bot.log()
     assert f"`{schedule_id}` 10:30 Europe/Berlin" in listed["text"], listed
     assert "quotes up to 280 characters" in listed["text"]
+
+
+def test_an_approver_approves_in_the_tab_and_the_author_hears_it(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    bot.open_home(ADMIN)
+    view = home_of(bot, slack, ADMIN)
+    assert "Robots will review the robots." in visible_text(view)
+
+    status, _ = bot.click_in_view(view, "home_review_approve", user_id=ADMIN)
+    assert status == 200, bot.log()
+
+    after = home_of(bot, slack, ADMIN, count=2)
+    assert "home_review_approve" not in action_ids(after)
+    deadline = time.monotonic() + 5
+    while not slack.dm_messages(MEMBER):
+        assert time.monotonic() < deadline, f"the author heard nothing\n{bot.log()}"
+        time.sleep(0.05)
+    assert (
+        f"Your quote `#{WAITING}` was approved by Ada Admin" in slack.dm_messages(MEMBER)[0]["text"]
+    )
