@@ -12,9 +12,7 @@ import multiprocessing
 import random
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,10 +24,8 @@ from bot.ids import ALPHABET, LENGTH
 from bot.roles import Person, Policy
 from bot.store import Claim, PostRecord, ScheduleRow, Store, StoreError
 from bot.store.schema import SCHEMA_VERSION, schema_info, walk_steps
-from tests.postgres import fresh_database
 
 # Every test runs on SQLite and on a throwaway PostgreSQL server (tests/postgres.py).
-BACKENDS = ["sqlite", "postgresql"]
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 DAY = date(2026, 3, 2)
@@ -37,29 +33,6 @@ LEASE = timedelta(minutes=5)
 ADMIN = Person("UADMIN", is_admin=True)
 MEMBER = Person("U1")
 POLICY = Policy()
-
-
-@pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database of each backend: a new SQLite file, or a new PostgreSQL database."""
-    if request.param == "postgresql":
-        return fresh_database(request.getfixturevalue("postgres"))
-    return f"sqlite:///{tmp_path / 'quotebot.sqlite3'}"
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = Store(store_url)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def other(store: Store, store_url: str) -> Iterator[Store]:
-    """A second Store on the same database, as a second process would have."""
-    second = Store(store_url)
-    yield second
-    second.close()
 
 
 def sub(channel: str = "C1", *, team: str = "T1", time: str = "09:00", **more) -> Subscription:

@@ -6,9 +6,7 @@ each runs on a new SQLite file and on a new database of a throwaway PostgreSQL s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +14,6 @@ from sqlalchemy import inspect, select
 
 from bot.store import Loved, Store
 from bot.store.schema import reactions
-from tests.postgres import fresh_database
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -28,28 +25,6 @@ def post_of(quote: str) -> dict[str, str]:
 
 POST = post_of("q1")
 OTHER_POST = {"channel": "C2", "ts": "1772528400.000100"}  # q1 again, another day and channel
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        return fresh_database(request.getfixturevalue("postgres"))
-    return f"sqlite:///{tmp_path / 'quotebot.sqlite3'}"
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = Store(store_url)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def other(store: Store, store_url: str) -> Iterator[Store]:
-    """A second Store on the same database, as a second instance of the bot has."""
-    second = Store(store_url)
-    yield second
-    second.close()
 
 
 def react(
