@@ -13,10 +13,10 @@ from datetime import datetime
 from bot.daily.schedule import next_post
 from bot.daily.schedules import StoredSubscription
 from bot.mrkdwn import escape, split
+from bot.render_schedule_form import OPEN as OPEN_FORM
 
 Message = dict
 
-ADD_HERE = "schedule_form_open"  # the button opening the schedule form; value: the channel
 MAX_LISTED = 25  # a channel has at most 10 made in Slack; the settings file may add more
 DESCRIPTION_LIMIT = 300  # characters of one schedule's description
 SECTION_LIMIT = 3000
@@ -65,7 +65,7 @@ def _with_add_button(message: Message, channel: str | None) -> Message:
     add = {
         "type": "button",
         "text": {"type": "plain_text", "text": "Add a schedule here"},
-        "action_id": ADD_HERE,
+        "action_id": OPEN_FORM,
         "value": channel,
     }
     return {**message, "blocks": [*message["blocks"], {"type": "actions", "elements": [add]}]}
