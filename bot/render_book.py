@@ -9,6 +9,7 @@ private metadata) whatever it holds.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,11 +57,12 @@ class FormState:
     mode: Mode
     quote_id: str = ""
     speaker_user: str = ""
-    speaker_name: str = ""
+    speaker_name: str = ""  # as the form was filled in; only its digest is kept
+    speaker_digest: str = ""  # what a decoded state holds instead of the name
 
     def encode(self) -> str:
-        data = {"m": self.mode, "id": self.quote_id, "u": self.speaker_user}
-        data["n"] = shorten(self.speaker_name, 500)  # the whole stays far below 3,000
+        # A digest, not the name: any name fits in the 3,000 characters, however long.
+        data = {"m": self.mode, "id": self.quote_id, "u": self.speaker_user, "n": self._digest()}
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
@@ -70,8 +72,20 @@ class FormState:
         if mode not in TITLES:
             raise ValueError(f"not a quote form: {text[:100]!r}")
         return cls(
-            mode, str(data.get("id") or ""), str(data.get("u") or ""), str(data.get("n") or "")
-        )
+            mode, str(data.get("id") or ""), str(data.get("u") or ""),
+            speaker_digest=str(data.get("n") or ""),
+        )  # fmt: skip
+
+    def still_names(self, speaker: str | None) -> bool:
+        """Whether the speaker field still holds the name the form was filled with."""
+        return bool(speaker) and _name_digest(speaker or "") == self._digest()
+
+    def _digest(self) -> str:
+        return self.speaker_digest or (_name_digest(self.speaker_name) if self.speaker_name else "")
+
+
+def _name_digest(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def loading_view(mode: Mode) -> View:

@@ -486,7 +486,7 @@ def _draft(view: dict[str, Any], state: FormState) -> Draft:
         lead_in=text("lead_in"),
     ).tidy()
     # The person quoted may edit their quote, while the quote still names them.
-    if state.speaker_user and draft.speaker == (state.speaker_name or None):
+    if state.speaker_user and state.still_names(draft.speaker):
         return replace(draft, speaker_user=state.speaker_user)
     return draft
 
