@@ -20,7 +20,7 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 SCHEMA_LOCK = 0x71756F7465  # any constant shared by all instances: 'quote'
 
 metadata = MetaData()
