@@ -234,6 +234,15 @@ def may_approve(person: Person, policy: Policy) -> Decision:
     return Decision(False, f"Only {holders(Role.APPROVE_QUOTES, policy)} can approve quotes.")
 
 
+def may_decide_report(person: Person, policy: Policy) -> Decision:
+    """Apply or dismiss someone's report of a problem with a quote (anyone may report)."""
+    if has_role(person, Role.APPROVE_QUOTES, policy):
+        return ALLOWED
+    return Decision(
+        False, f"Only {holders(Role.APPROVE_QUOTES, policy)} can apply or dismiss a report."
+    )
+
+
 def may_hide(person: Person, policy: Policy) -> Decision:
     """Hide a quote from the files in Slack: the files are the operator's, so approvers."""
     if has_role(person, Role.APPROVE_QUOTES, policy):

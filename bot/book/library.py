@@ -4,11 +4,11 @@ With one bot token there is one workspace and one book (key ""): the files' corp
 itself is that collection, and the book's changes are made to it in place (a saved
 quote is found within milliseconds, whatever the size). When the files change, the
 new files' corpus is adopted the same way: the book's quotes added to it, the hidden
-ones taken out.
+ones taken out, the corrected ones corrected (`bot.book.reports.corrected`).
 
 In many-workspace mode the files are shared by every workspace and each book is its
 own. A workspace with nothing of its own sees the files' corpus; once it has quotes
-of its own (or hides one from the files) it gets a corpus of its own, built once from
+of its own (or hides or corrects one from the files) it gets a corpus of its own, built once from
 the files (about 1.5 s at 100,000 quotes, in a worker thread), then changed in place.
 
 Changes come from the store's change feed (`store.book.changes_since`): every
@@ -21,8 +21,9 @@ import logging
 import threading
 
 from bot.book.entries import LIVE, to_quote
+from bot.book.reports import corrected
 from bot.corpus import Corpus, Quote
-from bot.store import BookRow, Changes, HiddenRow, Store
+from bot.store import BookRow, Changes, CorrectionRow, HiddenRow, Store
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ class Library:
         self._books: dict[str, dict[str, Quote]] = {}  # key -> id -> live quote
         self._hidden: dict[str, dict[str, HiddenRow]] = {}  # key -> file quote id -> row
         self._taken_out: dict[tuple[str, str], Quote] = {}  # hidden file quotes, to show again
+        self._corrections: dict[str, dict[str, CorrectionRow]] = {}  # key -> quote id -> row
+        self._uncorrected: dict[tuple[str, str], Quote] = {}  # file quotes as their file has them
         # The collections of their own: the one workspace's (the files' corpus itself), or
         # each workspace with quotes (or hidden ones) of its own.
         self._corpora: dict[str, Corpus] = {} if per_workspace else {"": files}
@@ -60,12 +63,12 @@ class Library:
             if changes.seq <= self.seq:
                 return False
             self._apply(changes)
-            return bool(changes.quotes or changes.hidden)
+            return bool(changes.quotes or changes.hidden or changes.corrections)
 
     def replace_files(self, files: Corpus) -> None:
         """The quote files changed: every workspace's collection is made on the new ones."""
         with self._writing:
-            self._taken_out = {}
+            self._taken_out, self._uncorrected = {}, {}
             if not self._per_workspace:
                 self._adopt(files)
                 return
@@ -77,6 +80,7 @@ class Library:
 
     def _apply(self, changes: Changes) -> None:
         touched = {row.team_id for row in changes.quotes} | {r.team_id for r in changes.hidden}
+        touched |= {row.team_id for row in changes.corrections}
         new_keys = {key for key in touched if key not in self._corpora}
         for row in changes.quotes:
             try:
@@ -88,8 +92,13 @@ class Library:
                 self._note_hidden(hidden, in_place=hidden.team_id not in new_keys)
             except Exception:
                 log.exception("hiding quote %s could not be applied", hidden.quote_id)
+        for correction in changes.corrections:
+            try:
+                self._note_correction(correction, in_place=correction.team_id not in new_keys)
+            except Exception:
+                log.exception("correcting quote %s could not be applied", correction.quote_id)
         for key in new_keys:
-            if self._books.get(key) or self._hidden.get(key):
+            if self._books.get(key) or self._hidden.get(key) or self._corrections.get(key):
                 self._corpora[key] = self._build(key)
         self.seq = changes.seq
 
@@ -125,6 +134,21 @@ class Library:
             if quote is not None and corpus.get(quote.id) is None:
                 corpus.add(quote)
 
+    def _note_correction(self, row: CorrectionRow, *, in_place: bool) -> None:
+        self._corrections.setdefault(row.team_id, {})[row.quote_id] = row
+        corpus = self._corpora.get(row.team_id) if in_place else None
+        if corpus is not None:
+            self._correct(row.team_id, corpus, row)
+
+    def _correct(self, key: str, corpus: Corpus, row: CorrectionRow) -> None:
+        """Show a file quote corrected, if its file still says what was corrected."""
+        original = self._uncorrected.get((key, row.quote_id))
+        original = original or corpus.get(row.quote_id) or corpus.get(row.alias)
+        fixed = corrected(original, row) if original is not None else None
+        if original is not None and fixed is not None:
+            corpus.replace(fixed)
+            self._uncorrected[(key, row.quote_id)] = original
+
     def _take_out(self, key: str, corpus: Corpus, row: HiddenRow) -> None:
         """Take a hidden file quote out (by ID, or by its text if its ID changed)."""
         quote = corpus.get(row.quote_id) or corpus.get(row.alias)
@@ -136,6 +160,8 @@ class Library:
         """One workspace: the new files' corpus becomes the collection, with the book in it."""
         for row in self._hidden.get("", {}).values():
             self._take_out("", files, row)
+        for correction in self._corrections.get("", {}).values():
+            self._correct("", files, correction)
         for quote in self._books.get("", {}).values():
             if files.get(quote.id) is not None:  # a file's marker took the ID: ours wins
                 files.remove(quote.id)
@@ -143,15 +169,22 @@ class Library:
         self._files = self._corpora[""] = files
 
     def _build(self, key: str) -> Corpus:
-        """A workspace's own collection: the files, less what it hid, plus its book."""
+        """A workspace's own collection: the files, less what it hid, corrected where it
+        corrected them, plus its book."""
         book = self._books.get(key, {})
         hidden = self._hidden.get(key, {})
         by_alias = {row.alias: row for row in hidden.values()}
+        fixes = self._corrections.get(key, {})
+        fixes_by_alias = {row.alias: row for row in fixes.values()}
         quotes = []
         for quote in self._files:
             row = hidden.get(quote.id) or by_alias.get(quote.alias)
             if row is not None:
                 self._taken_out[(key, row.quote_id)] = quote
             elif quote.id not in book:
-                quotes.append(quote)
+                fix = fixes.get(quote.id) or fixes_by_alias.get(quote.alias)
+                fixed = corrected(quote, fix) if fix is not None else None
+                if fix is not None and fixed is not None:
+                    self._uncorrected[(key, fix.quote_id)] = quote
+                quotes.append(fixed or quote)
         return Corpus([*quotes, *book.values()])

@@ -4,7 +4,8 @@
 - `schedules`: the quote-of-the-day schedules;
 - `claims`: who sends each day's post, what it was, and the no-repeat walk;
 - `members`: channels the bot has joined;
-- `book`: the team's quote book (quotes added in Slack, file quotes hidden);
+- `book`: the team's quote book (quotes added in Slack, file quotes hidden or corrected);
+- `reports`: reports of a problem with a quote, until an approver decides;
 - `reactions`: who reacted to which post, for the team's most loved quotes.
 
 The store never imports the domain: it reads and writes its own row types
@@ -25,16 +26,28 @@ from bot.store.database import Database, StoreError, utcnow
 from bot.store.events import Events
 from bot.store.members import Members
 from bot.store.reactions import Reactions
-from bot.store.rows import BookRow, Claim, HiddenRow, Loved, PostRecord, ScheduleRow
+from bot.store.reports import Reports
+from bot.store.rows import (
+    BookRow,
+    Claim,
+    CorrectionRow,
+    HiddenRow,
+    Loved,
+    PostRecord,
+    ReportRow,
+    ScheduleRow,
+)
 from bot.store.schedules import Schedules
 
 __all__ = [
     "BookRow",
     "Changes",
     "Claim",
+    "CorrectionRow",
     "HiddenRow",
     "Loved",
     "PostRecord",
+    "ReportRow",
     "SameText",
     "ScheduleRow",
     "Store",
@@ -54,6 +67,7 @@ class Store:
         self.members = Members(self.database)
         self.book = Book(self.database)
         self.reactions = Reactions(self.database)
+        self.reports = Reports(self.database)
 
     @property
     def engine(self) -> Engine:

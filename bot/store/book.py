@@ -1,4 +1,5 @@
-"""The team's quote book: quotes added in Slack, file quotes hidden, and the change feed.
+"""The team's quote book: quotes added in Slack, file quotes hidden or corrected, and the
+change feed.
 
 Every change takes the next number from the one-row `book_changes` table, in the same
 transaction. Taking it locks that row until the change commits, so a change numbered
@@ -21,8 +22,8 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.database import Database, from_db, to_db
-from bot.store.rows import BookRow, HiddenRow
-from bot.store.schema import book_changes, book_quotes, hidden_quotes
+from bot.store.rows import BookRow, CorrectionRow, HiddenRow
+from bot.store.schema import book_changes, book_quotes, corrections, hidden_quotes
 
 _BATCH = 1000  # rows per INSERT of an import
 
@@ -34,6 +35,7 @@ class Changes:
     quotes: tuple[BookRow, ...]
     hidden: tuple[HiddenRow, ...]
     seq: int
+    corrections: tuple[CorrectionRow, ...] = ()
 
 
 class SameText(Exception):
@@ -205,6 +207,34 @@ class Book:
         with self._db.connect() as db:
             return [_hidden_row(row) for row in db.execute(query.order_by(c.file, c.line))]
 
+    # ----- quotes from files, corrected -----------------------------------------------------
+
+    def set_correction(self, row: CorrectionRow) -> CorrectionRow:
+        """Show a file's quote corrected in one workspace (a later correction replaces it)."""
+        c = corrections.c
+        with self._db.begin() as db:
+            seq = self._next(db)
+            values = _correction_values(row) | {"seq": seq}
+            keys = ["team_id", "quote_id"]
+            if not self._db.insert_ignore(db, corrections, values, keys):
+                db.execute(
+                    update(corrections)
+                    .where((c.team_id == row.team_id) & (c.quote_id == row.quote_id))
+                    .values(**{k: v for k, v in values.items() if k not in keys})
+                )
+        values = _correction_values(row) | {"changed_at": row.changed_at, "seq": seq}
+        return CorrectionRow(**values)
+
+    def corrections(self, team_id: str | None = None) -> list[CorrectionRow]:
+        """The corrected file quotes (in every workspace when `team_id` is None), by file."""
+        c = corrections.c
+        query = select(corrections)
+        if team_id is not None:
+            query = query.where(c.team_id == team_id)
+        with self._db.connect() as db:
+            rows = db.execute(query.order_by(c.file, c.line, c.quote_id))
+            return [_correction_row(row) for row in rows]
+
     # ----- the change feed ----------------------------------------------------------------
 
     def latest(self) -> int:
@@ -212,8 +242,8 @@ class Book:
             return int(db.scalar(select(book_changes.c.seq).where(book_changes.c.id == 1)) or 0)
 
     def changes_since(self, seq: int) -> Changes:
-        """Every quote and hidden file quote changed after change number `seq`."""
-        q, h = book_quotes.c, hidden_quotes.c
+        """Every quote, hidden and corrected file quote changed after change number `seq`."""
+        q, h, k = book_quotes.c, hidden_quotes.c, corrections.c
         with self._db.connect() as db:
             latest = db.scalar(select(func.max(book_changes.c.seq))) or 0
             if latest <= seq:
@@ -224,10 +254,14 @@ class Book:
             hidden = db.execute(
                 select(hidden_quotes).where((h.seq > seq) & (h.seq <= latest)).order_by(h.seq)
             )
+            corrected = db.execute(
+                select(corrections).where((k.seq > seq) & (k.seq <= latest)).order_by(k.seq)
+            )
             return Changes(
                 tuple(_book_row(row) for row in quotes),
                 tuple(_hidden_row(row) for row in hidden),
                 int(latest),
+                tuple(_correction_row(row) for row in corrected),
             )
 
     def _next(self, db: Connection, count: int = 1) -> int:
@@ -277,3 +311,18 @@ def _hidden_row(row: Row[Any]) -> HiddenRow:
     data = dict(row._mapping)
     data["changed_at"] = from_db(data["changed_at"])
     return HiddenRow(**data)
+
+
+def _correction_values(row: CorrectionRow) -> dict[str, Any]:
+    return {
+        "team_id": row.team_id, "quote_id": row.quote_id, "alias": row.alias,
+        "was_speaker": row.was_speaker, "was_source": row.was_source, "file": row.file,
+        "line": row.line, "text": row.text, "speaker": row.speaker, "source": row.source,
+        "changed_by": row.changed_by, "changed_at": to_db(row.changed_at),
+    }  # fmt: skip
+
+
+def _correction_row(row: Row[Any]) -> CorrectionRow:
+    data = dict(row._mapping)
+    data["changed_at"] = from_db(data["changed_at"])
+    return CorrectionRow(**data)

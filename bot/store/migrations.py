@@ -21,8 +21,8 @@ def upgrade(db: Connection, version: int) -> None:
         _v2_short_ids_and_walk(db)
     if version < 4:
         _v4_max_length(db)
-    # Version 3 added the quote book's tables and version 4 the reactions table;
-    # create_all made them, nothing moves.
+    # Version 3 added the quote book's tables, 4 the reactions table, 6 the reports and
+    # corrections tables: create_all made them, nothing moves.
 
 
 def _v4_max_length(db: Connection) -> None:

@@ -94,6 +94,55 @@ class HiddenRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportRow:
+    """Someone's report of a problem with a quote: what it says now, what it should say.
+
+    `was_*`: the quote as the reporter saw it; `text`, `speaker`, `source`: as they say
+    it should be. `status`: "open", then "applied" or "dismissed".
+    """
+
+    team_id: str
+    quote_id: str
+    problem: str
+    was_text: str
+    was_speaker: str | None
+    was_source: str | None
+    text: str
+    speaker: str | None
+    source: str | None
+    note: str | None
+    reported_by: str
+    reported_at: datetime
+    status: str = "open"
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    id: int = 0  # given by the store
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionRow:
+    """A quote from a file shown corrected in Slack, until its file is fixed.
+
+    `alias`, `was_speaker`, `was_source`: the file's quote as it was corrected. While the
+    file still says that, the correction is shown in its place.
+    """
+
+    team_id: str
+    quote_id: str
+    alias: str
+    was_speaker: str | None
+    was_source: str | None
+    file: str
+    line: int
+    text: str
+    speaker: str | None
+    source: str | None
+    changed_by: str
+    changed_at: datetime
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Loved:
     """A quote and how many different people reacted to its posts."""
 

@@ -174,8 +174,54 @@ hidden_quotes = Table(
     Index("hidden_quotes_by_seq", "seq"),
 )
 
-# One row: the number of the latest change to the two tables above. Taking the next
-# number locks the row until the change commits, so numbers are seen in commit order.
+# Quotes from files shown corrected in Slack (a report applied): in the change feed,
+# like the two tables above. Until the file is fixed, the correction shows in its place.
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("quote_id", String(16), primary_key=True),
+    Column("alias", String(32), nullable=False),  # the file's text, as it was corrected
+    Column("was_speaker", Text, nullable=True),
+    Column("was_source", Text, nullable=True),
+    Column("file", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("speaker", Text, nullable=True),
+    Column("source", Text, nullable=True),
+    Column("changed_by", String(32), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Index("corrections_by_seq", "seq"),
+)
+
+# Reports of a problem with a quote (a wrong speaker, a typo), open until an approver
+# applies or dismisses them. Kept afterwards: who reported what, and what came of it.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(32), nullable=False),
+    Column("quote_id", String(16), nullable=False),
+    Column("problem", String(16), nullable=False),
+    Column("was_text", Text, nullable=False),
+    Column("was_speaker", Text, nullable=True),
+    Column("was_source", Text, nullable=True),
+    Column("text", Text, nullable=False),
+    Column("speaker", Text, nullable=True),
+    Column("source", Text, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("reported_by", String(32), nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # open, applied, dismissed
+    Column("decided_by", String(32), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Index("reports_open", "team_id", "status", "id"),
+)
+
+# One row: the number of the latest change to book_quotes, hidden_quotes and corrections.
+# Taking the next number locks the row until the change commits, so numbers are seen in
+# commit order.
 book_changes = Table(
     "book_changes",
     metadata,
