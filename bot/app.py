@@ -21,7 +21,16 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
 from bot.installations import CachedAuthorize, refused_token
-from bot.listeners import actions, book, commands, events, home, reactions, schedule_form
+from bot.listeners import (
+    actions,
+    book,
+    commands,
+    events,
+    home,
+    reactions,
+    report,
+    schedule_form,
+)
 from bot.metrics import Kind, record_answer, request_kind
 from bot.services import Services
 from bot.slack.clients import web_client
@@ -65,6 +74,7 @@ def build_app(services: Services, *, oauth: AsyncOAuthSettings | None = None) ->
     commands.register(app, services)
     actions.register(app, services)
     book.register(app, services)
+    report.register(app, services)
     events.register(app, services)
     reactions.register(app, services)
     home.register(app, services)

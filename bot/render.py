@@ -61,8 +61,10 @@ QUOTE_MENU = "quote_menu"  # the overflow menu on every quote: its options' valu
 
 # What the quote menu offers, by where the quote comes from; the listener checks on
 # click who may do it. Values are "verb:ID".
-MENU_SLACK = (("Edit", "edit"), ("Remove", "remove"))
-MENU_FILE = (("Hide from Slack", "hide"), ("Where it comes from", "source"))
+MENU_SLACK = (("Edit", "edit"), ("Remove", "remove"), ("Report a problem", "report"))
+MENU_FILE = (
+    ("Hide from Slack", "hide"), ("Where it comes from", "source"), ("Report a problem", "report")
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

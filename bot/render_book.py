@@ -117,16 +117,18 @@ def quote_form(
     blocks: list[Block] = []
     if note:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
-    blocks.append(_input("text", "Quote", draft.text, TEXT_LIMIT, multiline=True, optional=False))
     blocks.append(
-        _input("speaker", "Who said it", draft.speaker, SPEAKER_LIMIT,
+        text_input("text", "Quote", draft.text, TEXT_LIMIT, multiline=True, optional=False)
+    )
+    blocks.append(
+        text_input("speaker", "Who said it", draft.speaker, SPEAKER_LIMIT,
                hint="A name: the person is named, never mentioned.")
     )  # fmt: skip
     blocks.append(
-        _input("source", "Source", draft.source, SOURCE_LIMIT,
+        text_input("source", "Source", draft.source, SOURCE_LIMIT,
                hint="A book, a talk, a podcast, a channel…")
     )  # fmt: skip
-    blocks.append(_input("url", "Link", draft.url, URL_LIMIT, hint="https://…"))
+    blocks.append(text_input("url", "Link", draft.url, URL_LIMIT, hint="https://…"))
     offered = _topic_options(topics)
     chosen = [t for t in draft.topics if t in offered]
     others = [t for t in draft.topics if t not in offered]
@@ -144,12 +146,12 @@ def quote_form(
              "label": {"type": "plain_text", "text": "Topics"}}
         )  # fmt: skip
     blocks.append(
-        _input("new_topics", "New topics" if offered else "Topics", ", ".join(others) or None,
+        text_input("new_topics", "New topics" if offered else "Topics", ", ".join(others) or None,
                TOPICS_LIMIT * (TOPIC_LIMIT + 2), hint="Separated by commas.")
     )  # fmt: skip
     if lead_in:
         blocks.append(
-            _input("lead_in", "Lead-in", draft.lead_in, LEAD_IN_LIMIT,
+            text_input("lead_in", "Lead-in", draft.lead_in, LEAD_IN_LIMIT,
                    hint="An optional line shown before the quote, to set the scene.")
         )  # fmt: skip
     return _modal(mode, blocks, submit=True, state=state)
@@ -239,7 +241,7 @@ def _modal(
     return view
 
 
-def _input(
+def text_input(
     block_id: str, label: str, value: str | None, limit: int, *, multiline: bool = False,
     optional: bool = True, hint: str | None = None,
 ) -> Block:  # fmt: skip

@@ -23,6 +23,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.book import entries
 from bot.book.drafts import TEXT_LIMIT, Draft, problems, split_topics
 from bot.book.markup import mentioned_users, to_markdown
+from bot.listeners import report
+from bot.listeners.answering import GONE, post, refusal, show_now, tell, tell_approvers
 from bot.listeners.payloads import team_of
 from bot.mrkdwn import escape, shorten
 from bot.render import QUOTE_MENU, notice_message
@@ -41,20 +43,18 @@ from bot.render_book import (
     saved_view,
     taken_up_line,
 )
-from bot.roles import Decision, Person, Policy, may_approve, reinstall_line
+from bot.roles import Person, Policy, may_approve
 from bot.services import Services
 from bot.store import BookRow
 
 log = logging.getLogger(__name__)
 
 SAVE_SHORTCUT = "save_quote"
-GONE = "That quote is no longer in the collection."
 NAMES_LOOKED_UP = 20  # users.info calls for one saved message, before the modal is filled
 PRIVATE_NAMES = frozenset({"directmessage", "privategroup"})
 T = TypeVar("T")
 ANSWER_WITHIN = 2.5  # seconds: the form's answer goes by then, whatever is still running
 LOOKUP_WITHIN = 1.0  # seconds users.info may take before a submission is answered
-_APPLYING: set[asyncio.Future[None]] = set()
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -175,7 +175,7 @@ async def submit_form(
         )
         return
     if result.outcome in ("refused", "missing"):
-        text = _refusal(result.decision, person) if result.outcome == "refused" else GONE
+        text = refusal(result.decision, person) if result.outcome == "refused" else GONE
         await ack(response_action="update", view=notice_view(state.mode, text))
         return
     quote_id = escape(result.quote_id)
@@ -197,7 +197,7 @@ async def submit_form(
     else:
         text = f"Saved as `#{quote_id}`: `/quote #{quote_id}` shows it."
     # First: once it says saved, `/quote` finds it (within what is left of the 3 s).
-    await _show_now(services, within=ANSWER_WITHIN - (time.monotonic() - started))
+    await show_now(services, within=ANSWER_WITHIN - (time.monotonic() - started))
     await ack(response_action="update", view=saved_view(state.mode, text))
     if result.outcome in ("pending", "proposed") and result.row is not None:
         await _announce(services, client, team, result.row)
@@ -205,7 +205,7 @@ async def submit_form(
         # An approver's edit took the place of someone's change that waited: say so.
         name = await services.directory.name(client, team_id=team, user_id=user)
         line = taken_up_line(result.row.id, by=name or "an approver")
-        await _post(client, result.author, line)
+        await post(client, result.author, line)
 
 
 async def _person_within(
@@ -227,27 +227,6 @@ async def _call_as(person: Person, policy: Policy, change: Callable[..., T]) -> 
     return await asyncio.to_thread(change, person=person, policy=policy), person
 
 
-async def _show_now(services: Services, *, within: float = 1.5) -> None:
-    """Apply a change made here before answering, but never past Slack's 3 seconds.
-
-    Applying is milliseconds, except a workspace's first quote of its own in
-    many-workspace mode, which builds its collection (about 1.5 s at 100,000 quotes):
-    then the answer goes out and the change is applied just after.
-    """
-    task = asyncio.ensure_future(services.book_changed())
-    _APPLYING.add(task)  # kept until done: a task nobody holds may be collected
-    task.add_done_callback(_applied)
-    done, _ = await asyncio.wait({task}, timeout=max(within, 0.0))
-    if not done:
-        log.info("the quote book change is still being applied; answering first")
-
-
-def _applied(task: asyncio.Future[None]) -> None:
-    _APPLYING.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        log.error("applying a quote book change failed", exc_info=task.exception())
-
-
 # ----- review ------------------------------------------------------------------------------
 
 
@@ -260,7 +239,7 @@ async def review_list(
     person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
     decision = may_approve(person, policy)
     if not decision.allowed:  # a waiting quote may come from a private conversation
-        return notice_message(_refusal(decision, person))
+        return notice_message(refusal(decision, person))
     waiting = await asyncio.to_thread(services.store.book.waiting, services.book_key(team))
     if not waiting:
         return notice_message("Nothing is waiting for review.")
@@ -297,20 +276,20 @@ async def decide(
         seen=int(seen) if seen.isdigit() else None,
     )  # fmt: skip
     if result.outcome == "refused":
-        await _tell(respond, _refusal(result.decision, person))
+        await tell(respond, refusal(result.decision, person))
         return
     if result.outcome == "duplicate":
-        await _tell(respond, "That change would make it the same as another quote: it was "
+        await tell(respond, "That change would make it the same as another quote: it was "
                              "not applied.")  # fmt: skip
         return
     if result.outcome == "changed" and result.row is not None:
         # Edited since this card was sent: show it as it is now, to decide on that.
         await respond(replace_original=True, **await _card(services, client, team, result.row))
-        await _tell(respond, "That quote was changed after this message was sent: here it is "
+        await tell(respond, "That quote was changed after this message was sent: here it is "
                              "as it is now. Approve or reject this version.")  # fmt: skip
         return
     if result.outcome == "missing" or result.row is None:
-        await _tell(respond, GONE)
+        await tell(respond, GONE)
         return
     row = result.row
     decider = await services.directory.name(client, team_id=team, user_id=row.changed_by or user)
@@ -324,7 +303,7 @@ async def decide(
             ),
         )
         return  # fmt: skip
-    await _show_now(services)
+    await show_now(services)
     verdict = ("Change approved" if approve else "Change rejected") if result.change else (
         "Approved" if approve else "Rejected")  # fmt: skip
     decided = reviewed_message(
@@ -332,22 +311,13 @@ async def decide(
     )
     await respond(replace_original=True, **decided)
     line = outcome_line(row.id, approved=approve, by=decider, change=result.change)
-    await _post(client, result.author or row.added_by, line)
+    await post(client, result.author or row.added_by, line)
 
 
 async def _announce(services: Services, client: AsyncWebClient, team: str, row: BookRow) -> None:
-    """Tell the approvers something waits: in the review channel, or a DM to each named."""
+    """Tell the approvers a quote waits for review."""
     message = await _card(services, client, team, row)
-    settings = services.settings
-    places = [settings.review_channel] if settings.review_channel else []
-    places = places or sorted(settings.policy.approvers or ())
-    if not places:
-        log.warning(
-            "quote %s waits for review, and the settings name no review_channel and no "
-            "approvers to tell: approvers see it with /quote review", row.id
-        )  # fmt: skip
-    for place in places:
-        await _post(client, place, message)
+    await tell_approvers(services, client, message, what=f"quote {row.id} waits for review")
 
 
 # ----- the quote menu ----------------------------------------------------------------------
@@ -357,7 +327,8 @@ async def quote_menu(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond,
     services: Services,
 ) -> None:  # fmt: skip
-    """Edit, Remove (quotes added in Slack), Hide and Where it comes from (files' quotes)."""
+    """Edit, Remove (quotes added in Slack), Hide and Where it comes from (files' quotes),
+    Report a problem (every quote)."""
     await ack()
     action = (body.get("actions") or [{}])[0]
     verb, _, quote_id = str((action.get("selected_option") or {}).get("value") or "").partition(":")
@@ -370,10 +341,13 @@ async def quote_menu(
         view = await _edit_form(services, client, team, user, quote_id)
         await client.views_update(view_id=opened["view"]["id"], view=view)
         return
+    if verb == "report":  # for everyone, on every quote
+        await report.open_form(services, client, body, respond, quote_id)
+        return
     if verb == "remove":
         row = await asyncio.to_thread(store.book.get, key, quote_id)
         if row is None or row.status not in entries.OPEN:
-            await _tell(respond, GONE)
+            await tell(respond, GONE)
             return
         adder = await services.directory.name(client, team_id=team, user_id=row.added_by)
         result, person = await _as_asker(
@@ -381,20 +355,20 @@ async def quote_menu(
             partial(entries.remove, store, key, quote_id, now=services.clock(), adder_name=adder),
         )  # fmt: skip
         if result.outcome == "removed":
-            await _show_now(services)
-            await _tell(respond, f"Removed `#{escape(quote_id)}` from the collection.")
+            await show_now(services)
+            await tell(respond, f"Removed `#{escape(quote_id)}` from the collection.")
         elif result.outcome == "refused":
-            await _tell(respond, _refusal(result.decision, person))
+            await tell(respond, refusal(result.decision, person))
         else:
-            await _tell(respond, GONE)
+            await tell(respond, GONE)
         return
     quote = corpus.get(quote_id)
     if quote is None:
-        await _tell(respond, "That quote is no longer in the collection.")
+        await tell(respond, "That quote is no longer in the collection.")
         return
     if verb == "source":
         where = f"`{escape(quote.file)}`, line {quote.line}" if quote.file else "Slack"
-        await _tell(respond, f"`#{escape(quote.id)}` comes from {where}.")
+        await tell(respond, f"`#{escape(quote.id)}` comes from {where}.")
         return
     if verb == "hide":
         person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
@@ -402,10 +376,10 @@ async def quote_menu(
             entries.hide, store, key, quote, person=person, policy=policy, now=services.clock()
         )
         if result.outcome == "refused":
-            await _tell(respond, _refusal(result.decision, person))
+            await tell(respond, refusal(result.decision, person))
             return
-        await _show_now(services)
-        await _tell(
+        await show_now(services)
+        await tell(
             respond,
             f"Hidden `#{escape(quote.id)}`: it is no longer shown in this workspace. Its file "
             f"is unchanged (`{escape(quote.file)}`, line {quote.line}); "
@@ -427,7 +401,7 @@ async def _edit_form(
         refused=lambda decision: not decision.allowed,
     )  # fmt: skip
     if not decision.allowed:
-        return notice_view("edit", _refusal(decision, person))
+        return notice_view("edit", refusal(decision, person))
     state = FormState("edit", quote_id, row.speaker_user or "", row.speaker or "")
     # A change that waits is what the form starts from: editing again builds on it, and an
     # approver sees it (and saving applies it).
@@ -459,13 +433,6 @@ async def _as_asker(
         return made, nobody
     person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
     return await asyncio.to_thread(change, person=person, policy=policy), person
-
-
-def _refusal(decision: Decision, person: Person) -> str:
-    """Why not, and, when Slack would not say who the person is, what to reinstall."""
-    if person.directory_incomplete:
-        return f"{decision.reason} {reinstall_line(person.missing_scopes)}"
-    return decision.reason
 
 
 def _draft(view: dict[str, Any], state: FormState) -> Draft:
@@ -533,18 +500,3 @@ def _source(channel: dict[str, Any]) -> str | None:
     if not name or _is_private(channel):
         return "Slack"
     return f"#{shorten(name, 80)}"
-
-
-async def _tell(respond: AsyncRespond, text: str) -> None:
-    """A line only the clicker sees, leaving the message they clicked on as it was."""
-    await respond(response_type="ephemeral", replace_original=False, **notice_message(text))
-
-
-async def _post(client: AsyncWebClient, channel: str, message: dict[str, Any]) -> None:
-    """Post, and log (not raise) a refusal: one failed DM must not stop the others."""
-    try:
-        await client.chat_postMessage(
-            channel=channel, unfurl_links=False, unfurl_media=False, **message
-        )
-    except SlackApiError as error:
-        log.warning("could not post to %s: %s", channel, error.response.get("error"))
