@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError as DatabaseError
 from bot.answers import answer
 from bot.book.entries import LIVE, Proposal, to_quote
 from bot.book.imports import Report, as_quotes, into_book, sort_out
+from bot.book.reports import corrected, with_corrections
 from bot.corpus import Corpus, CorpusError, Quote, Topic, load_corpus, shipped_corpus
 from bot.corpus.folder import CorpusFolder
 from bot.corpus.inline import plain
@@ -43,7 +44,7 @@ from bot.imports import FORMATS, Batch, Record
 from bot.imports import read as read_import
 from bot.services import Services
 from bot.settings import ENVIRONMENT, Settings, SettingsError, load_settings
-from bot.store import BookRow, Store, StoreError
+from bot.store import BookRow, CorrectionRow, Store, StoreError
 
 log = logging.getLogger("quotebot")
 
@@ -136,11 +137,16 @@ def _parser() -> argparse.ArgumentParser:
     ids_cmd.add_argument("--check", action="store_true", help="only say what would change")
     corpus_option(ids_cmd)
 
-    book = commands.add_parser("book", help="the quote book: hidden, show, pending")
+    book = commands.add_parser("book", help="the quote book: hidden, show, pending, corrections")
     book_commands = book.add_subparsers(title="book commands", metavar="COMMAND")
-    for name, run in (("hidden", book_hidden), ("pending", book_pending), ("show", book_show)):
+    for name, run in (
+        ("hidden", book_hidden), ("pending", book_pending), ("show", book_show),
+        ("corrections", book_corrections),
+    ):  # fmt: skip
         sub = book_commands.add_parser(name, help=run.__doc__, description=run.__doc__)
         sub.set_defaults(run=run)
+        if name == "corrections":
+            corpus_option(sub)
         if name == "show":
             sub.add_argument("id", help="the quote's ID, as `quotebot book hidden` shows it")
             sub.add_argument("--team", help="only in this workspace (many-workspace mode)")
@@ -246,7 +252,9 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
         print("quotebot: DIR is for --format markdown; JSON Lines go to standard output",
               file=sys.stderr)  # fmt: skip
         return 2
-    for item in _corpus(args, settings):
+    # The files' quotes as Slack shows them; in many-workspace mode each workspace's own
+    # corrections are in its Markdown export (--team), not in the one shared record.
+    for item in with_corrections(_corpus(args, settings), _corrections(settings, "")):
         print(json.dumps(item.to_dict(), ensure_ascii=False))
     for row in _book_rows(settings, statuses=LIVE):
         record = to_quote(row).to_dict()
@@ -342,7 +350,7 @@ def _export_pages(args: argparse.Namespace, settings: Settings) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     book = [to_quote(row) for row in rows if row.team_id == (args.team or "")]
-    quotes = [*_corpus(args, settings)]
+    quotes = with_corrections(_corpus(args, settings), _corrections(settings, args.team or ""))
     for quote in book:
         if has_words(quote.text):
             quotes.append(quote)
@@ -384,6 +392,46 @@ def book_hidden(args: argparse.Namespace, settings: Settings) -> int:
               f"(hidden by {row.changed_by} on {row.changed_at:%Y-%m-%d})")  # fmt: skip
     print(f"{len(rows)} hidden" if rows else "No quote is hidden.")
     return 0
+
+
+def book_corrections(args: argparse.Namespace, settings: Settings) -> int:
+    """The quotes from files corrected in Slack (a report applied), with the file and line
+    to fix: once the file says it, the correction has done its work."""
+    rows = _corrections(settings, None)
+    files = _corpus(args, settings) if rows else None
+    to_fix = 0
+    for row in rows:
+        quote = files.get(row.quote_id) or files.get(row.alias) if files else None
+        pending = quote is not None and corrected(quote, row) is not None
+        to_fix += pending
+        team = f"[{row.team_id}] " if row.team_id else ""
+        what = "; ".join(_correction_parts(row, quote)) or "as reported"
+        state = "" if pending else " (the file has changed since: nothing to do)"
+        print(f"{row.file}:{row.line}: {team}#{row.quote_id} {what} "
+              f"(corrected by {row.changed_by} on {row.changed_at:%Y-%m-%d}){state}")  # fmt: skip
+    print(f"{to_fix} to fix in the files" if rows else "No quote from the files is corrected.")
+    return 0
+
+
+def _correction_parts(row: CorrectionRow, quote: Quote | None) -> list[str]:
+    parts = []
+    if row.speaker != row.was_speaker:
+        parts.append(f"speaker “{row.was_speaker or ''}” → “{row.speaker or ''}”")
+    if row.source != row.was_source:
+        parts.append(f"source “{row.was_source or ''}” → “{row.source or ''}”")
+    if quote is None or row.text.strip() != quote.text.strip():
+        parts.append(f"text → “{' '.join(plain(row.text).split())[:120]}”")
+    return parts
+
+
+def _corrections(settings: Settings, team: str | None) -> list[CorrectionRow]:
+    store = _existing_store(settings)
+    if store is None:
+        return []
+    try:
+        return store.book.corrections(team)
+    finally:
+        store.close()
 
 
 def book_show(args: argparse.Namespace, settings: Settings) -> int:
