@@ -37,7 +37,7 @@ from bot.corpus.markers import MarkerError, add_markers, needed
 from bot.corpus.parse import has_words
 from bot.corpus.write import pages
 from bot.daily.runner import DailyRunner, RunReport, canonical_ids
-from bot.daily.schedule import Subscription, local_date, next_post, weekdays
+from bot.daily.schedule import Subscription, local_date, weekdays
 from bot.daily.schedules import schedules
 from bot.daily.walk import next_quote
 from bot.imports import FORMATS, Batch, Record
@@ -599,7 +599,7 @@ def daily_list(args: argparse.Namespace, settings: Settings) -> int:
     for stored in subs:
         sub = stored.subscription
         state = (
-            f"next {next_post(sub, now=now):%Y-%m-%d %H:%M %Z}"
+            f"next {stored.next_post(now=now):%Y-%m-%d %H:%M %Z}"
             if stored.enabled
             else f"off: {stored.disabled_reason}"
         )

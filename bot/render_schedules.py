@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.daily.schedule import next_post
 from bot.daily.schedules import StoredSubscription
 from bot.mrkdwn import escape, split
 from bot.render_schedule_form import OPEN as OPEN_FORM
@@ -29,7 +28,7 @@ def describe(stored: StoredSubscription, *, now: datetime) -> str:
     if len(text) > DESCRIPTION_LIMIT:
         text = text[: DESCRIPTION_LIMIT - 1] + "…"
     origin = " · from the settings file" if stored.origin == "config" else ""
-    state = f"next {next_post(sub, now=now):%a %d %b %H:%M %Z}" if stored.enabled else "off"
+    state = f"next {stored.next_post(now=now):%a %d %b %H:%M %Z}" if stored.enabled else "off"
     return f"`{sub.id}` {escape(text)}{origin} · {state}"
 
 

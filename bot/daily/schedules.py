@@ -12,9 +12,10 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from bot.daily.schedule import Subscription
+from bot.daily.schedule import Subscription, next_post
 from bot.ids import random_id
 from bot.roles import (
     ALLOWED,
@@ -43,6 +44,13 @@ class StoredSubscription:
     @property
     def id(self) -> str:
         return self.subscription.id
+
+    def next_post(self, *, now: datetime) -> datetime:
+        """The next post instant after `now`, in the schedule's zone: never before it starts."""
+        after = now
+        if self.starts_at is not None and self.starts_at > now:
+            after = self.starts_at - timedelta(microseconds=1)  # a post at starts_at is due
+        return next_post(self.subscription, now=after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +139,9 @@ def edit(
 
     Today's post is claimed under (ID, date), so a schedule edited after it posted
     today does not post again today; one edited to a time already past starts at its
-    next time.
+    next time. A new zone counts "today" from the last post: a schedule that posted at
+    09:00 in Los Angeles and moves to Tokyo, where that post was already tomorrow,
+    next posts the day after (`_edited_start`).
     """
     allowed = _may_change(current, person, policy, creator_name)
     if not allowed.allowed:
@@ -139,13 +149,25 @@ def edit(
     same = _same_schedule(store, replace(new, channel=current.subscription.channel))
     if same is not None and same.id != current.id:
         return Change(ALLOWED, same, already=True)
+    starts = _edited_start(store, current.id, new.timezone, now=now)
     store.schedules.update(
         current.id, time=new.time, timezone=new.timezone, days=new.days,
-        topics=new.topics, starts_at=now, max_length=new.max_length,
+        topics=new.topics, starts_at=starts, max_length=new.max_length,
     )  # fmt: skip
     changed = replace(new, id=current.id, channel=current.subscription.channel,
                       team_id=current.subscription.team_id)  # fmt: skip
-    return Change(ALLOWED, replace(current, subscription=changed, starts_at=now))
+    return Change(ALLOWED, replace(current, subscription=changed, starts_at=starts))
+
+
+def _edited_start(store: Store, schedule_id: str, zone: str, *, now: datetime) -> datetime:
+    """When an edited schedule may next post: now, but never on the day (in its new zone)
+    of its last post, so that no edit makes a second post in one day."""
+    last = store.claims.last_post(schedule_id)
+    if last is None:
+        return now
+    local = last.astimezone(ZoneInfo(zone))
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), local.tzinfo)
+    return max(now, midnight.astimezone(ZoneInfo("UTC")))
 
 
 def pause(

@@ -236,6 +236,16 @@ class Claims:
                 for row in db.execute(query)
             ]  # fmt: skip
 
+    def last_post(self, subscription_id: str) -> datetime | None:
+        """When this schedule last posted (or last tried a post that may have gone out)."""
+        c = claims.c
+        query = select(func.max(c.updated_at)).where(
+            (c.subscription_id == subscription_id) & (c.status != "failed")
+        )
+        with self._db.connect() as db:
+            last = db.scalar(query)
+        return from_db(last) if last is not None else None
+
     def finished(self, keys: Iterable[tuple[str, date]]) -> set[tuple[str, date]]:
         """Which of these (schedule, date) posts are already sent or finished for good."""
         return {key for key, status in self.statuses(keys).items() if status in FINISHED}

@@ -871,6 +871,31 @@ async def test_an_edit_on_the_day_it_posted_does_not_post_again_that_day(
     assert walked == [0, 0], "one walk, kept through the edit"
 
 
+async def test_a_zone_moved_east_after_the_days_post_waits_for_the_next_day_there(
+    store: Store, corpus: Corpus, slack: SlackStandIn
+) -> None:
+    """09:00 in Los Angeles is already tomorrow in Tokyo: moved there after posting, the
+    schedule does not post at Tokyo's 09:00 seven hours later, but a day after that."""
+    sub = daily("CMOVED", "09:00", "America/Los_Angeles")
+    subscribe(store, sub)
+    runner = make_runner(store, corpus, slack)
+    posted_at = utc(2026, 3, 10, 16, 0, 30)  # 09:00 in Los Angeles (PDT), 01:00 in Tokyo
+    assert (await runner.run_due(now=posted_at, grace=GRACE)).sent
+    [stored] = schedules(store)
+    tokyo = replace(sub, timezone="Asia/Tokyo")
+    edited = edit(store, stored, tokyo, person=Person("UADMIN", is_admin=True), policy=Policy(),
+                  now=posted_at + timedelta(minutes=30))  # fmt: skip
+    assert edited.decision.allowed
+    assert f"{edited.schedule.next_post(now=posted_at):%d %H:%M}" == "12 09:00"
+
+    seven_hours_on = await runner.run_due(now=utc(2026, 3, 11, 0, 0, 30), grace=GRACE)
+    next_day = await runner.run_due(now=utc(2026, 3, 12, 0, 0, 30), grace=GRACE)
+
+    assert seven_hours_on.sent == [], "09:00 in Tokyo on the day it had posted"
+    assert next_day.sent == [claim_id(tokyo, date(2026, 3, 12))]
+    assert len(slack.messages("CMOVED")) == 2
+
+
 async def test_a_claim_waiting_for_the_database_gets_its_full_lease(
     store: Store, corpus: Corpus, tmp_path: Path
 ) -> None:

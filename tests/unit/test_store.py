@@ -112,10 +112,11 @@ def test_the_schema_is_created_on_first_open(store: Store) -> None:
     tables = set(inspect(store.engine).get_table_names())
     assert {
         "quotebot_schema", "seen_events", "daily_schedules", "daily_claims", "daily_walk",
-        "channel_members", "book_quotes", "hidden_quotes", "book_changes",
+        "channel_members", "book_quotes", "hidden_quotes", "book_changes", "reactions",
+        "corrections", "reports",
     } <= tables  # fmt: skip
     assert not tables & {"subscriptions", "daily_posts"}, "version 1's tables are not made"
-    assert stored_version(store) == SCHEMA_VERSION == 4
+    assert stored_version(store) == SCHEMA_VERSION == 6
 
 
 def test_reopening_keeps_the_data_and_the_version(store: Store, store_url: str) -> None:
