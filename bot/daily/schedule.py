@@ -198,7 +198,8 @@ def parse_request(text: str, *, channel: str, team_id: str, default_zone: str) -
     if not words:
         raise ValueError("say when: `/quote daily 09:00 [Europe/Berlin] [mon-fri] [topics]`")
     time_of_day = parse_time(words[0])
-    zone, days, rest = default_zone, "mon-fri", words[1:]
+    max_length, rest = _max_length(words[1:])  # `max=280` anywhere after the time
+    zone, days = default_zone, "mon-fri"
     zone_given = False
     for _ in range(2):  # a zone and days, in either order, before the topics
         if rest and (named := zone_named(rest[0])) and not zone_given:
@@ -207,7 +208,7 @@ def parse_request(text: str, *, channel: str, team_id: str, default_zone: str) -
             days, rest = parse_days(rest[0]), rest[1:]
         elif rest and not zone_given and _looks_like_zone(rest[0]):
             check_zone(rest[0])  # `Europe/Berlim`: say it is no zone, not "no such topic"
-    max_length, topics = _max_length(rest)
+    topics = rest
     return Subscription(
         channel=channel,
         time=time_of_day,

@@ -43,6 +43,18 @@ def test_max_in_the_command_keeps_only_short_quotes_and_the_topic() -> None:
     assert "quotes up to 60 characters" in sub.describe()
 
 
+@pytest.mark.parametrize(
+    "words",
+    ["09:00 max=60 Europe/Berlin sat,sun craft", "09:00 Europe/Berlin max=60 sat,sun craft"],
+)
+def test_max_may_come_before_the_zone_and_the_days(words: str) -> None:
+    sub = parse_request(words, channel="C1", team_id="T1", default_zone="UTC")
+
+    assert (sub.max_length, sub.timezone, sub.days, sub.topics) == (
+        60, "Europe/Berlin", "sat,sun", ("craft",),
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("word", ["max=5", "max=lots", "max=99999"])
 def test_a_maximum_that_is_no_sensible_length_is_refused_with_the_range(word: str) -> None:
     with pytest.raises(ValueError, match="maximum length"):
