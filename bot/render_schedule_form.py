@@ -10,6 +10,7 @@ zones are too many for a static select: the zone is an external select answered 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import available_timezones
@@ -25,11 +26,20 @@ OPEN = "schedule_form_open"  # the button that opens it; value: the channel ID
 ZONE = "schedule_zone"  # action_id of the zone's external select
 TOPICS = "schedule_topics"  # action_id of the topics' external select (over 100 topics)
 VALUE = "value"  # the action_id of every other field
+TICKED, WEEKDAYS, EVERY_DAY = "ticked", "weekdays", "every_day"  # the Repeat choices
+REPEAT_DAYS = {WEEKDAYS: "mon-fri", EVERY_DAY: "mon-sun"}  # what a shortcut means
+REPEAT_LABELS = {
+    TICKED: "On the days ticked below",
+    WEEKDAYS: "Weekdays (Monday to Friday)",
+    EVERY_DAY: "Every day",
+}
 MAX_OPTIONS = 100
 OPTION_TEXT = 75
 OPTION_VALUE = 150
 DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TITLE = "Quote of the day"
+HOME = "home"  # `opened_from` for the Home tab's Add and Edit
+METADATA_KEYS = ("id", "tz", "ch", "from")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,21 +58,26 @@ class ScheduleFormState:
     max_length: int | None = None
     schedule_id: str = ""
     all_topics: Sequence[str] = field(default=())  # the collection's, the largest first
+    opened_from: str = ""  # HOME when opened from the Home tab: saving publishes it again
 
     def metadata(self) -> str:
-        """The view's private_metadata: the schedule edited, the viewer's zone."""
-        return json.dumps({"id": self.schedule_id, "tz": self.zone, "ch": self.channel or ""})
+        """The view's private_metadata: the schedule edited, the viewer's zone, the channel
+        it was opened for and where it was opened from."""
+        return json.dumps(
+            {"id": self.schedule_id, "tz": self.zone, "ch": self.channel or "",
+             "from": self.opened_from}
+        )  # fmt: skip
 
 
 def read_metadata(text: str) -> dict[str, str]:
-    """The form's private_metadata as `{"id", "tz", "ch"}` (empty strings when absent)."""
+    """The form's private_metadata as `{"id", "tz", "ch", "from"}` (empty strings when absent)."""
     try:
         data = json.loads(text or "{}")
     except ValueError:
         data = {}
     if not isinstance(data, dict):
         data = {}
-    return {key: str(data.get(key) or "") for key in ("id", "tz", "ch")}
+    return {key: str(data.get(key) or "") for key in METADATA_KEYS}
 
 
 def loading_view() -> View:
@@ -107,16 +122,7 @@ def schedule_form(state: ScheduleFormState) -> View:
     if state.zone:
         zone_element["initial_option"] = _option(state.zone)
     blocks.append(_input_block("zone", "Time zone", zone_element))
-    chosen_days = weekdays(state.days)
-    day_options = [_option(name, label) for name, label in zip(DAY_NAMES, DAY_LABELS, strict=True)]
-    days_element: Block = {"type": "checkboxes", "action_id": VALUE, "options": day_options}
-    initial_days = [day_options[n] for n in sorted(chosen_days)] if len(chosen_days) < 7 else []
-    if initial_days:
-        days_element["initial_options"] = initial_days
-    blocks.append(
-        _input_block("days", "Days", days_element, optional=True,
-                     hint="Leave all unticked for every day.")
-    )  # fmt: skip
+    blocks += _day_blocks(state.days)
     topics = _topic_block(state)
     if topics:
         blocks.append(topics)
@@ -139,8 +145,39 @@ def schedule_form(state: ScheduleFormState) -> View:
     return _modal(blocks, submit=True, metadata=state.metadata())
 
 
-def days_from(selected: Iterable[str]) -> str:
-    """Ticked day names as a schedule writes them: `mon-fri`, `mon,wed`; none or all: `mon-sun`."""
+def _day_blocks(days: str) -> list[Block]:
+    """Repeat (a shortcut, or the ticked days) above the seven days, Monday first.
+
+    Repeat starts at "the days ticked", with the schedule's days ticked: choosing a
+    shortcut is one click, and what is ticked never silently loses to a preset.
+    """
+    repeat_options = [_option(value, label) for value, label in REPEAT_LABELS.items()]
+    repeat: Block = {
+        "type": "radio_buttons",
+        "action_id": VALUE,
+        "options": repeat_options,
+        "initial_option": repeat_options[0],
+    }
+    chosen = weekdays(days)
+    day_options = [_option(name, label) for name, label in zip(DAY_NAMES, DAY_LABELS, strict=True)]
+    ticks: Block = {"type": "checkboxes", "action_id": VALUE, "options": day_options}
+    if len(chosen) < 7:
+        ticks["initial_options"] = [day_options[n] for n in sorted(chosen)]
+    return [
+        _input_block("repeat", "Repeat", repeat),
+        _input_block("days", "Days", ticks, optional=True,
+                     hint="Used with “On the days ticked below”; none ticked: every day."),
+    ]  # fmt: skip
+
+
+def days_from(selected: Iterable[str], repeat: str = TICKED) -> str:
+    """The days a schedule writes (`mon-fri`, `mon,wed`) from the form's Repeat and ticks.
+
+    A shortcut (`weekdays`, `every_day`) wins over whatever is ticked; with "the days
+    ticked" (or an unknown value), the ticked days, none or all being every day (`mon-sun`).
+    """
+    if repeat in REPEAT_DAYS:
+        return REPEAT_DAYS[repeat]
     picked = sorted({DAY_NAMES.index(d) for d in selected if d in DAY_NAMES})
     if not picked or len(picked) == 7:
         return "mon-sun"
@@ -183,6 +220,22 @@ def topic_options(query: str, topics: Sequence[str]) -> dict[str, list[Block]]:
     found = [t for t in usable if words in t.casefold()]
     found.sort(key=lambda t: not t.casefold().startswith(words))  # stable: largest first
     return {"options": [_option(t) for t in found[:MAX_OPTIONS]]}
+
+
+def example_state() -> ScheduleFormState:
+    """The Edit of the Home example's `K7Q2M` (docs/home-view.json), with topics and a
+    longest quote: `docs/schedule-modal.json` is `schedule_form` of this, and
+    tests/unit/test_docs_examples.py holds the two together."""
+    return ScheduleFormState(
+        zone="Europe/Berlin", channel="C01ENG", time="16:00", days="fri",
+        topics=("Robotics", "Future"), max_length=280, schedule_id="K7Q2M",
+        all_topics=("Future", "Robotics", "Science", "Leadership", "Humour"), opened_from=HOME,
+    )  # fmt: skip
+
+
+def example_json() -> str:
+    """`docs/schedule-modal.json`: the example as Block Kit Builder takes it (a modal)."""
+    return json.dumps(schedule_form(example_state()), indent=2, ensure_ascii=False) + "\n"
 
 
 def _topic_block(state: ScheduleFormState) -> Block | None:
@@ -258,3 +311,7 @@ def _plain(text: str) -> Block:
 
 def _section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": shorten(text, 3000)}}
+
+
+if __name__ == "__main__":  # python -m bot.render_schedule_form > docs/schedule-modal.json
+    sys.stdout.write(example_json())

@@ -319,6 +319,7 @@ class SlackStandIn:
             "conversations.info": self._conversations_info,
             "oauth.v2.access": self._oauth_v2_access,
             "users.info": self._users_info,
+            "users.conversations": self._users_conversations,
             "usergroups.users.list": self._usergroups_users_list,
             "views.open": self._views_open,
             "views.publish": self._views_publish,
@@ -326,6 +327,7 @@ class SlackStandIn:
         }
         self._init_directory(scopes)
         self._init_views()
+        self._init_memberships()
 
     # ----- lifecycle -------------------------------------------------------------------------
 
@@ -1455,6 +1457,99 @@ class SlackStandIn:
 
     # ----- end of trigger ids and views ----------------------------------------------------
 
+    # ----- who is in which conversation (users.conversations) -------------------------------
+    # People's memberships are the workspace's, like its channels: ``reset`` keeps them. The
+    # bot user is in the channels added with ``is_member`` (or joined) and in its DMs; other
+    # people are in the channels ``add_member`` put them in, and in their DM with the bot.
+
+    def _init_memberships(self) -> None:
+        self._members: dict[str, set[str]] = {}  # channel id -> people in it (not the bot)
+
+    def add_member(self, channel_id: str, *user_ids: str) -> None:
+        """Put people in a channel (added with ``add_channel``, or a public one made up)."""
+        with self._lock:
+            self._members.setdefault(channel_id, set()).update(user_ids)
+
+    def remove_member(self, channel_id: str, *user_ids: str) -> None:
+        """Take people out of a channel: they left it, or were removed."""
+        with self._lock:
+            self._members.get(channel_id, set()).difference_update(user_ids)
+
+    def _users_conversations(self, req: _Request) -> JSON:
+        """The conversations ``user`` (else the bot) is in, a page at a time, as Slack lists
+        them to a bot token: public channels, and private ones, DMs and group DMs only where
+        the bot is a member too. Each requested type needs its read scope (``missing_scope``
+        names the first missing); ``types`` defaults to ``public_channel``, ``limit`` to 100
+        (1 to 1,000), and archived channels are listed unless ``exclude_archived``.
+        """
+        types = self._conversation_types(req)
+        limit = req.args.get("limit", 100)
+        try:
+            limit = int(limit)
+        except (TypeError, ValueError):
+            raise SlackError("invalid_limit") from None
+        if not 1 <= limit <= 1000:
+            raise SlackError("invalid_limit")
+        bot = self._bot_user(req)
+        user = str(req.args.get("user") or bot)
+        if user != bot and (user not in self._users or self._users[user]["deleted"]):
+            raise SlackError("user_not_found")
+        exclude_archived = _truthy(req.args.get("exclude_archived"))
+        listed = [
+            channel
+            for channel in sorted(self._channels.values(), key=lambda c: c.id)
+            if self._conversation_type(channel) in types
+            and not (channel.team and req.team and channel.team != req.team)
+            and not (exclude_archived and channel.is_archived)
+            and self._lists_membership(channel, user, bot)
+        ]
+        start = 0
+        if req.args.get("cursor"):
+            after = _decode_member_cursor(req.args["cursor"])
+            start = next((n for n, c in enumerate(listed) if c.id >= after), len(listed))
+        page, rest = listed[start : start + limit], listed[start + limit :]
+        return {
+            "channels": [self._listed_conversation(channel) for channel in page],
+            "response_metadata": {"next_cursor": _member_cursor(rest[0].id) if rest else ""},
+        }
+
+    def _conversation_types(self, req: _Request) -> list[str]:
+        """The ``types`` asked for, each with the scope a bot token needs to list it."""
+        types = [t.strip() for t in str(req.args.get("types") or "public_channel").split(",")]
+        if not types or any(t not in CONVERSATION_SCOPES for t in types):
+            raise SlackError("invalid_types")
+        provided = self._scopes.get(req.token or "", DEFAULT_SCOPE)
+        for kind in types:
+            if CONVERSATION_SCOPES[kind] not in self._scope_list(provided):
+                raise SlackError(
+                    "missing_scope", needed=CONVERSATION_SCOPES[kind], provided=provided
+                )
+        return types
+
+    @staticmethod
+    def _conversation_type(channel: Channel) -> str:
+        if channel.id.startswith("D"):
+            return "im"
+        return "private_channel" if channel.is_private else "public_channel"
+
+    def _lists_membership(self, channel: Channel, user: str, bot: str) -> bool:
+        """Whether ``user`` is in ``channel`` and the bot's token may say so."""
+        if channel.id.startswith("D"):
+            return channel.is_member and user in (bot, channel.user or "U" + channel.id[1:])
+        in_it = channel.is_member if user == bot else user in self._members.get(channel.id, ())
+        return in_it and (channel.is_member or not channel.is_private)
+
+    def _listed_conversation(self, channel: Channel) -> JSON:
+        """Slack's short form here: no ``is_member`` (nor ``num_members``)."""
+        if channel.id.startswith("D"):
+            user = channel.user or "U" + channel.id[1:]
+            return _dm_json(channel, user, self._users.get(user))
+        listed = _channel_json(channel)
+        listed.pop("is_member")
+        return listed
+
+    # ----- end of who is in which conversation ----------------------------------------------
+
 
 # ----- helpers -------------------------------------------------------------------------------
 
@@ -1538,6 +1633,31 @@ def _decode_cursor(cursor: Any) -> str | None:
     if kind != "next_ts":
         raise SlackError("invalid_cursor")
     return ts
+
+
+# users.conversations: the scope a bot token needs to list each type of conversation.
+CONVERSATION_SCOPES = {
+    "public_channel": "channels:read",
+    "private_channel": "groups:read",
+    "im": "im:read",
+    "mpim": "mpim:read",
+}
+
+
+def _member_cursor(channel_id: str) -> str:
+    """users.conversations' next page starts at this conversation (Slack's cursors are
+    base64 of such a key too)."""
+    return base64.b64encode(f"channel:{channel_id}".encode()).decode()
+
+
+def _decode_member_cursor(cursor: Any) -> str:
+    try:
+        kind, _, channel_id = base64.b64decode(str(cursor), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise SlackError("invalid_cursor") from None
+    if kind != "channel" or not channel_id:
+        raise SlackError("invalid_cursor")
+    return channel_id
 
 
 def _view_problems(view: Any, kind: str) -> list[str]:

@@ -2490,3 +2490,104 @@ def test_the_limits_checker_checks_option_groups_and_menus_in_messages_too() -> 
     )
     message = {"text": "hi", "blocks": [overflow(6)]}
     assert "6 overflow options, Slack takes 2 to 5" in limit_broken(message, "message")
+
+
+# ----- users.conversations ---------------------------------------------------------------------
+
+BOTH = "public_channel,private_channel"
+
+
+@pytest.fixture
+def alices_channels(slack: SlackStandIn) -> SlackStandIn:
+    """Alice is in five channels: two public (one the bot is in), an archived one, and two
+    private ones, only one of which has the bot."""
+    slack.add_user("U0ALICE", "alice")
+    slack.add_channel("C1", "general", is_member=True)
+    slack.add_channel("C2", "random")
+    slack.add_channel("C3", "old", is_archived=True)
+    slack.add_channel("G1", "secret", is_private=True, is_member=True)
+    slack.add_channel("G2", "hidden", is_private=True)
+    slack.add_channel("C4", "elsewhere")  # Alice is not in it
+    slack.add_member("C1", "U0ALICE")
+    slack.add_member("C2", "U0ALICE")
+    slack.add_member("C3", "U0ALICE")
+    slack.add_member("G1", "U0ALICE")
+    slack.add_member("G2", "U0ALICE")
+    return slack
+
+
+def listed(client: WebClient, **args: object) -> list[str]:
+    return [c["id"] for c in client.users_conversations(**args)["channels"]]
+
+
+def test_users_conversations_shows_a_persons_private_channels_only_where_the_bot_is_too(
+    alices_channels: SlackStandIn, client: WebClient
+) -> None:
+    assert listed(client, user="U0ALICE") == ["C1", "C2", "C3"], "public_channel by default"
+    assert listed(client, user="U0ALICE", types=BOTH) == ["C1", "C2", "C3", "G1"]
+    assert listed(client, user="U0ALICE", types=BOTH, exclude_archived=True) == ["C1", "C2", "G1"]
+    assert listed(client, types=BOTH) == ["C1", "G1"], "without user: the bot's own"
+    [general] = client.users_conversations(user="U0ALICE", types=BOTH, limit=1)["channels"]
+    assert general["name"] == "general" and "is_member" not in general, "Slack omits is_member"
+    alices_channels.remove_member("C2", "U0ALICE")
+    assert listed(client, user="U0ALICE") == ["C1", "C3"]
+    with pytest.raises(SlackApiError) as excinfo:
+        client.users_conversations(user="U0NOBODY")
+    assert slack_error(excinfo) == "user_not_found"
+
+
+def test_users_conversations_pages_with_next_cursor_100_by_default_up_to_1000(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    slack.add_user("U0ALICE", "alice")
+    for n in range(150):
+        slack.add_channel(f"C{n:03d}")
+        slack.add_member(f"C{n:03d}", "U0ALICE")
+    first = client.users_conversations(user="U0ALICE")
+    assert len(first["channels"]) == 100 and first["response_metadata"]["next_cursor"]
+    second = client.users_conversations(
+        user="U0ALICE", cursor=first["response_metadata"]["next_cursor"]
+    )
+    assert len(second["channels"]) == 50 and second["response_metadata"]["next_cursor"] == ""
+    pages = [c["id"] for c in first["channels"] + second["channels"]]
+    assert pages == [f"C{n:03d}" for n in range(150)], "each channel once, in order"
+    assert len(client.users_conversations(user="U0ALICE", limit=1000)["channels"]) == 150
+    for limit in (0, 1001, "many"):
+        with pytest.raises(SlackApiError) as excinfo:
+            client.users_conversations(user="U0ALICE", limit=limit)
+        assert slack_error(excinfo) == "invalid_limit", limit
+    with pytest.raises(SlackApiError) as excinfo:
+        client.users_conversations(user="U0ALICE", cursor="not-a-cursor")
+    assert slack_error(excinfo) == "invalid_cursor"
+
+
+@pytest.mark.parametrize(
+    ("types", "needed"),
+    [("public_channel", "channels:read"), (BOTH, "groups:read"), ("im", "im:read"),
+     ("mpim", "mpim:read")],
+)  # fmt: skip
+def test_users_conversations_needs_the_read_scope_of_each_type_asked_for(
+    alices_channels: SlackStandIn, types: str, needed: str
+) -> None:
+    granted = [s for s in ["chat:write", *READ, "mpim:read"] if s != needed]
+    alices_channels.set_scopes(TOKEN, granted)
+    client = WebClient(token=TOKEN, base_url=alices_channels.api_url)
+    with pytest.raises(SlackApiError) as excinfo:
+        client.users_conversations(user="U0ALICE", types=types)
+    assert excinfo.value.response["error"] == "missing_scope"
+    assert excinfo.value.response["needed"] == needed
+    alices_channels.set_scopes(TOKEN, [*granted, needed])
+    assert client.users_conversations(user="U0ALICE", types=types)["ok"]
+    with pytest.raises(SlackApiError) as excinfo:
+        client.users_conversations(user="U0ALICE", types="public_channel,channels")
+    assert slack_error(excinfo) == "invalid_types"
+
+
+def test_users_conversations_lists_the_bots_dm_with_the_person(
+    alices_channels: SlackStandIn, reader: WebClient
+) -> None:
+    dm = reader.chat_postMessage(channel="U0ALICE", text="hi")["channel"]
+    assert listed(reader, user="U0ALICE", types="im") == [dm]
+    assert reader.users_conversations(user="U0ALICE", types="im")["channels"][0]["user"] == (
+        "U0ALICE"
+    )

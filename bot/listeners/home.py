@@ -29,14 +29,12 @@ from bot.corpus import Corpus, Quote
 from bot.daily import schedules as book
 from bot.daily.schedule import next_post
 from bot.listeners.book import decide as decide_review
+from bot.listeners.membership import share_refusal
 from bot.listeners.payloads import team_of
-from bot.listeners.schedule_form import open_schedule_form
 from bot.render import quote_message
 from bot.render_home import (
     APPROVE,
     REJECT,
-    SCHEDULE_ADD,
-    SCHEDULE_EDIT,
     SCHEDULE_PAUSE,
     SCHEDULE_REMOVE,
     SCHEDULE_RESUME,
@@ -123,14 +121,20 @@ def register(app: AsyncApp, services: Services) -> None:
         await publish(services, client, user_id=user, team_id=team)
 
     async def share(ack: AsyncAck, client: AsyncWebClient, body: dict[str, Any]) -> None:
+        """Post the quote where the sharer picked, if they are in it (chat:write.public
+        would let the bot post in any public channel); else tell them why, by DM."""
         await ack()
-        action = body["actions"][0]
+        action, sharer = body["actions"][0], body["user"]["id"]
         channel = action.get("selected_conversation")
         quote_id = str(action.get("block_id") or "").partition(":")[2]
         quote = services.corpus_for(team_of(body)).get(quote_id)
         if not channel or quote is None:
             return
-        message = quote_message(quote, shared_by=body["user"]["id"])
+        refusal = await share_refusal(client, user_id=sharer, channel_id=channel)
+        if refusal:
+            await client.chat_postMessage(channel=sharer, text=refusal)
+            return
+        message = quote_message(quote, shared_by=sharer)
         try:
             await client.chat_postMessage(
                 channel=channel, unfurl_links=False, unfurl_media=False, **message
@@ -138,21 +142,12 @@ def register(app: AsyncApp, services: Services) -> None:
         except SlackApiError as error:  # a private channel the bot is not in, say
             reason = error.response.get("error")
             await client.chat_postMessage(
-                channel=body["user"]["id"],
+                channel=sharer,
                 text=f"The quote was not shared there ({reason}): invite @quotebot first.",
             )
 
-    async def schedule_form(ack: AsyncAck, client: AsyncWebClient, body: dict[str, Any]) -> None:
-        await ack()  # first: the form's views.open needs the trigger within 3 seconds
-        editing = body["actions"][0]["action_id"] == SCHEDULE_EDIT
-        await open_schedule_form(
-            services, client, trigger_id=body["trigger_id"], user_id=body["user"]["id"],
-            team_id=team_of(body), schedule_id=_value(body) if editing else None,
-        )  # fmt: skip
-
+    # The Home's Add and Edit open the schedule form: `bot.listeners.schedule_form`.
     app.event("app_home_opened")(opened)
-    app.action(SCHEDULE_ADD)(schedule_form)
-    app.action(SCHEDULE_EDIT)(schedule_form)
     app.action(SCHEDULES_PAGE)(paging)
     for action in (SCHEDULE_PAUSE, SCHEDULE_RESUME, SCHEDULE_REMOVE):
         app.action(action)(schedule_change)

@@ -4,6 +4,11 @@ Thin, like `bot.listeners.daily`, and through the same domain calls (`bot.daily.
 add and edit, with `bot.roles`): the form is another way to write `/quote daily 09:00
 Europe/Berlin mon-fri`. The modal opens at once (a trigger lasts 3 seconds) and is
 filled in with `views.update` once users.info said the viewer's zone.
+
+Opened from `/quote daily`'s button or from the Home tab's Add and Edit; the view's
+private_metadata says which, and a save from the Home publishes that Home again. A new
+schedule's channel must be one the bot can post in and the person saving is in
+(`bot.listeners.membership`), both asked at once within the 3 seconds of the ack.
 """
 
 from __future__ import annotations
@@ -28,11 +33,16 @@ from bot.daily.schedule import (
     parse_time,
 )
 from bot.listeners.daily import ask_as_asker
+from bot.listeners.home import publish
+from bot.listeners.membership import is_member
 from bot.listeners.payloads import team_of
 from bot.mrkdwn import escape
+from bot.render_home import SCHEDULE_ADD, SCHEDULE_EDIT
 from bot.render_schedule_form import (
     FORM,
+    HOME,
     OPEN,
+    TICKED,
     TOPICS,
     VALUE,
     ZONE,
@@ -53,10 +63,13 @@ log = logging.getLogger(__name__)
 
 LOOKUP_WITHIN = 1.0  # seconds a Slack call may take before the form is answered anyway
 NOT_IN_CHANNEL = "Invite @quotebot to that channel first (/invite @quotebot)"
+NOT_A_MEMBER = "You are not in that channel: join it first, or choose one you are in."
 
 
 def register(app: AsyncApp, services: Services) -> None:
     app.action(OPEN)(partial(open_from_button, services=services))
+    app.action(SCHEDULE_ADD)(partial(open_from_home, services=services))
+    app.action(SCHEDULE_EDIT)(partial(open_from_home, services=services))
     app.options(ZONE)(partial(zones, services=services))
     app.options(TOPICS)(partial(topics, services=services))
     app.view(FORM)(partial(submit, services=services))
@@ -78,26 +91,41 @@ async def open_from_button(
     )  # fmt: skip
 
 
+async def open_from_home(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, services: Services
+) -> None:
+    """The Home tab's Add and Edit: the form, which publishes that Home again once saved."""
+    await ack()  # first: the form's views.open needs the trigger within 3 seconds
+    action = (body.get("actions") or [{}])[0]
+    editing = action.get("action_id") == SCHEDULE_EDIT
+    await open_schedule_form(
+        services, client, trigger_id=body["trigger_id"], team_id=team_of(body),
+        user_id=str((body.get("user") or {}).get("id") or ""),
+        schedule_id=str(action.get("value") or "") if editing else None, opened_from=HOME,
+    )  # fmt: skip
+
+
 async def open_schedule_form(
     services: Services, client: AsyncWebClient, *, trigger_id: str, user_id: str, team_id: str,
-    channel_id: str | None = None, schedule_id: str | None = None,
+    channel_id: str | None = None, schedule_id: str | None = None, opened_from: str = "",
 ) -> None:  # fmt: skip
     """Open the form: to add a schedule (in `channel_id`, if known) or edit `schedule_id`.
 
-    For the Home tab too. Opened first, while the trigger is fresh; filled in after.
+    `opened_from=HOME` for the Home tab, which saving publishes again. Opened first,
+    while the trigger is fresh; filled in after.
     """
     opened = await client.views_open(trigger_id=trigger_id, view=loading_view())
     view_id = opened["view"]["id"]
     view = await _form_for(
         services, client, user_id=user_id, team_id=team_id, channel_id=channel_id,
-        schedule_id=schedule_id,
+        schedule_id=schedule_id, opened_from=opened_from,
     )  # fmt: skip
     await client.views_update(view_id=view_id, view=view)
 
 
 async def _form_for(
     services: Services, client: AsyncWebClient, *, user_id: str, team_id: str,
-    channel_id: str | None, schedule_id: str | None,
+    channel_id: str | None, schedule_id: str | None, opened_from: str,
 ) -> dict[str, Any]:  # fmt: skip
     all_topics = _topic_names(services.corpus_for(team_id))
     if schedule_id:
@@ -109,11 +137,15 @@ async def _form_for(
             ScheduleFormState(
                 zone=sub.timezone, channel=sub.channel, time=sub.time, days=sub.days,
                 topics=sub.topics, max_length=sub.max_length, schedule_id=current.id,
-                all_topics=all_topics,
+                all_topics=all_topics, opened_from=opened_from,
             )
         )  # fmt: skip
     zone = await _viewer_zone(client, user_id) or services.settings.timezone
-    return schedule_form(ScheduleFormState(zone=zone, channel=channel_id, all_topics=all_topics))
+    return schedule_form(
+        ScheduleFormState(
+            zone=zone, channel=channel_id, all_topics=all_topics, opened_from=opened_from
+        )
+    )
 
 
 async def _viewer_zone(client: AsyncWebClient, user_id: str) -> str | None:
@@ -166,7 +198,7 @@ async def submit(
     if not channel:
         errors.setdefault("channel", "Choose the channel for the quote of the day.")
     elif current is None and "channel" not in errors:
-        problem = await _channel_problem(client, channel)
+        problem = await _channel_problem(client, channel, user=user, typed_in=meta["ch"])
         if problem:
             errors["channel"] = problem
     if errors:
@@ -205,6 +237,8 @@ async def submit(
         text = (
             f"Quote of the day set in <#{channel}>: {line}. First one {when:%a %d %b at %H:%M %Z}."
         )
+    if meta["from"] == HOME:  # the tab the form came from shows the new schedule
+        await publish(services, client, user_id=user, team_id=team)
     try:
         await client.chat_postMessage(channel=user, **notice(text))
     except SlackApiError as error:
@@ -233,8 +267,9 @@ def _read(
     except ValueError as error:
         errors["zone"] = str(error)
     days = [str(o.get("value")) for o in field("days").get("selected_options") or []]
+    repeat = str((field("repeat").get("selected_option") or {}).get("value") or TICKED)
     try:
-        parsed["days"] = parse_days(days_from(days))
+        parsed["days"] = parse_days(days_from(days, repeat))
     except ValueError as error:  # not from Slack's own checkboxes
         errors["days"] = str(error)
     picked = field("topics") or field("topics", TOPICS)
@@ -255,7 +290,24 @@ def _read(
     return parsed, errors
 
 
-async def _channel_problem(client: AsyncWebClient, channel: str) -> str | None:
+async def _channel_problem(
+    client: AsyncWebClient, channel: str, *, user: str, typed_in: str
+) -> str | None:
+    """Why the quote of the day should not go to `channel`; None when it may, or Slack
+    cannot say. The bot's problem first: a private channel it is not in reads to
+    users.conversations as one the person is not in, and inviting the bot is the fix.
+
+    The person must be in the channel (the form's picker offers every public one), unless
+    it is where they typed `/quote daily`: they are in it, and a lookup is spared.
+    """
+    checks = [_bot_problem(client, channel)]
+    if channel != typed_in:
+        checks.append(_person_problem(client, channel, user=user))
+    problems = await asyncio.gather(*checks)
+    return next((problem for problem in problems if problem), None)
+
+
+async def _bot_problem(client: AsyncWebClient, channel: str) -> str | None:
     """Why the quote could not be posted in `channel`; None when it can, or Slack cannot say.
 
     A private channel the bot is not in is hidden from it (`channel_not_found`). Without
@@ -277,6 +329,12 @@ async def _channel_problem(client: AsyncWebClient, channel: str) -> str | None:
     if info.get("is_private") and not info.get("is_member"):
         return NOT_IN_CHANNEL
     return None
+
+
+async def _person_problem(client: AsyncWebClient, channel: str, *, user: str) -> str | None:
+    """A channel the person is not in; None when they are, or Slack cannot say (logged)."""
+    member = await is_member(client, user_id=user, channel_id=channel, within=LOOKUP_WITHIN)
+    return NOT_A_MEMBER if member is False else None
 
 
 def _topic_names(corpus: Any) -> list[str]:

@@ -3,26 +3,40 @@
 Opening the tab sends `app_home_opened`; the bot answers with `views.publish`, which the
 stand-in checks against Slack's limits and slack-sdk's View model. An admin sees every
 control; a member sees the schedules without the controls they may not use. Acting in
-the tab (pause, resume) changes the schedule and publishes that person's Home again.
+the tab (pause, resume, saving the schedule form opened there) changes the schedule and
+publishes that person's Home again. Sharing the tab's quote posts it only where the sharer
+is a member (users.conversations); elsewhere the sharer hears why, by DM.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from bot.corpus import legacy_id
 from bot.store import BookRow, Store
-from tests.harness import CHANNEL_ID, BotProcess, visible_text
+from tests.harness import (
+    APP_ID,
+    BOT_TOKEN,
+    CHANNEL_ID,
+    TEAM_ID,
+    BotProcess,
+    find_element,
+    next_ts,
+    visible_text,
+)
 from tests.limits import check_message
-from tests.slack_standin import SlackStandIn
+from tests.slack_standin import DEFAULT_SCOPE, SlackStandIn
 
 ADMIN, MEMBER = "U0ADMIN", "U0MEMBER"
+RANDOM, HIDDEN = "C0RANDOM", "G0HIDDEN"  # the bot is in neither
 
 
 @pytest.fixture
@@ -34,6 +48,10 @@ def bot(bot_env: dict[str, str], slack: SlackStandIn, tmp_path: Path) -> Iterato
         encoding="utf-8",
     )
     slack.add_channel(CHANNEL_ID, "general", is_member=True)
+    slack.add_channel(RANDOM, "random")  # public: chat:write.public would let the bot post
+    slack.add_channel(HIDDEN, "hidden", is_private=True)
+    slack.add_member(CHANNEL_ID, ADMIN, MEMBER)
+    slack.add_member(HIDDEN, MEMBER)
     slack.add_user(ADMIN, "ada", real_name="Ada Admin", is_admin=True, tz="America/New_York")
     slack.add_user(MEMBER, "bob", real_name="Bob Member")
     env = {**bot_env, "QUOTEBOT_CONFIG": str(config)}
@@ -169,3 +187,143 @@ def test_an_approver_approves_in_the_tab_and_the_author_hears_it(
     assert (
         f"Your quote `#{WAITING}` was approved by Ada Admin" in slack.dm_messages(MEMBER)[0]["text"]
     )
+
+
+ZONE_UTC = {"text": {"type": "plain_text", "text": "UTC"}, "value": "UTC"}
+
+
+def open_form_from_home(bot: BotProcess, slack: SlackStandIn, action: str) -> dict[str, Any]:
+    """The admin's Home, then its `action` button (Add or Edit): the form, once filled in."""
+    bot.open_home(ADMIN)
+    view = home_of(bot, slack, ADMIN)
+    earlier = {shown["id"] for shown in slack.views()}
+    status, _ = bot.click_in_view(view, action, user_id=ADMIN)
+    assert status == 200, bot.log()
+    form = slack.wait_for_view(lambda v: v["id"] not in earlier and v.get("submit") is not None)
+    check_message(form, "modal")
+    return form
+
+
+def test_saving_a_schedule_added_in_the_tab_publishes_that_home_again_with_it(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    form = open_form_from_home(bot, slack, "home_schedule_add")
+    assert "11:15" not in visible_text(home_of(bot, slack, ADMIN))
+
+    status, body = bot.submit(form, {"channel": CHANNEL_ID, "time": "11:15", "zone": ZONE_UTC},
+                              user_id=ADMIN)  # fmt: skip
+    assert (status, body) == (200, ""), f"{status} {body}\n{bot.log()}"
+    again = home_of(bot, slack, ADMIN, count=2)
+    assert "*11:15* UTC" in visible_text(again), visible_text(again)
+    assert [c.args["user_id"] for c in slack.calls_to("views.publish")] == [ADMIN, ADMIN]
+
+
+def test_saving_an_edit_made_in_the_tab_publishes_that_home_again_with_the_new_time(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    form = open_form_from_home(bot, slack, "home_schedule_edit")
+    status, body = bot.submit(form, {"time": "10:45", "zone": ZONE_UTC}, user_id=ADMIN)
+    assert (status, body) == (200, ""), f"{status} {body}\n{bot.log()}"
+    again = home_of(bot, slack, ADMIN, count=2)
+    assert "*10:45* UTC" in visible_text(again) and "*09:00*" not in visible_text(again)
+
+
+def share(bot: BotProcess, slack: SlackStandIn, user: str, channel: str) -> str:
+    """`user` opens their Home and picks `channel` in its Share menu: the quote's ID."""
+    bot.open_home(user)
+    view = home_of(bot, slack, user)
+    block, _ = find_element(view, "home_share", "conversations_select")
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "container": {"type": "view", "view_id": view["id"]},
+        "trigger_id": slack.trigger_id(user, team=TEAM_ID),
+        "team": {"id": TEAM_ID, "domain": "standin"},
+        "view": {**view, "state": {"values": {}}},
+        "actions": [{
+            "type": "conversations_select", "action_id": "home_share",
+            "block_id": block["block_id"], "selected_conversation": channel,
+            "action_ts": next_ts(),
+        }],
+    }  # fmt: skip
+    status, _ = bot.post(urlencode({"payload": json.dumps(payload)}),
+                         "application/x-www-form-urlencoded")  # fmt: skip
+    assert status == 200, bot.log()
+    return block["block_id"].partition(":")[2]
+
+
+def new_dm(bot: BotProcess, slack: SlackStandIn, user: str, *, after: int) -> str:
+    """The one DM `user` got after their first `after` (the stand-in keeps messages)."""
+    deadline = time.monotonic() + 5
+    while len(slack.dm_messages(user)) <= after:
+        assert time.monotonic() < deadline, f"{user} heard nothing\n{bot.log()}"
+        time.sleep(0.05)
+    [dm] = slack.dm_messages(user)[after:]
+    return dm["text"]
+
+
+def test_share_posts_the_quote_in_a_channel_the_sharer_is_in(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    before, dms = len(slack.messages(CHANNEL_ID)), len(slack.dm_messages(MEMBER))
+    quote_id = share(bot, slack, MEMBER, CHANNEL_ID)
+    deadline = time.monotonic() + 5
+    while len(slack.messages(CHANNEL_ID)) == before:
+        assert time.monotonic() < deadline, f"nothing shared\n{bot.log()}"
+        time.sleep(0.05)
+    assert f"#{quote_id}" in visible_text(slack.messages(CHANNEL_ID)[-1])
+    assert len(slack.dm_messages(MEMBER)) == dms, "no DM: nothing went wrong"
+
+
+def test_share_into_a_public_channel_the_sharer_is_not_in_posts_nothing_and_says_so(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    dms, posts = len(slack.dm_messages(MEMBER)), len(slack.messages(RANDOM))
+    share(bot, slack, MEMBER, RANDOM)
+    text = new_dm(bot, slack, MEMBER, after=dms)
+    assert text == "You are not in #random: join it first, then share the quote there."
+    assert len(slack.messages(RANDOM)) == posts, "chat:write.public was not used to post there"
+    assert [c.args["channel"] for c in slack.calls_to("chat.postMessage")] == [MEMBER]
+
+
+def test_share_into_a_private_channel_the_bot_is_not_in_says_to_invite_it(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    dms = len(slack.dm_messages(MEMBER))
+    share(bot, slack, MEMBER, HIDDEN)
+    text = new_dm(bot, slack, MEMBER, after=dms)
+    assert text == "The quote was not shared there: invite @quotebot to that channel first."
+    assert slack.messages(HIDDEN) == []  # the stand-in refuses every post there
+
+
+def test_share_into_an_archived_channel_says_it_is_archived(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    slack.add_channel("C0ARCHIVED", "old-news", is_member=True, is_archived=True)
+    slack.add_member("C0ARCHIVED", MEMBER)
+    dms = len(slack.dm_messages(MEMBER))
+    share(bot, slack, MEMBER, "C0ARCHIVED")
+    text = new_dm(bot, slack, MEMBER, after=dms)
+    assert text == "The quote was not shared: #old-news is archived."
+    assert slack.messages("C0ARCHIVED") == []
+
+
+def test_share_without_the_read_scopes_is_not_blocked_and_it_is_logged(
+    bot: BotProcess, slack: SlackStandIn
+) -> None:
+    older = [s for s in slack.scopes_of(BOT_TOKEN) if s not in ("channels:read", "groups:read")]
+    posts = len(slack.messages(RANDOM))
+    slack.set_scopes(BOT_TOKEN, older)
+    try:
+        share(bot, slack, MEMBER, RANDOM)
+        deadline = time.monotonic() + 5
+        while len(slack.messages(RANDOM)) == posts:
+            assert time.monotonic() < deadline, f"nothing shared\n{bot.log()}"
+            time.sleep(0.05)
+    finally:
+        slack.set_scopes(BOT_TOKEN, DEFAULT_SCOPE)
+    assert [c.response.get("error") for c in slack.calls_to("users.conversations")] == [
+        "missing_scope"
+    ]
+    assert "answered missing_scope: membership not checked" in bot.log()

@@ -14,12 +14,19 @@ from pathlib import Path
 
 from slack_sdk.models.views import View
 
+from bot import render_schedule_form
 from bot.render_home import example_home_data, example_json
+from bot.render_schedule_form import read_metadata
 from tests.limits import check_message
 
 REPO = Path(__file__).resolve().parents[2]
 HOME_VIEW = REPO / "docs" / "home-view.json"
-REFRESH = "./scripts/docs-examples (or: python -m bot.render_home > docs/home-view.json)"
+SCHEDULE_MODAL = REPO / "docs" / "schedule-modal.json"
+REFRESH = {  # how each example is written again
+    HOME_VIEW: "./scripts/docs-examples (or: python -m bot.render_home > docs/home-view.json)",
+    SCHEDULE_MODAL: "./scripts/docs-examples "
+    "(or: python -m bot.render_schedule_form > docs/schedule-modal.json)",
+}
 
 
 def drift(path: Path, expected: str) -> str:
@@ -28,7 +35,9 @@ def drift(path: Path, expected: str) -> str:
     lines = difflib.unified_diff(
         actual.splitlines(), expected.splitlines(), "in the repository", "built now", lineterm=""
     )
-    return f"{path.relative_to(REPO)} is out of date; run {REFRESH}\n" + "\n".join(list(lines)[:40])
+    return f"{path.relative_to(REPO)} is out of date; run {REFRESH[path]}\n" + "\n".join(
+        list(lines)[:40]
+    )
 
 
 def test_the_home_view_example_is_what_home_view_builds() -> None:
@@ -61,3 +70,37 @@ def test_the_home_view_example_shows_what_the_docs_promise() -> None:
     assert [row.stored.enabled for row in rows].count(False) == 1
     assert all(row.may_change for row in rows) and data.may_add_schedule and data.is_approver
     assert len(data.pending) == 1 and data.loved_month and data.loved_all
+
+
+def test_the_schedule_modal_example_is_what_the_schedule_form_builds() -> None:
+    expected = render_schedule_form.example_json()
+    assert SCHEDULE_MODAL.exists() and SCHEDULE_MODAL.read_text(encoding="utf-8") == expected, (
+        drift(SCHEDULE_MODAL, expected)
+    )
+
+
+def test_the_schedule_modal_refresh_command_prints_the_example() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.render_schedule_form"],
+        cwd=REPO, capture_output=True, text=True, encoding="utf-8", check=False, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == render_schedule_form.example_json(), drift(SCHEDULE_MODAL, run.stdout)
+    assert "docs/schedule-modal.json" in (REPO / "scripts" / "docs-examples").read_text()
+
+
+def test_the_schedule_modal_example_is_an_edit_with_topics_and_a_longest_quote() -> None:
+    view = json.loads(render_schedule_form.example_json())
+
+    check_message(view, "modal")
+    View(**view).validate_json()
+    assert view["type"] == "modal" and view["submit"]["text"] == "Save"
+    blocks = {block.get("block_id"): block for block in view["blocks"]}
+    assert "channel" not in blocks, "an edit keeps its channel"
+    assert "`K7Q2M`" in view["blocks"][0]["text"]["text"]
+    assert [o["value"] for o in blocks["topics"]["element"]["initial_options"]] == [
+        "Robotics", "Future"
+    ]  # fmt: skip
+    assert blocks["max_length"]["element"]["initial_value"] == "280"
+    assert blocks["repeat"]["element"]["type"] == "radio_buttons"
+    assert read_metadata(view["private_metadata"])["id"] == "K7Q2M"

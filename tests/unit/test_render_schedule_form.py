@@ -8,12 +8,16 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.daily.schedule import Subscription, check_zone, parse_days
+from bot.daily.schedule import DAY_NAMES, Subscription, check_zone, parse_days, weekdays
 from bot.daily.schedules import StoredSubscription
 from bot.render_schedule_form import (
+    EVERY_DAY,
     FORM,
+    HOME,
     OPEN,
+    TICKED,
     TOPICS,
+    WEEKDAYS,
     ZONE,
     ScheduleFormState,
     days_from,
@@ -51,7 +55,9 @@ def test_a_new_schedules_form_has_every_field_within_limits() -> None:
     assert [o["value"] for o in days["initial_options"]] == ["mon", "tue", "wed", "thu", "fri"]
     assert block(view, "topics")["element"]["type"] == "multi_static_select"
     assert block(view, "max_length")["optional"] is True
-    assert read_metadata(view["private_metadata"]) == {"id": "", "tz": "Europe/Berlin", "ch": "C1"}
+    assert read_metadata(view["private_metadata"]) == {
+        "id": "", "tz": "Europe/Berlin", "ch": "C1", "from": ""
+    }  # fmt: skip
 
 
 def test_an_unknown_channel_has_no_initial_conversation_and_no_topics_no_block() -> None:
@@ -143,3 +149,57 @@ def test_the_schedule_list_has_an_add_button_for_its_channel() -> None:
         assert (button["action_id"], button["value"]) == (OPEN, "C1")
         assert button["text"]["text"] == "Add a schedule here"
     assert "actions" not in {b["type"] for b in schedule_list_message([], now=NOW)["blocks"]}
+
+
+def test_the_days_have_weekdays_and_every_day_shortcuts_above_the_ticks_monday_first() -> None:
+    view = schedule_form(ScheduleFormState(days="sat,sun"))
+    check_message(view, "modal")
+    ids = [b.get("block_id") for b in view["blocks"]]
+    assert ids.index("repeat") + 1 == ids.index("days"), "the shortcuts sit just above the days"
+    repeat = block(view, "repeat")
+    assert repeat["label"]["text"] == "Repeat" and repeat["element"]["type"] == "radio_buttons"
+    shown = [(o["value"], o["text"]["text"]) for o in repeat["element"]["options"]]
+    assert shown == [
+        (TICKED, "On the days ticked below"),
+        (WEEKDAYS, "Weekdays (Monday to Friday)"),
+        (EVERY_DAY, "Every day"),
+    ]
+    assert repeat["element"]["initial_option"]["value"] == TICKED, "ticks never lose silently"
+    days = block(view, "days")
+    assert [o["text"]["text"] for o in days["element"]["options"]] == [
+        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"
+    ]  # fmt: skip
+    assert [o["value"] for o in days["element"]["initial_options"]] == ["sat", "sun"]
+    assert "On the days ticked below" in days["hint"]["text"]
+
+
+def test_a_shortcut_wins_over_the_ticked_days() -> None:
+    assert days_from(["mon", "wed"], WEEKDAYS) == "mon-fri"
+    assert days_from(["sat"], EVERY_DAY) == "mon-sun"
+    assert days_from([], WEEKDAYS) == "mon-fri"
+    assert days_from(["mon", "wed"], TICKED) == "mon,wed"
+    assert days_from(["mon", "wed"]) == "mon,wed", "a form from before the shortcuts"
+    assert days_from([], TICKED) == "mon-sun"
+
+
+@given(st.sets(st.sampled_from(DAY_NAMES)), st.sampled_from([TICKED, WEEKDAYS, EVERY_DAY, "?"]))
+def test_any_ticks_with_any_repeat_are_days_a_schedule_takes(ticked: set, repeat: str) -> None:
+    days = parse_days(days_from(sorted(ticked), repeat))
+    expected = {WEEKDAYS: set(range(5)), EVERY_DAY: set(range(7))}.get(
+        repeat, {DAY_NAMES.index(d) for d in ticked} or set(range(7))
+    )
+    assert weekdays(days) == expected
+    view = schedule_form(ScheduleFormState(days=days))
+    check_message(view, "modal")
+    element = block(view, "days")["element"]
+    assert all(o in element["options"] for o in element.get("initial_options", []))
+    assert {DAY_NAMES.index(o["value"]) for o in element.get("initial_options", [])} == (
+        expected if len(expected) < 7 else set()
+    )
+
+
+def test_the_form_says_in_its_metadata_when_it_came_from_the_home_tab() -> None:
+    view = schedule_form(ScheduleFormState(schedule_id="K7Q2M", channel="C9", opened_from=HOME))
+    assert read_metadata(view["private_metadata"])["from"] == HOME
+    assert read_metadata(schedule_form(ScheduleFormState())["private_metadata"])["from"] == ""
+    assert read_metadata("not json")["from"] == ""
