@@ -13,7 +13,7 @@ from sqlalchemy import MetaData, Table, inspect, text
 from sqlalchemy.engine import Connection
 
 from bot.ids import derived_id, random_id
-from bot.store.schema import claims, schedules, walk_steps
+from bot.store.schema import claims, reactions, schedules, walk_steps
 
 
 def upgrade(db: Connection, version: int) -> None:
@@ -21,6 +21,8 @@ def upgrade(db: Connection, version: int) -> None:
         _v2_short_ids_and_walk(db)
     if version < 4:
         _v4_max_length(db)
+    if version < 5:
+        _v5_reaction_events(db)
     # Version 3 added the quote book's tables, 4 the reactions table, 6 the reports and
     # corrections tables: create_all made them, nothing moves.
 
@@ -30,6 +32,23 @@ def _v4_max_length(db: Connection) -> None:
     columns = {column["name"] for column in inspect(db).get_columns("daily_schedules")}
     if "max_length" not in columns:
         db.execute(text("ALTER TABLE daily_schedules ADD COLUMN max_length INTEGER"))
+
+
+def _v5_reaction_events(db: Connection) -> None:
+    """Reactions keep their latest event (its time, added or taken back), not only adds.
+
+    A version-4 row is a reaction that was there: an add, older than any event to come
+    (time 0), so the next event about it decides. The "most loved" index gains `added`.
+    (From version 3, create_all has just made the table as it is now: nothing to do.)
+    """
+    columns = {column["name"] for column in inspect(db).get_columns("reactions")}
+    if "event_micros" not in columns:
+        db.execute(text("ALTER TABLE reactions ADD COLUMN event_micros BIGINT NOT NULL DEFAULT 0"))
+    if "added" not in columns:
+        db.execute(text("ALTER TABLE reactions ADD COLUMN added BOOLEAN NOT NULL DEFAULT TRUE"))
+    db.execute(text("DROP INDEX IF EXISTS reactions_by_team_and_time"))
+    for index in reactions.indexes:
+        index.create(db, checkfirst=True)
 
 
 def _v2_short_ids_and_walk(db: Connection) -> None:

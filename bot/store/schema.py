@@ -7,6 +7,7 @@ database to `bot.store.migrations`.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     text,
+    true,
 )
 
 SCHEMA_VERSION = 6
@@ -231,7 +233,11 @@ book_changes = Table(
 
 # Reactions to the bot's posts: one row per person, emoji and message, with the quote the
 # message shows. Apart from the post history (`daily_claims`), so pruning old posts never
-# forgets who loved a quote; a retried `reaction_added` finds its row and adds nothing.
+# forgets who loved a quote. A row holds the latest event about its reaction, added or
+# taken back (version 5): Slack may deliver a removal before the add it takes back, or
+# while the add is still looking up its message, and an older event never overrides a
+# newer one; a retried event, with the same time, changes nothing. A removal that comes
+# first knows no quote: its `quote_id` is "" until an add fills it in.
 reactions = Table(
     "reactions",
     metadata,
@@ -241,8 +247,13 @@ reactions = Table(
     Column("user_id", String(32), primary_key=True),
     Column("reaction", String(255), primary_key=True),  # "heart", "+1::skin-tone-2"
     Column("quote_id", String(32), nullable=False),
-    Column("reacted_at", DateTime(timezone=True), nullable=False),
-    # "Most loved" counts people per quote in one workspace, since a time or ever: the
-    # index holds every column that query reads, so it never touches the table.
-    Index("reactions_by_team_and_time", "team_id", "reacted_at", "quote_id", "user_id"),
+    Column("reacted_at", DateTime(timezone=True), nullable=False),  # when it was added
+    # The latest event's `event_ts`, in microseconds since 1970 (0: a row from before
+    # version 5, older than any event), and whether that event added the reaction.
+    Column("event_micros", BigInteger, nullable=False, server_default=text("0")),
+    Column("added", Boolean, nullable=False, server_default=true()),
+    # "Most loved" counts people per quote in one workspace, of the reactions still there,
+    # since a time or ever: the index holds every column that query reads, so it never
+    # touches the table.
+    Index("reactions_loved", "team_id", "added", "reacted_at", "quote_id", "user_id"),
 )

@@ -5,6 +5,8 @@ The version-1 tables are built by hand from a copy of their definitions (as
 running version-1 bot would have left, and then opened with `Store(url)`. Version 3
 differs from version 4 only by the `reactions` table: a version-3 database is a current
 one, filled through the store, with that table dropped and the version set back to 3.
+A version-4 database is a current one whose `reactions` table is version 4's (a copy of
+its definition, with the rows a version-4 bot left), the version set back to 4.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
@@ -214,12 +218,11 @@ def snapshot(store: Store) -> dict[str, list[tuple]]:
 # --- the migration ------------------------------------------------------------------------
 
 
-def test_a_version_1_database_reaches_version_4_and_the_old_tables_are_gone(
+def test_a_version_1_database_reaches_the_current_version_and_the_old_tables_are_gone(
     store: Store,
 ) -> None:
     with store.engine.connect() as db:
-        assert db.execute(select(schema_info)).all() == [(1, 4)]
-    assert SCHEMA_VERSION == 4
+        assert db.execute(select(schema_info)).all() == [(1, SCHEMA_VERSION)]
     tables = set(inspect(store.engine).get_table_names())
     assert not tables & {"subscriptions", "daily_posts"}
     assert {"daily_schedules", "daily_claims", "daily_walk", "channel_members"} <= tables
@@ -361,10 +364,10 @@ def test_a_version_3_database_gets_reactions_and_schedule_lengths_and_keeps_its_
     store = Store(v3_url)
     try:
         with store.engine.connect() as db:
-            assert db.execute(select(schema_info)).all() == [(1, 4)]
+            assert db.execute(select(schema_info)).all() == [(1, SCHEMA_VERSION)]
         after = snapshot(store)
         assert after.pop("reactions") == []
-        assert after.pop("quotebot_schema") == [("1", "4")]
+        assert after.pop("quotebot_schema") == [("1", str(SCHEMA_VERSION))]
         before.pop("quotebot_schema")
         # Schedules gain their maximum quote length: none, every quote as before.
         assert [row[-1] for row in after["daily_schedules"]] == ["None"]
@@ -372,10 +375,132 @@ def test_a_version_3_database_gets_reactions_and_schedule_lengths_and_keeps_its_
         assert after == before, "every version-3 row is kept as it was"
         assert store.schedules.get("K7Q2M").max_length is None
         indexes = {index["name"] for index in inspect(store.engine).get_indexes("reactions")}
-        assert "reactions_by_team_and_time" in indexes
+        assert "reactions_loved" in indexes
         assert store.created_at == MADE, "it keeps the time it was made"
         common = {"channel": "CSLACK", "ts": "1772442000.000100", "user_id": "U1"}
-        assert store.reactions.add(team_id="T1", quote_id="q1", reaction="heart", now=NOW, **common)
+        assert store.reactions.add(
+            team_id="T1", quote_id="q1", reaction="heart", event_ts="1772442060.000200",
+            now=NOW, **common,
+        )  # fmt: skip
         assert store.reactions.most_loved("T1", since=None, limit=5) == [Loved("q1", 1)]
     finally:
         store.close()
+
+
+# --- version 4 to 5: reactions keep their latest event --------------------------------------
+
+v4 = MetaData()
+
+v4_reactions = Table(
+    "reactions",
+    v4,
+    Column("team_id", String(32), primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("ts", String(32), primary_key=True),
+    Column("user_id", String(32), primary_key=True),
+    Column("reaction", String(255), primary_key=True),
+    Column("quote_id", String(32), nullable=False),
+    Column("reacted_at", DateTime(timezone=True), nullable=False),
+    Index("reactions_by_team_and_time", "team_id", "reacted_at", "quote_id", "user_id"),
+)
+
+V4_POST = {"channel": "CSLACK", "ts": "1772442000.000100"}
+V4_REACTIONS = [
+    {"team_id": "T1", **V4_POST, "user_id": "U1", "reaction": "heart", "quote_id": "q1",
+     "reacted_at": NOW - timedelta(days=20)},
+    {"team_id": "T1", **V4_POST, "user_id": "U1", "reaction": "tada", "quote_id": "q1",
+     "reacted_at": NOW - timedelta(days=20)},
+    {"team_id": "T1", **V4_POST, "user_id": "U2", "reaction": "heart", "quote_id": "q1",
+     "reacted_at": NOW - timedelta(hours=1)},
+    {"team_id": "T1", "channel": "CSLACK", "ts": "1772528400.000100", "user_id": "U3",
+     "reaction": "heart", "quote_id": "q2", "reacted_at": NOW - timedelta(hours=2)},
+    {"team_id": "T2", **V4_POST, "user_id": "U1", "reaction": "heart", "quote_id": "q1",
+     "reacted_at": NOW},
+]  # fmt: skip
+
+
+def build_v4(url: str) -> dict[str, list[tuple]]:
+    """A version-4 database with reactions in it; its rows, table by table."""
+    store = Store(url, clock=lambda: MADE)
+    try:
+        store.events.first_delivery("Ev4", now=NOW)
+        store.members.add(team_id="T1", channel="CSLACK", now=NOW)
+        with store.engine.begin() as db:
+            reactions.drop(db)
+            v4_reactions.create(db)
+            db.execute(v4_reactions.insert(), V4_REACTIONS)
+            db.execute(schema_info.update().values(version=4))
+        return snapshot(store)
+    finally:
+        store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def v4_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgresql":
+        return fresh_database(request.getfixturevalue("postgres"))
+    return f"sqlite:///{tmp_path / 'quotebot-v4.sqlite3'}"
+
+
+def test_a_version_4_databases_reactions_are_kept_as_adds_and_count_as_before(
+    v4_url: str,
+) -> None:
+    before = build_v4(v4_url)
+    assert len(before["reactions"]) == len(V4_REACTIONS)
+    store = Store(v4_url)
+    try:
+        with store.engine.connect() as db:
+            assert db.execute(select(schema_info)).all() == [(1, SCHEMA_VERSION)]
+            migrated = [dict(row._mapping) for row in db.execute(select(reactions))]
+        expected = [{**row, "event_micros": 0, "added": True} for row in V4_REACTIONS]
+        for row in migrated:
+            row["reacted_at"] = utc(row["reacted_at"])
+        key = itemgetter("team_id", "channel", "ts", "user_id", "reaction")
+        assert sorted(migrated, key=key) == sorted(expected, key=key), "every reaction, an add"
+        after = snapshot(store)
+        for table in ("reactions", "quotebot_schema"):
+            del after[table], before[table]
+        assert after == before, "nothing else changes"
+        indexes = {i["name"]: i for i in inspect(store.engine).get_indexes("reactions")}
+        assert "reactions_by_team_and_time" not in indexes, "the old index is dropped"
+        assert indexes["reactions_loved"]["column_names"] == [
+            "team_id", "added", "reacted_at", "quote_id", "user_id",
+        ]  # fmt: skip
+
+        # What /quote top showed before the upgrade, it shows after: people, once per quote.
+        loved = store.reactions.most_loved
+        assert loved("T1", since=None, limit=5) == [Loved("q1", 2), Loved("q2", 1)]
+        assert loved("T1", since=NOW - timedelta(days=1), limit=5) == [
+            Loved("q1", 1), Loved("q2", 1),
+        ]  # fmt: skip
+        assert loved("T2", since=None, limit=5) == [Loved("q1", 1)]
+
+        # Any event after the upgrade decides: U2 takes the heart back, then the (older)
+        # add of a heart by U3 on the first post arrives after U3's removal of it.
+        common = {"team_id": "T1", "reaction": "heart", "now": NOW, **V4_POST}
+        assert store.reactions.remove(user_id="U2", event_ts="1772442100.000001", **common)
+        assert not store.reactions.remove(user_id="U2", event_ts="1772442100.000001", **common)
+        assert store.reactions.remove(user_id="U3", event_ts="1772442200.000002", **common)
+        assert not store.reactions.add(
+            user_id="U3", quote_id="q1", event_ts="1772442200.000001", **common
+        )
+        assert loved("T1", since=None, limit=5) == [Loved("q1", 1), Loved("q2", 1)]
+        assert store.reactions.quote_on(team_id="T1", **V4_POST) == "q1"
+    finally:
+        store.close()
+
+
+def test_opening_the_version_5_database_again_changes_nothing(v4_url: str) -> None:
+    build_v4(v4_url)
+    Store(v4_url).close()
+    first = Store(v4_url)
+    try:
+        before = snapshot(first)
+    finally:
+        first.close()
+    again = Store(v4_url)
+    try:
+        assert snapshot(again) == before
+        assert len(before["reactions"]) == len(V4_REACTIONS)
+    finally:
+        again.close()
