@@ -29,6 +29,7 @@ from bot.corpus.inline import escape_markdown
 from bot.corpus.inline import plain as plain_words
 from bot.daily.schedule import Subscription, next_post, parse_time
 from bot.daily.schedules import StoredSubscription
+from bot.loved import Loved
 from bot.mrkdwn import escape, from_markdown, shorten
 from bot.render import _attribution, _clip, _context, _quote_sections, _section, button
 
@@ -81,14 +82,6 @@ class ScheduleRow:
     channel_name: str
     next_post: datetime | None
     may_change: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Loved:
-    """A quote and how many people reacted to it."""
-
-    quote: Quote
-    people: int
 
 
 @dataclass(frozen=True, slots=True)

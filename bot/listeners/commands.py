@@ -19,6 +19,7 @@ from bot.corpus import Quote
 from bot.listeners import book
 from bot.listeners import daily as daily_listener
 from bot.listeners.replies import preview
+from bot.loved import month_start, most_loved
 from bot.mrkdwn import unescape
 from bot.render import LOVED_SHOWN, top_message
 from bot.services import Services
@@ -57,18 +58,14 @@ def register(app: AsyncApp, services: Services) -> None:
 async def _most_loved(services: Services, command: dict[str, Any]) -> dict[str, Any]:
     """`/quote top`: the most loved quotes still in the collection, this month and ever."""
     team = command.get("team_id")
-    corpus = services.corpus_for(team)
-    now = services.clock()
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    corpus, key = services.corpus_for(team), services.book_key(team)
+    since = month_start(services.clock(), services.settings.timezone)
 
     def loved(since: datetime | None) -> list[tuple[Quote, int]]:
-        found = services.store.reactions.most_loved(
-            services.book_key(team), since=since, limit=LOVED_SHOWN * 2
-        )
-        pairs = [(corpus.get(item.quote_id), item.people) for item in found]
-        return [(quote, people) for quote, people in pairs if quote is not None][:LOVED_SHOWN]
+        found = most_loved(services.store, corpus, key, since=since, limit=LOVED_SHOWN)
+        return [(item.quote, item.people) for item in found]
 
     month, ever = await asyncio.gather(
-        asyncio.to_thread(loved, month_start), asyncio.to_thread(loved, None)
+        asyncio.to_thread(loved, since), asyncio.to_thread(loved, None)
     )
     return top_message(month, ever)

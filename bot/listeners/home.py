@@ -31,6 +31,7 @@ from bot.daily.schedule import next_post
 from bot.listeners.book import decide as decide_review
 from bot.listeners.membership import share_refusal
 from bot.listeners.payloads import team_of
+from bot.loved import month_start, most_loved
 from bot.render import quote_message
 from bot.render_home import (
     APPROVE,
@@ -41,7 +42,6 @@ from bot.render_home import (
     SCHEDULES_PAGE,
     SHARE,
     HomeData,
-    Loved,
     ScheduleRow,
     home_view,
 )
@@ -182,9 +182,9 @@ async def gather(
         subs = book.schedules(store, team_id=team_id, enabled_only=False)
         recent = store.book.quotes(key, statuses=["approved"])[-RECENT:][::-1]
         waiting = store.book.waiting(key) if approver else []
-        month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        loved_month = store.reactions.most_loved(key, since=month, limit=LOVED * 2)
-        loved_all = store.reactions.most_loved(key, since=None, limit=LOVED * 2)
+        month = month_start(now, services.settings.timezone)
+        loved_month = most_loved(store, corpus, key, since=month, limit=LOVED)
+        loved_all = most_loved(store, corpus, key, since=None, limit=LOVED)
         return subs, recent, waiting, loved_month, loved_all
 
     subs, recent, waiting, loved_month, loved_all = await asyncio.to_thread(from_store)
@@ -211,7 +211,7 @@ async def gather(
         recent=[to_quote(row) for row in recent],
         pending=[to_quote(row, proposed=True) for row in waiting],
         pending_seq={row.id: row.seq for row in waiting}, is_approver=approver,
-        loved_month=_loved(corpus, loved_month), loved_all=_loved(corpus, loved_all),
+        loved_month=loved_month, loved_all=loved_all,
         schedule_page=page,
     )  # fmt: skip
 
@@ -222,11 +222,6 @@ def _local_day(now: datetime, zone: str) -> date:
         return now.astimezone(ZoneInfo(zone)).date()
     except (ZoneInfoNotFoundError, ValueError):
         return now.date()
-
-
-def _loved(corpus: Corpus, found: list) -> list[Loved]:
-    pairs = [(corpus.get(item.quote_id), item.people) for item in found]
-    return [Loved(quote, people) for quote, people in pairs if quote is not None][:LOVED]
 
 
 async def _person(services: Services, client: AsyncWebClient, user: str, team: str) -> Person:
