@@ -27,9 +27,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.book.entries import to_quote
 from bot.corpus import Corpus, Quote
 from bot.daily import schedules as book
-from bot.daily.schedule import next_post
 from bot.listeners.book import decide as decide_review
-from bot.listeners.membership import share_refusal
+from bot.listeners.membership import channels_of, share_refusal
 from bot.listeners.payloads import team_of
 from bot.loved import month_start, most_loved
 from bot.render import quote_message
@@ -52,6 +51,7 @@ log = logging.getLogger(__name__)
 
 RECENT = 5
 LOVED = 5
+MEMBERS_WITHIN = 2.0  # seconds users.conversations may take before the Home is published
 
 
 def quote_for_today(corpus: Corpus, user_id: str, day: date) -> Quote | None:
@@ -189,16 +189,21 @@ async def gather(
 
     subs, recent, waiting, loved_month, loved_all = await asyncio.to_thread(from_store)
     names = await _channel_names(client, {s.subscription.channel for s in subs})
+    # A private channel's schedules only for the people in it. When Slack cannot say
+    # who is (no read scopes), for those who may change them, as before they could.
+    member_of = None
+    if any(private and known for _, private, known in names.values()):
+        member_of = await channels_of(client, user_id=user_id, within=MEMBERS_WITHIN)
     rows = []
     for stored in subs:
         sub = stored.subscription
         may = may_change_schedule(
             person, origin=stored.origin, created_by=stored.created_by, policy=policy
         ).allowed
-        name, private = names.get(sub.channel, (sub.channel, False))
-        if private and not may:
+        name, private, known = names.get(sub.channel, (sub.channel, False, False))
+        if private and not _sees_private(sub.channel, known, member_of, may_change=may):
             continue
-        upcoming = next_post(sub, now=now) if stored.enabled else None
+        upcoming = stored.next_post(now=now) if stored.enabled else None
         rows.append(ScheduleRow(stored, f"#{name}", upcoming, may))
     rows.sort(key=lambda row: (row.channel_name, row.stored.subscription.time))
     counts: dict[str, int] = {}
@@ -214,6 +219,16 @@ async def gather(
         loved_month=loved_month, loved_all=loved_all,
         schedule_page=page,
     )  # fmt: skip
+
+
+def _sees_private(
+    channel: str, described: bool, member_of: frozenset[str] | None, *, may_change: bool
+) -> bool:
+    """A private channel's schedules are for its members; where Slack cannot say who they
+    are, for who may change them."""
+    if described and member_of is not None:
+        return channel in member_of
+    return may_change
 
 
 def _local_day(now: datetime, zone: str) -> date:
@@ -243,26 +258,29 @@ NAME_SECONDS = 600  # how long a channel's name and privacy are trusted
 _NAMES: dict[str, tuple[float, str, bool]] = {}  # channel -> (when, name, private)
 
 
-async def _channel_names(client: AsyncWebClient, channels: set[str]) -> dict[str, tuple[str, bool]]:
-    """Each channel's name and whether it is private (conversations.info, remembered a
-    while). One Slack could not describe (a private channel the bot is not in, no
-    channels:read yet, a rate limit) is named by its ID and counted private, so its
-    schedules show only to who may change them, and it is asked about again next time."""
-    found: dict[str, tuple[str, bool]] = {}
+async def _channel_names(
+    client: AsyncWebClient, channels: set[str]
+) -> dict[str, tuple[str, bool, bool]]:
+    """Each channel's name, whether it is private, and whether Slack said so
+    (conversations.info, remembered a while). One Slack could not describe (a private
+    channel the bot is not in, no channels:read yet, a rate limit) is named by its ID
+    and counted private, so its schedules show only to who may change them, and it is
+    asked about again next time."""
+    found: dict[str, tuple[str, bool, bool]] = {}
     fresh_after = time.monotonic() - NAME_SECONDS
     for channel in sorted(channels):
         known = _NAMES.get(channel)
         if known is not None and known[0] > fresh_after:
-            found[channel] = known[1:]
+            found[channel] = (*known[1:], True)
             continue
         try:
             info = (await client.conversations_info(channel=channel)).get("channel") or {}
         except SlackApiError:
-            found[channel] = (channel, True)
+            found[channel] = (channel, True, False)
             continue
         named = (str(info.get("name") or channel), bool(info.get("is_private")))
         _NAMES[channel] = (time.monotonic(), *named)
-        found[channel] = named
+        found[channel] = (*named, True)
     return found
 
 

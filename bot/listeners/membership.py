@@ -1,6 +1,7 @@
 """Whether a person is in a conversation, and what to tell them when they share where they are not.
 
-No listeners of its own: the Home tab's Share and the schedule form ask here. Slack's
+No listeners of its own: the Home tab's Share and schedule list, and the schedule form,
+ask here. Slack's
 `users.conversations` with a bot token lists a person's public channels, and their
 private channels only where the bot is a member too, so "not listed" also means "a
 private channel the bot is not in": `share_refusal` asks `conversations.info` which it
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -41,18 +43,45 @@ async def is_member(
     return None
 
 
+async def channels_of(
+    client: AsyncWebClient, *, user_id: str, within: float
+) -> frozenset[str] | None:
+    """The channels `user_id` is in that the bot can see (its private ones: those the bot
+    is in too), or None when Slack cannot say within `within` seconds."""
+
+    async def every_page() -> frozenset[str]:
+        return frozenset([channel async for channel in _channel_ids(client, user_id)])
+
+    try:
+        return await asyncio.wait_for(every_page(), within)
+    except TimeoutError:
+        log.info("users.conversations for %s took over %ss: not checked", user_id, within)
+    except SlackApiError as error:
+        code = error.response.get("error")
+        log.info("users.conversations for %s answered %s: membership not checked", user_id, code)
+    return None
+
+
 async def _listed(client: AsyncWebClient, user_id: str, channel_id: str) -> bool:
-    """Page through the person's channels (archived ones left out) until `channel_id`."""
+    """Page through the person's channels until `channel_id`."""
+    async for channel in _channel_ids(client, user_id):
+        if channel == channel_id:
+            return True
+    return False
+
+
+async def _channel_ids(client: AsyncWebClient, user_id: str) -> AsyncIterator[str]:
+    """The IDs of the person's channels, page by page (archived ones left out)."""
     cursor: str | None = None
     while True:
         page = await client.users_conversations(
             user=user_id, types=TYPES, exclude_archived=True, limit=PAGE, cursor=cursor
         )
-        if any(found.get("id") == channel_id for found in page.get("channels") or []):
-            return True
+        for found in page.get("channels") or []:
+            yield str(found.get("id") or "")
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
         if not cursor:
-            return False
+            return
 
 
 async def share_refusal(client: AsyncWebClient, *, user_id: str, channel_id: str) -> str | None:

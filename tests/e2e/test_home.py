@@ -122,6 +122,45 @@ def test_a_member_sees_the_schedules_without_controls_they_may_not_use(
     assert not {"home_review_approve", "home_review_reject"} & action_ids(view)
 
 
+SECRET = "G0SECRET"  # a private channel the bot and the member are in, the admin is not
+
+
+@pytest.fixture
+def private_bot(
+    bot_env: dict[str, str], slack: SlackStandIn, tmp_path: Path
+) -> Iterator[BotProcess]:
+    config = tmp_path / "home.yaml"
+    config.write_text(
+        f"timezone: UTC\ndaily:\n  - channel: {CHANNEL_ID}\n    time: '09:00'\n"
+        f"  - channel: {SECRET}\n    time: '17:45'\n",
+        encoding="utf-8",
+    )
+    slack.add_channel(CHANNEL_ID, "general", is_member=True)
+    slack.add_channel(SECRET, "secret-plans", is_private=True, is_member=True)
+    slack.add_member(CHANNEL_ID, ADMIN, MEMBER)
+    slack.add_member(SECRET, MEMBER)
+    slack.add_user(ADMIN, "ada", real_name="Ada Admin", is_admin=True)
+    slack.add_user(MEMBER, "bob", real_name="Bob Member")
+    with BotProcess({**bot_env, "QUOTEBOT_CONFIG": str(config)}, cwd=tmp_path,
+                    slack=slack) as process:  # fmt: skip
+        yield process
+
+
+def test_a_private_channels_schedule_shows_only_to_the_people_in_it_whatever_their_role(
+    private_bot: BotProcess, slack: SlackStandIn
+) -> None:
+    assert private_bot.open_home(MEMBER)[0] == 200, private_bot.log()
+    assert private_bot.open_home(ADMIN)[0] == 200, private_bot.log()
+
+    member, admin = (
+        visible_text(home_of(private_bot, slack, MEMBER)),
+        visible_text(home_of(private_bot, slack, ADMIN)),
+    )
+    assert "#secret-plans" in member and "17:45" in member, "a member of it sees it"
+    assert "#general" in admin
+    assert "secret-plans" not in admin and "17:45" not in admin, "an admin not in it does not"
+
+
 def test_pause_then_resume_in_the_tab_changes_the_schedule_and_publishes_again(
     bot: BotProcess, slack: SlackStandIn
 ) -> None:
