@@ -15,7 +15,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.daily import schedules as book
-from bot.daily.schedule import Subscription, next_post, parse_request
+from bot.daily.schedule import Subscription, parse_request
 from bot.ids import normalize
 from bot.mrkdwn import escape
 from bot.render_schedules import describe, notice, schedule_list_message
@@ -96,7 +96,7 @@ async def handle(
     if change.already:
         return notice(f"This channel already has that schedule: {_describe(change, now)}.")
     assert change.schedule is not None
-    when = next_post(change.schedule.subscription, now=now)
+    when = change.schedule.next_post(now=now)
     return _public(
         f"Quote of the day set: {_describe(change, now, with_next=False)}. "
         f"First one {when:%a %d %b at %H:%M %Z}."

@@ -28,7 +28,6 @@ from bot.daily.schedule import (
     Subscription,
     check_max_length,
     check_zone,
-    next_post,
     parse_days,
     parse_time,
 )
@@ -233,7 +232,7 @@ async def submit(
     if current is not None:
         text = f"Quote of the day changed in <#{channel}>: {line}."
     else:
-        when = next_post(change.schedule.subscription, now=now)
+        when = change.schedule.next_post(now=now)
         text = (
             f"Quote of the day set in <#{channel}>: {line}. First one {when:%a %d %b at %H:%M %Z}."
         )
