@@ -16,18 +16,16 @@ loved 3, dividers 3. `PAGE_SIZE` schedules a page keeps that at 31 + 3 x 20 = 91
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.corpus import Quote
 from bot.corpus.inline import escape_markdown
 from bot.corpus.inline import plain as plain_words
-from bot.daily.schedule import Subscription, next_post, parse_time
+from bot.daily.schedule import Subscription, parse_time
 from bot.daily.schedules import StoredSubscription
 from bot.loved import Loved
 from bot.mrkdwn import escape, from_markdown, shorten
@@ -353,68 +351,3 @@ def _header(text: str) -> Block:
 
 def _plain(text: str) -> Block:
     return {"type": "plain_text", "text": text}
-
-
-# ----- the example in docs/home-view.json -----------------------------------------------------
-
-
-def example_home_data() -> HomeData:
-    """An admin's Home: three schedules in two channels (one from the settings file, one
-    paused), one quote waiting for review, and a most-loved list. `docs/home-view.json`
-    is `home_view` of this; tests/unit/test_docs_examples.py holds the two together."""
-    now = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)  # a Monday
-
-    def quote(quote_id: str, text: str, speaker: str, *, slack: bool = False) -> Quote:
-        file = "" if slack else "quotes/example.md"
-        origin = "slack" if slack else "file"
-        return Quote(quote_id, text, speaker, None, None, None, None, (), file, 1, origin=origin)
-
-    def row(name: str, sub: Subscription, *, origin: str, on: bool) -> ScheduleRow:
-        stored = StoredSubscription(sub, origin, on, None if on else "paused", None)
-        return ScheduleRow(stored, name, next_post(sub, now=now) if on else None, True)
-
-    kay = Quote(
-        "7KQ2M", "The best way to predict the future is to **invent** it.", "Alan Kay",
-        "Xerox PARC, 1971", "https://en.wikiquote.org/wiki/Alan_Kay", "Future", None, (),
-        "quotes/future.md", 12,
-    )  # fmt: skip
-    hopper = quote("H0PR4", "A ship in port is safe, but that is not what ships are built for.",
-                   "Grace Hopper")  # fmt: skip
-    knuth = quote("KNU7H", "Premature optimization is the root of all evil.", "Donald Knuth")
-    lovelace = quote("ADA1Z", "That brain of mine is something more than merely mortal.",
-                     "Ada Lovelace", slack=True)  # fmt: skip
-    pending = quote("P3ND1", "Make it work, make it right, make it fast.", "Kent Beck", slack=True)
-    schedules = [
-        row("#engineering",
-            Subscription("C01ENG", "09:00", "Europe/Berlin", "mon-fri", id="CFG01"),
-            origin="config", on=True),
-        row("#engineering",
-            Subscription("C01ENG", "16:00", "Europe/Berlin", "fri", ("Robotics",), id="K7Q2M"),
-            origin="slack", on=False),
-        row("#general",
-            Subscription("C02GEN", "09:30", "America/New_York", "mon,wed,fri", id="G3N9A"),
-            origin="slack", on=True),
-    ]  # fmt: skip
-    return HomeData(
-        viewer_zone="America/New_York",
-        now=now,
-        today=kay,
-        schedules=schedules,
-        may_add_schedule=True,
-        book_counts={"file": 4008, "slack": 12},
-        recent=[lovelace, hopper, knuth],
-        pending=[pending],
-        pending_seq={pending.id: 1},
-        is_approver=True,
-        loved_month=[Loved(hopper, 7), Loved(kay, 3)],
-        loved_all=[Loved(kay, 31), Loved(hopper, 18), Loved(knuth, 9), Loved(lovelace, 1)],
-    )
-
-
-def example_json() -> str:
-    """`docs/home-view.json`: the example as Block Kit Builder takes it."""
-    return json.dumps(home_view(example_home_data()), indent=2, ensure_ascii=False) + "\n"
-
-
-if __name__ == "__main__":  # python -m bot.render_home > docs/home-view.json
-    sys.stdout.write(example_json())

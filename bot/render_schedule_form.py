@@ -10,7 +10,6 @@ zones are too many for a static select: the zone is an external select answered 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import available_timezones
@@ -222,22 +221,6 @@ def topic_options(query: str, topics: Sequence[str]) -> dict[str, list[Block]]:
     return {"options": [_option(t) for t in found[:MAX_OPTIONS]]}
 
 
-def example_state() -> ScheduleFormState:
-    """The Edit of the Home example's `K7Q2M` (docs/home-view.json), with topics and a
-    longest quote: `docs/schedule-modal.json` is `schedule_form` of this, and
-    tests/unit/test_docs_examples.py holds the two together."""
-    return ScheduleFormState(
-        zone="Europe/Berlin", channel="C01ENG", time="16:00", days="fri",
-        topics=("Robotics", "Future"), max_length=280, schedule_id="K7Q2M",
-        all_topics=("Future", "Robotics", "Science", "Leadership", "Humour"), opened_from=HOME,
-    )  # fmt: skip
-
-
-def example_json() -> str:
-    """`docs/schedule-modal.json`: the example as Block Kit Builder takes it (a modal)."""
-    return json.dumps(schedule_form(example_state()), indent=2, ensure_ascii=False) + "\n"
-
-
 def _topic_block(state: ScheduleFormState) -> Block | None:
     usable = [t for t in dict.fromkeys(state.all_topics) if t.strip() and len(t) <= OPTION_VALUE]
     if not usable:
@@ -311,7 +294,3 @@ def _plain(text: str) -> Block:
 
 def _section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": shorten(text, 3000)}}
-
-
-if __name__ == "__main__":  # python -m bot.render_schedule_form > docs/schedule-modal.json
-    sys.stdout.write(example_json())

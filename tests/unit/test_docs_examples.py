@@ -14,8 +14,7 @@ from pathlib import Path
 
 from slack_sdk.models.views import View
 
-from bot import render_schedule_form
-from bot.render_home import example_home_data, example_json
+from bot.docs_examples import example_home_data, home_json, schedule_modal_json
 from bot.render_schedule_form import read_metadata
 from tests.limits import check_message
 
@@ -23,9 +22,10 @@ REPO = Path(__file__).resolve().parents[2]
 HOME_VIEW = REPO / "docs" / "home-view.json"
 SCHEDULE_MODAL = REPO / "docs" / "schedule-modal.json"
 REFRESH = {  # how each example is written again
-    HOME_VIEW: "./scripts/docs-examples (or: python -m bot.render_home > docs/home-view.json)",
+    HOME_VIEW: "./scripts/docs-examples "
+    "(or: python -m bot.docs_examples home-view > docs/home-view.json)",
     SCHEDULE_MODAL: "./scripts/docs-examples "
-    "(or: python -m bot.render_schedule_form > docs/schedule-modal.json)",
+    "(or: python -m bot.docs_examples schedule-modal > docs/schedule-modal.json)",
 }
 
 
@@ -41,7 +41,7 @@ def drift(path: Path, expected: str) -> str:
 
 
 def test_the_home_view_example_is_what_home_view_builds() -> None:
-    expected = example_json()
+    expected = home_json()
     assert HOME_VIEW.exists() and HOME_VIEW.read_text(encoding="utf-8") == expected, drift(
         HOME_VIEW, expected
     )
@@ -49,17 +49,17 @@ def test_the_home_view_example_is_what_home_view_builds() -> None:
 
 def test_the_refresh_command_prints_the_example() -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "bot.render_home"],
+        [sys.executable, "-m", "bot.docs_examples", "home-view"],
         cwd=REPO, capture_output=True, text=True, encoding="utf-8", check=False, timeout=60,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert run.stdout == example_json(), drift(HOME_VIEW, run.stdout)
+    assert run.stdout == home_json(), drift(HOME_VIEW, run.stdout)
     assert (REPO / "scripts" / "docs-examples").stat().st_mode & 0o111
 
 
 def test_the_home_view_example_shows_what_the_docs_promise() -> None:
     data = example_home_data()
-    view = json.loads(example_json())
+    view = json.loads(home_json())
 
     check_message(view, "home")
     View(**view).validate_json()
@@ -73,7 +73,7 @@ def test_the_home_view_example_shows_what_the_docs_promise() -> None:
 
 
 def test_the_schedule_modal_example_is_what_the_schedule_form_builds() -> None:
-    expected = render_schedule_form.example_json()
+    expected = schedule_modal_json()
     assert SCHEDULE_MODAL.exists() and SCHEDULE_MODAL.read_text(encoding="utf-8") == expected, (
         drift(SCHEDULE_MODAL, expected)
     )
@@ -81,16 +81,16 @@ def test_the_schedule_modal_example_is_what_the_schedule_form_builds() -> None:
 
 def test_the_schedule_modal_refresh_command_prints_the_example() -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "bot.render_schedule_form"],
+        [sys.executable, "-m", "bot.docs_examples", "schedule-modal"],
         cwd=REPO, capture_output=True, text=True, encoding="utf-8", check=False, timeout=60,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert run.stdout == render_schedule_form.example_json(), drift(SCHEDULE_MODAL, run.stdout)
-    assert "docs/schedule-modal.json" in (REPO / "scripts" / "docs-examples").read_text()
+    assert run.stdout == schedule_modal_json(), drift(SCHEDULE_MODAL, run.stdout)
+    assert "home-view schedule-modal" in (REPO / "scripts" / "docs-examples").read_text()
 
 
 def test_the_schedule_modal_example_is_an_edit_with_topics_and_a_longest_quote() -> None:
-    view = json.loads(render_schedule_form.example_json())
+    view = json.loads(schedule_modal_json())
 
     check_message(view, "modal")
     View(**view).validate_json()
