@@ -23,8 +23,9 @@ from bot.render_schedule_form import HOME, ScheduleFormState, schedule_form
 
 def example_home_data() -> HomeData:
     """An admin's Home: three schedules in two channels (one from the settings file, one
-    paused), one quote waiting for review, and a most-loved list. `docs/home-view.json`
-    is `home_view` of this; tests/unit/test_docs_examples.py holds the two together."""
+    paused), one quote waiting for review, two reports of a problem, and a most-loved
+    list. `docs/home-view.json` is `home_view` of this; tests/unit/test_docs_examples.py
+    holds the two together."""
     now = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)  # a Monday
 
     def quote(quote_id: str, text: str, speaker: str, *, slack: bool = False) -> Quote:
@@ -71,6 +72,7 @@ def example_home_data() -> HomeData:
         is_approver=True,
         loved_month=[Loved(hopper, 7), Loved(kay, 3)],
         loved_all=[Loved(kay, 31), Loved(hopper, 18), Loved(knuth, 9), Loved(lovelace, 1)],
+        open_reports=2,
     )
 
 

@@ -23,6 +23,12 @@ def escape(text: str) -> str:
     return text
 
 
+def escaped(text: str, limit: int) -> str:
+    """`text` escaped, shortened (before escaping, so no entity is cut) to fit `limit`
+    characters once escaped: "&" alone takes five."""
+    return escape(shorten(text, limit, size=lambda part: len(escape(part))))
+
+
 _MARKS = (("bold", "*"), ("italic", "_"), ("strike", "~"))
 # A mark character at a word's edge, where Slack could read it as formatting; a zero
 # width space on each side keeps it a character ("snake_case" needs none).

@@ -90,7 +90,8 @@ class HomeData:
     aware UTC; `schedules`: sorted by channel name, then time; `book_counts`: quotes by
     origin; `recent`: newest first; `pending` (shown to approvers only) with
     `pending_seq`, each quote's version for the review buttons; `schedule_page`: which
-    page of schedules, from 0.
+    page of schedules, from 0; `open_reports`: reports of a problem waiting for an
+    approver (shown to approvers only).
     """
 
     viewer_zone: str
@@ -106,6 +107,7 @@ class HomeData:
     loved_month: Sequence[Loved]
     loved_all: Sequence[Loved]
     schedule_page: int = 0
+    open_reports: int = 0
 
 
 def home_view(data: HomeData) -> View:
@@ -263,6 +265,13 @@ def _book(data: HomeData) -> list[Block]:
         blocks.append(_section("*Recently added*\n" + "\n".join(lines)))
     if data.is_approver:
         blocks += _pending(data.pending, data.pending_seq)
+    if data.is_approver and data.open_reports:
+        count = data.open_reports
+        blocks.append(_context(
+            f"{count:,} report{'s' if count != 1 else ''} of a problem with a quote "
+            f"wait{'s' if count == 1 else ''} for an approver: `/quote review` shows "
+            "them, oldest first, with Apply and Dismiss."
+        ))  # fmt: skip
     return blocks
 
 

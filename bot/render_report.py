@@ -13,7 +13,7 @@ from typing import Any
 from bot.book.drafts import SOURCE_LIMIT, SPEAKER_LIMIT, TEXT_LIMIT
 from bot.book.reports import NOTE_LIMIT, PROBLEMS, changes
 from bot.corpus import Quote
-from bot.mrkdwn import escape, shorten
+from bot.mrkdwn import escape, escaped, shorten
 from bot.render import Block, Message, button, notice_message, quote_message
 from bot.render_book import VALUE, text_input
 from bot.store import ReportRow
@@ -99,21 +99,26 @@ def thanks_view(quote_id: str) -> View:
     }
 
 
-def report_card(report: ReportRow, quote: Quote, *, reporter: str) -> Message:
-    """For approvers: who reports what, the quote as the report would make it, two buttons."""
+def report_card(report: ReportRow, quote: Quote, *, reporter: str, waiting: int = 1) -> Message:
+    """For approvers: who reports what, the quote as the report would make it, two buttons.
+
+    `waiting`: how many reports are open (`/quote review` shows the oldest, and says so).
+    """
     fixed = replace(
         quote, text=report.text, speaker=report.speaker, source=report.source
     )  # what Apply makes of it
+    count = [f"{waiting:,} reports wait; the oldest first."] if waiting > 1 else []
     lines = [
-        f"*{escape(shorten(reporter, NAME_SIZE))}* reports a problem with "
-        f"`#{escape(shorten(quote.id, 20))}`: {PROBLEMS.get(report.problem, 'Something else')}."
+        *count,
+        f"*{escaped(reporter, NAME_SIZE)}* reports a problem with "
+        f"`#{escaped(quote.id, 20)}`: {PROBLEMS.get(report.problem, 'Something else')}.",
     ]
     lines += _change_lines(report)
     if report.note:
-        lines.append(f"Note: “{escape(shorten(report.note, NOTE_LIMIT))}”")
+        lines.append(f"Note: “{escaped(report.note, NOTE_LIMIT)}”")
     if quote.origin == "file":
         lines.append(
-            f"From `{escape(shorten(quote.file, 200))}`, line {quote.line}: applying shows the "
+            f"From `{escaped(quote.file, 200)}`, line {quote.line}: applying shows the "
             "correction in Slack, and `quotebot book corrections` lists it to fix in the file."
         )
     value = str(report.id)
@@ -128,8 +133,7 @@ def decided_card(report: ReportRow, quote: Quote | None, *, by: str) -> Message:
     """The card once decided: who decided what, and the quote as it now is."""
     verdict = "Applied" if report.status == "applied" else "Dismissed"
     line = (
-        f"*{verdict}* by {escape(shorten(by, NAME_SIZE))}: the report on "
-        f"`#{escape(shorten(report.quote_id, 20))}`."
+        f"*{verdict}* by {escaped(by, NAME_SIZE)}: the report on `#{escaped(report.quote_id, 20)}`."
     )
     if quote is None:
         return notice_message(line)
@@ -138,7 +142,7 @@ def decided_card(report: ReportRow, quote: Quote | None, *, by: str) -> Message:
 
 def outcome_line(report: ReportRow, *, by: str) -> Message:
     """The reporter's DM once an approver decided."""
-    name, quote_id = escape(shorten(by, NAME_SIZE)), escape(shorten(report.quote_id, 20))
+    name, quote_id = escaped(by, NAME_SIZE), escaped(report.quote_id, 20)
     if report.status == "applied":
         return notice_message(
             f"Thanks to your report, `#{quote_id}` is corrected: {name} applied it "
@@ -162,11 +166,11 @@ def _change_lines(report: ReportRow) -> list[str]:
 
 
 def _quoted(value: str | None) -> str:
-    return f"“{escape(shorten(value, VALUE_SIZE))}”" if value else "_none_"
+    return f"“{escaped(value, VALUE_SIZE)}”" if value else "_none_"
 
 
 def _quoted_start(report: ReportRow) -> str:
-    return escape(shorten(" ".join(report.was_text.split()), VALUE_SIZE))
+    return escaped(" ".join(report.was_text.split()), VALUE_SIZE)
 
 
 def _room(value: str | None, limit: int) -> int:

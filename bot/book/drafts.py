@@ -40,15 +40,15 @@ class Draft:
 
     def tidy(self) -> Draft:
         """The draft with blank fields as None, spaces trimmed, topics once each."""
-        topics = tuple(dict.fromkeys(t for t in (_one_line(t) for t in self.topics) if t))
+        topics = tuple(dict.fromkeys(t for t in (one_line(t) for t in self.topics) if t))
         return replace(
             self,
             text=(self.text or "").strip(),
-            speaker=_one_line(self.speaker),
-            source=_one_line(self.source),
+            speaker=one_line(self.speaker),
+            source=one_line(self.source),
             url=(self.url or "").strip() or None,
             topics=topics,
-            lead_in=_one_line(self.lead_in),
+            lead_in=one_line(self.lead_in),
         )
 
 
@@ -87,7 +87,7 @@ def problems(draft: Draft, *, topics_field: str = "topics") -> dict[str, str]:
     return found
 
 
-def _one_line(value: str | None) -> str | None:
+def one_line(value: str | None) -> str | None:
     """A one-line field: line breaks and runs of spaces become one space."""
     if value is None:
         return None

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Literal
 
 from bot.book import entries
 from bot.book.drafts import SOURCE_LIMIT, SPEAKER_LIMIT, TEXT_LIMIT, Draft
+from bot.book.drafts import one_line as tidy_line
 from bot.corpus import Corpus, Quote
 from bot.corpus.model import legacy_id
 from bot.roles import Decision, Person, Policy, may_decide_report
@@ -29,6 +31,7 @@ PROBLEMS: Mapping[str, str] = {
     "other": "Something else",
 }
 NOTE_LIMIT = 1000
+FORM_FIELD = 3000  # a plain_text_input holds at most 3,000 characters
 
 Outcome = Literal["applied", "dismissed", "refused", "missing", "already", "duplicate"]
 
@@ -57,25 +60,40 @@ class Decided:
     duplicate_of: str | None = None
 
 
+def as_reported(quote: Quote, draft: ReportDraft) -> ReportDraft:
+    """The draft with each field the reporter left as the form showed it set back to the
+    quote's own value, so that only what they changed counts as a change.
+
+    A form shows a field tidied (one line, trimmed) and at most 3,000 characters long: a
+    file's odd spacing, or a text too long for the form (it is left out), is no change.
+    """
+    return replace(
+        draft,
+        text=quote.text if _same(draft.text, quote.text, one_line=False) else draft.text,
+        speaker=quote.speaker if _same(draft.speaker, quote.speaker) else draft.speaker,
+        source=quote.source if _same(draft.source, quote.source) else draft.source,
+    )
+
+
 def problems(quote: Quote, draft: ReportDraft) -> dict[str, str]:
-    """What is wrong with a (tidied) report, as {field: message}; empty when it can be filed."""
+    """What is wrong with a report (tidied, then `as_reported`), as {field: message};
+    empty when it can be filed. A field as the quote has it is never refused."""
     found: dict[str, str] = {}
     if draft.problem not in PROBLEMS:
         found["problem"] = "Choose what is wrong."
     if not draft.text:
         found["text"] = "The quote's words, as they should be."
-    elif len(draft.text) > TEXT_LIMIT:
+    elif len(draft.text) > TEXT_LIMIT and draft.text != quote.text:
         found["text"] = f"At most {TEXT_LIMIT:,} characters; this has {len(draft.text):,}."
     for name, value, limit, now in (
         ("speaker", draft.speaker, SPEAKER_LIMIT, quote.speaker),
         ("source", draft.source, SOURCE_LIMIT, quote.source),
         ("note", draft.note, NOTE_LIMIT, None),
     ):
-        # A file's speaker may be longer than one typed in Slack: kept as it is, it passes.
         if value and len(value) > limit and value != now:
             found[name] = f"At most {limit:,} characters, please ({len(value):,} now)."
     unchanged = (draft.text, draft.speaker, draft.source) == (
-        quote.text.strip(), quote.speaker, quote.source
+        quote.text, quote.speaker, quote.source
     )  # fmt: skip
     if unchanged and not draft.note and not found:
         found["note"] = "Correct the text, the speaker or the source, or say here what is wrong."
@@ -85,7 +103,7 @@ def problems(quote: Quote, draft: ReportDraft) -> dict[str, str]:
 def file_report(
     store: Store, key: str, quote: Quote, draft: ReportDraft, *, by: str, now: datetime
 ) -> ReportRow:
-    """Keep a report (of a tidied, checked draft), open until an approver decides."""
+    """Keep a report (a checked `as_reported` draft), open until an approver decides."""
     return store.reports.add(
         ReportRow(
             team_id=key, quote_id=quote.id, problem=draft.problem, was_text=quote.text,
@@ -94,6 +112,15 @@ def file_report(
             reported_at=now,
         )
     )  # fmt: skip
+
+
+def _same(typed: str | None, current: str | None, *, one_line: bool = True) -> bool:
+    """Whether a field holds what the form showed of `current` (tidied, cut to fit)."""
+    if current is None:
+        return typed is None
+    if one_line:
+        return typed in (current, tidy_line(current), tidy_line(current[:FORM_FIELD]))
+    return typed in (current, current.strip(), current[:FORM_FIELD].strip())
 
 
 def changes(report: ReportRow) -> dict[str, str | None]:
@@ -135,7 +162,9 @@ def decide(
             store.reports.reopen(key, report_id)  # nothing changed: it stays to decide
             return Decided(outcome, report, duplicate_of=same)
     else:
-        store.book.set_correction(_correction(store, key, quote, decided, person, now))
+        store.book.set_correction(
+            key, quote.id, partial(_correction, quote, decided, person.user_id, now)
+        )
     return Decided("applied", decided)
 
 
@@ -164,21 +193,32 @@ def _edit(
 
 
 def _correction(
-    store: Store, key: str, quote: Quote, report: ReportRow, person: Person, now: datetime
+    quote: Quote, report: ReportRow, by: str, now: datetime, earlier: CorrectionRow | None
 ) -> CorrectionRow:
-    """The file quote as the report corrects it; a second correction keeps the file's own
-    text as the first one found it, so the correction holds until the file changes."""
-    earlier = next((c for c in store.book.corrections(key) if c.quote_id == quote.id), None)
+    """The file quote as the report corrects it, on top of the correction stored before
+    (read in the same transaction: two reports applied at once both count). It keeps the
+    file's own text as the first correction found it, so it holds until the file changes."""
     new = changes(report)
+    if earlier is not None and not _in_force(quote, earlier):
+        earlier = None  # its file has changed since: that correction has done its work
+    text = earlier.text if earlier else quote.text
+    speaker = earlier.speaker if earlier else quote.speaker
+    source = earlier.source if earlier else quote.source
     return CorrectionRow(
-        team_id=key, quote_id=quote.id,
+        team_id=report.team_id, quote_id=quote.id,
         alias=earlier.alias if earlier else quote.alias or legacy_id(quote.text),
         was_speaker=earlier.was_speaker if earlier else quote.speaker,
         was_source=earlier.was_source if earlier else quote.source,
-        file=quote.file, line=quote.line, text=new.get("text") or quote.text,
-        speaker=new.get("speaker", quote.speaker), source=new.get("source", quote.source),
-        changed_by=person.user_id, changed_at=now,
+        file=quote.file, line=quote.line, text=new.get("text") or text,
+        speaker=new.get("speaker", speaker), source=new.get("source", source),
+        changed_by=by, changed_at=now,
     )  # fmt: skip
+
+
+def _in_force(quote: Quote, row: CorrectionRow) -> bool:
+    """Whether `quote` (as shown, or as its file has it) is under this correction."""
+    shown = (quote.alias, quote.text, quote.speaker, quote.source)
+    return shown == (row.alias, row.text, row.speaker, row.source) or bool(corrected(quote, row))
 
 
 def corrected(quote: Quote, row: CorrectionRow) -> Quote | None:

@@ -70,7 +70,7 @@ async def tell_approvers(
     if not places:
         log.warning(
             "%s, and the settings name no review_channel and no approvers to tell: "
-            "approvers see it with /quote review", what
+            "approvers see it with /quote review and on the Home tab", what
         )  # fmt: skip
     for place in places:
         await post(client, place, message)

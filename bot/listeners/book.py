@@ -233,7 +233,8 @@ async def _call_as(person: Person, policy: Policy, change: Callable[..., T]) -> 
 async def review_list(
     services: Services, command: dict[str, Any], client: AsyncWebClient
 ) -> dict[str, Any]:
-    """`/quote review`: the oldest of what waits, with Approve and Reject, and the count."""
+    """`/quote review`: the oldest of what waits, with Approve and Reject, and the count;
+    once no quote waits, the oldest report of a problem, with Apply and Dismiss."""
     team, user = command.get("team_id") or "", command.get("user_id") or ""
     policy = services.settings.policy
     person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
@@ -241,8 +242,9 @@ async def review_list(
     if not decision.allowed:  # a waiting quote may come from a private conversation
         return notice_message(refusal(decision, person))
     waiting = await asyncio.to_thread(services.store.book.waiting, services.book_key(team))
-    if not waiting:
-        return notice_message("Nothing is waiting for review.")
+    if not waiting:  # then the reports of a problem, oldest first
+        card = await report.oldest_card(services, client, team)
+        return card or notice_message("Nothing is waiting for review.")
     return await _card(services, client, team, waiting[0], waiting=len(waiting))
 
 

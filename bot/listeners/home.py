@@ -178,16 +178,17 @@ async def gather(
     key = services.book_key(team_id)
     approver = may_approve(person, policy).allowed
 
-    def from_store() -> tuple[list, list, list, list, list]:
+    def from_store() -> tuple[list, list, list, list, list, int]:
         subs = book.schedules(store, team_id=team_id, enabled_only=False)
         recent = store.book.quotes(key, statuses=["approved"])[-RECENT:][::-1]
         waiting = store.book.waiting(key) if approver else []
         month = month_start(now, services.settings.timezone)
         loved_month = most_loved(store, corpus, key, since=month, limit=LOVED)
         loved_all = most_loved(store, corpus, key, since=None, limit=LOVED)
-        return subs, recent, waiting, loved_month, loved_all
+        reports = store.reports.count_open(key) if approver else 0
+        return subs, recent, waiting, loved_month, loved_all, reports
 
-    subs, recent, waiting, loved_month, loved_all = await asyncio.to_thread(from_store)
+    subs, recent, waiting, loved_month, loved_all, reports = await asyncio.to_thread(from_store)
     names = await _channel_names(client, {s.subscription.channel for s in subs})
     # A private channel's schedules only for the people in it. When Slack cannot say
     # who is (no read scopes), for those who may change them, as before they could.
@@ -216,7 +217,7 @@ async def gather(
         recent=[to_quote(row) for row in recent],
         pending=[to_quote(row, proposed=True) for row in waiting],
         pending_seq={row.id: row.seq for row in waiting}, is_approver=approver,
-        loved_month=loved_month, loved_all=loved_all,
+        loved_month=loved_month, loved_all=loved_all, open_reports=reports,
         schedule_page=page,
     )  # fmt: skip
 

@@ -68,7 +68,7 @@ async def submit(
     if quote is None:
         await ack(response_action="errors", errors={"problem": GONE})
         return
-    draft = _draft(view, quote.text)
+    draft = reports.as_reported(quote, _draft(view, quote.text))
     found = reports.problems(quote, draft)
     if found:
         await ack(response_action="errors", errors=found)
@@ -83,6 +83,23 @@ async def submit(
     await tell_approvers(services, client, card, what=f"report {report.id} on {quote.id}")
 
 
+async def oldest_card(
+    services: Services, client: AsyncWebClient, team: str
+) -> dict[str, Any] | None:
+    """The approvers' card for the oldest open report whose quote is still shown, if any
+    (`/quote review` once no quote waits)."""
+    key, corpus = services.book_key(team), services.corpus_for(team)
+    found = await asyncio.to_thread(services.store.reports.open, key, limit=50)
+    for report in found:
+        quote = corpus.get(report.quote_id)
+        if quote is not None:
+            reporter = await services.directory.name(
+                client, team_id=team, user_id=report.reported_by
+            )
+            return report_card(report, quote, reporter=reporter or "Someone", waiting=len(found))
+    return None
+
+
 async def decide(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond,
     services: Services, apply: bool,
@@ -91,7 +108,7 @@ async def decide(
     await ack()
     team, user = team_of(body), str((body.get("user") or {}).get("id") or "")
     value = str((body.get("actions") or [{}])[0].get("value") or "")
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         return
     policy = services.settings.policy
     person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
@@ -110,6 +127,9 @@ async def decide(
     report = decided.report
     if report is None:
         await tell(respond, "That report is no longer there.")
+        return
+    if report.status == "open":  # applying found the quote gone meanwhile: still open
+        await tell(respond, f"{GONE} The report stays open.")
         return
     if decided.outcome in ("applied", "dismissed", "missing"):
         await show_now(services)

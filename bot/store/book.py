@@ -12,8 +12,8 @@ saved quote within two seconds (`bot.book.watch`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -209,21 +209,30 @@ class Book:
 
     # ----- quotes from files, corrected -----------------------------------------------------
 
-    def set_correction(self, row: CorrectionRow) -> CorrectionRow:
-        """Show a file's quote corrected in one workspace (a later correction replaces it)."""
+    def set_correction(
+        self, team_id: str, quote_id: str, build: Callable[[CorrectionRow | None], CorrectionRow]
+    ) -> CorrectionRow:
+        """Correct a file's quote in one workspace: `build` makes the new row from the one
+        stored (None at first), read in the same transaction after the change feed's lock,
+        so two corrections at once both hold."""
         c = corrections.c
         with self._db.begin() as db:
-            seq = self._next(db)
+            seq = self._next(db)  # the feed's row stays locked until this commits
+            found = db.execute(
+                select(corrections).where((c.team_id == team_id) & (c.quote_id == quote_id))
+            ).first()
+            row = build(_correction_row(found) if found else None)
             values = _correction_values(row) | {"seq": seq}
             keys = ["team_id", "quote_id"]
-            if not self._db.insert_ignore(db, corrections, values, keys):
+            if found is None:
+                db.execute(corrections.insert().values(**values))
+            else:
                 db.execute(
                     update(corrections)
-                    .where((c.team_id == row.team_id) & (c.quote_id == row.quote_id))
+                    .where((c.team_id == team_id) & (c.quote_id == quote_id))
                     .values(**{k: v for k, v in values.items() if k not in keys})
                 )
-        values = _correction_values(row) | {"changed_at": row.changed_at, "seq": seq}
-        return CorrectionRow(**values)
+        return replace(row, seq=seq)
 
     def corrections(self, team_id: str | None = None) -> list[CorrectionRow]:
         """The corrected file quotes (in every workspace when `team_id` is None), by file."""

@@ -177,3 +177,40 @@ def test_a_reports_row_survives_a_restart_with_what_came_of_it(store_url: str, a
         assert second.reports.open("") == []
     finally:
         second.close()
+
+
+def test_two_reports_applied_at_once_on_two_instances_both_hold(store: Store, other: Store) -> None:
+    here = Library(fresh_files(), per_workspace=False)
+    there = Library(fresh_files(), per_workspace=False)
+    quote = a_file_quote(here.corpus(""))
+    speaker_fix = report(store, quote, speaker="Grace Hopper")
+    source_fix = report(store, quote, problem="source", source="The Real Source")
+
+    assert decide(store, here, speaker_fix).outcome == "applied"
+    # `there` has not caught up: it still shows the file's speaker when it applies its own.
+    decided = reports.decide(
+        other, there.corpus(""), "", source_fix, apply=True, person=APPROVER, policy=POLICY,
+        now=NOW,
+    )  # fmt: skip
+    assert decided.outcome == "applied"
+    for library, db in ((here, store), (there, other)):
+        library.catch_up(db)
+        shown = library.corpus("").get(quote.id)
+        assert (shown.speaker, shown.source) == ("Grace Hopper", "The Real Source")
+
+
+def test_a_file_quote_too_long_for_the_form_can_still_be_reported_with_a_note() -> None:
+    quote = replace(a_file_quote(fresh_files()), text="word " * 800)
+    # The form has no text field for it: the text submitted is the quote's own.
+    typed = ReportDraft("typo", quote.text, quote.speaker, quote.source, "Typo in line 3")
+    draft = reports.as_reported(quote, typed.tidy())
+    assert reports.problems(quote, draft) == {}
+    assert draft.text == quote.text
+
+
+def test_a_speaker_the_form_showed_tidied_is_no_change() -> None:
+    quote = replace(a_file_quote(fresh_files()), speaker="Ada  Lovelace\n", source="x" * 4000)
+    shown = ReportDraft("typo", quote.text + " (sic)", "Ada Lovelace", "x" * 3000).tidy()
+    draft = reports.as_reported(quote, shown)
+    assert (draft.speaker, draft.source) == (quote.speaker, quote.source)
+    assert reports.problems(quote, draft) == {}, "no error on fields left as they were"

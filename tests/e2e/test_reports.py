@@ -20,6 +20,7 @@ from tests.e2e.test_quote_book import (
     open_bot,
     people,
     posted_to,
+    review,
     reviewed_bot,
     save,
     saved_id,
@@ -147,3 +148,18 @@ def test_only_an_approver_may_apply_and_a_dismissal_leaves_the_quote_and_is_told
     assert "left the quote as it is" in visible_text(
         dm_saying(people, OTHER, "left the quote as it is")
     )
+
+
+def test_quote_review_shows_an_open_report_once_no_quote_waits(
+    reviewed_bot: BotProcess, people: SlackStandIn
+) -> None:
+    shown, quote_id = file_quote(reviewed_bot)
+    form = report_form(reviewed_bot, people, shown, quote_id)
+    send(reviewed_bot, form, {"problem": "other", "note": "Is this from 2019 or 2020?"})
+
+    card = review(reviewed_bot, people, user_id=APPROVER)
+    assert "reports a problem" in visible_text(card) and "2019 or 2020" in visible_text(card)
+    url = people.response_url("review-dismiss")
+    reviewed_bot.click(card, "report_dismiss", user_id=APPROVER, response_url=url,
+                       ephemeral=False)  # fmt: skip
+    assert "Dismissed" in visible_text(posted_to(people, "review-dismiss")[0])

@@ -231,6 +231,16 @@ def test_an_approver_with_nothing_to_review_is_told_so() -> None:
     assert "Nothing waits for review." in shown(view)
 
 
+def test_approvers_are_told_how_many_reports_wait_and_where_to_decide_them() -> None:
+    approver = home_view(home(is_approver=True, open_reports=3))
+    member = home_view(home(is_approver=False, open_reports=3))
+
+    check(approver)
+    assert "3 reports of a problem with a quote wait for an approver" in shown(approver)
+    assert "`/quote review`" in shown(approver)
+    assert "report" not in shown(member)
+
+
 def test_many_pending_quotes_show_five_with_their_versions_and_point_at_the_rest() -> None:
     pending = [quote(f"P{n:04d}", f"Quote number {n}.") for n in range(7)]
     seqs = {q.id: n + 10 for n, q in enumerate(pending)}

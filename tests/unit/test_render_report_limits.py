@@ -32,8 +32,13 @@ SLOW = settings(
 PINGS = ("<@", "<!", "<#")
 
 
+def escapes() -> st.SearchStrategy[str]:
+    """Text that grows fivefold once escaped: "&" becomes "&amp;"."""
+    return huge(st.sampled_from(["&", "<>", "& ", "&<"]), 5000)
+
+
 def texts() -> st.SearchStrategy[str]:
-    return st.one_of(small_texts(), huge(small_texts(), 5000))
+    return st.one_of(small_texts(), huge(small_texts(), 5000), escapes())
 
 
 @st.composite
@@ -41,8 +46,10 @@ def reports_on(draw: st.DrawFn, quote) -> ReportRow:
     return ReportRow(
         team_id="T1", quote_id=quote.id, problem=draw(st.sampled_from([*PROBLEMS, "odd"])),
         was_text=quote.text, was_speaker=quote.speaker, was_source=quote.source,
-        text=draw(st.one_of(st.just(quote.text), texts())), speaker=draw(fields(5000)),
-        source=draw(fields(5000)), note=draw(st.one_of(st.none(), texts())),
+        text=draw(st.one_of(st.just(quote.text), texts())),
+        speaker=draw(st.one_of(fields(5000), escapes())),
+        source=draw(st.one_of(fields(5000), escapes())),
+        note=draw(st.one_of(st.none(), texts())),
         reported_by="U0OTTO", reported_at=datetime(2026, 12, 2, tzinfo=UTC),
         status=draw(st.sampled_from(["open", "applied", "dismissed"])), id=2**40,
     )  # fmt: skip
