@@ -186,12 +186,17 @@ def resume(
     store: Store, current: StoredSubscription, *, person: Person, policy: Policy,
     now: datetime, creator_name: str | None = None,
 ) -> Change:  # fmt: skip
-    """Switch a schedule back on, from its next post time (no catching up on the pause)."""
+    """Switch a schedule back on, from its next post time (no catching up on the pause).
+
+    A start still to come (an edit's, after a post that day) stays: resuming never makes
+    a second post in one day either.
+    """
     allowed = _may_change(current, person, policy, creator_name)
     if not allowed.allowed:
         return Change(allowed)
-    store.schedules.update(current.id, enabled=True, disabled_reason=None, starts_at=now)
-    resumed = replace(current, enabled=True, disabled_reason=None, starts_at=now)
+    starts = max(now, current.starts_at) if current.starts_at else now
+    store.schedules.update(current.id, enabled=True, disabled_reason=None, starts_at=starts)
+    resumed = replace(current, enabled=True, disabled_reason=None, starts_at=starts)
     return Change(ALLOWED, resumed)
 
 

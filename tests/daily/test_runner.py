@@ -871,7 +871,7 @@ async def test_an_edit_on_the_day_it_posted_does_not_post_again_that_day(
     assert walked == [0, 0], "one walk, kept through the edit"
 
 
-async def test_a_zone_moved_east_after_the_days_post_waits_for_the_next_day_there(
+async def test_a_zone_moved_east_after_the_days_post_waits_for_the_next_day_there_resumed_too(
     store: Store, corpus: Corpus, slack: SlackStandIn
 ) -> None:
     """09:00 in Los Angeles is already tomorrow in Tokyo: moved there after posting, the
@@ -888,6 +888,11 @@ async def test_a_zone_moved_east_after_the_days_post_waits_for_the_next_day_ther
     assert edited.decision.allowed
     assert f"{edited.schedule.next_post(now=posted_at):%d %H:%M}" == "12 09:00"
 
+    # Paused and resumed meanwhile: the edit's start stays.
+    admin, policy = Person("UADMIN", is_admin=True), Policy()
+    pause(store, edited.schedule, person=admin, policy=policy, reason="testing")
+    [paused] = schedules(store, enabled_only=False)
+    resume(store, paused, person=admin, policy=policy, now=posted_at + timedelta(hours=1))
     seven_hours_on = await runner.run_due(now=utc(2026, 3, 11, 0, 0, 30), grace=GRACE)
     next_day = await runner.run_due(now=utc(2026, 3, 12, 0, 0, 30), grace=GRACE)
 
