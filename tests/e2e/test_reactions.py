@@ -118,6 +118,7 @@ def test_a_reaction_taken_back_while_its_message_is_read_does_not_count(
     shown = _wait_for_add(bot, "U0ADA", timeout=10)
     assert "No reactions yet" in shown, f"{shown}\n{bot.log()}"
     assert "1 person" not in shown
+    assert "reaction_added :heart: by U0ADA" in bot.log(), "the add was handled, and lost"
 
     bot.react(CHANNEL_ID, ts, "heart", user="U0ADA")  # later, for real: that counts
     listed = _wait_for(bot, "1 person")
@@ -137,6 +138,7 @@ def test_a_removal_delivered_before_its_add_leaves_the_reaction_uncounted(
 
     shown = _wait_for_add(bot, "U0ADA", timeout=10)
     assert "No reactions yet" in shown, f"{shown}\n{bot.log()}"
+    assert "reaction_added :heart: by U0ADA" in bot.log(), "the add was handled, and lost"
 
 
 def test_a_second_reaction_to_a_post_reads_the_channel_no_more(
