@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.mrkdwn import escape
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TYPES = "public_channel,private_channel"  # im and mpim would need im:read and mpim:read
 PAGE = 200  # conversations a page: what Slack recommends (its maximum is near 1,000)
@@ -33,14 +35,7 @@ async def is_member(
 ) -> bool | None:
     """True when `user_id` is in `channel_id`, False when not (or it is a private channel
     the bot is not in, or archived), None when Slack cannot say within `within` seconds."""
-    try:
-        return await asyncio.wait_for(_listed(client, user_id, channel_id), within)
-    except TimeoutError:
-        log.info("users.conversations for %s took over %ss: not checked", user_id, within)
-    except SlackApiError as error:
-        code = error.response.get("error")
-        log.info("users.conversations for %s answered %s: membership not checked", user_id, code)
-    return None
+    return await _within(_listed(client, user_id, channel_id), user_id, within)
 
 
 async def channels_of(
@@ -52,8 +47,13 @@ async def channels_of(
     async def every_page() -> frozenset[str]:
         return frozenset([channel async for channel in _channel_ids(client, user_id)])
 
+    return await _within(every_page(), user_id, within)
+
+
+async def _within(asking: Awaitable[T], user_id: str, within: float) -> T | None:
+    """What Slack answered within `within` seconds; None (logged) if it did not say."""
     try:
-        return await asyncio.wait_for(every_page(), within)
+        return await asyncio.wait_for(asking, within)
     except TimeoutError:
         log.info("users.conversations for %s took over %ss: not checked", user_id, within)
     except SlackApiError as error:
