@@ -12,9 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from slack_sdk.models.views import View
 
-from bot.docs_examples import example_home_data, home_json, schedule_modal_json
+from bot.docs_examples import EXAMPLES, example_home_data, home_json, schedule_modal_json
 from bot.render_schedule_form import read_metadata
 from tests.limits import check_message
 
@@ -47,14 +48,20 @@ def test_the_home_view_example_is_what_home_view_builds() -> None:
     )
 
 
-def test_the_refresh_command_prints_the_example() -> None:
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_each_refresh_command_prints_its_example_and_the_script_writes_them_all(
+    name: str,
+) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "bot.docs_examples", "home-view"],
+        [sys.executable, "-m", "bot.docs_examples", name],
         cwd=REPO, capture_output=True, text=True, encoding="utf-8", check=False, timeout=60,
     )  # fmt: skip
+    path = REPO / "docs" / f"{name}.json"
     assert run.returncode == 0, run.stderr
-    assert run.stdout == home_json(), drift(HOME_VIEW, run.stdout)
-    assert (REPO / "scripts" / "docs-examples").stat().st_mode & 0o111
+    assert run.stdout == EXAMPLES[name](), drift(path, run.stdout)
+    script = REPO / "scripts" / "docs-examples"
+    assert script.stat().st_mode & 0o111
+    assert "for name in " + " ".join(sorted(EXAMPLES)) + "; do" in script.read_text()
 
 
 def test_the_home_view_example_shows_what_the_docs_promise() -> None:
@@ -77,16 +84,6 @@ def test_the_schedule_modal_example_is_what_the_schedule_form_builds() -> None:
     assert SCHEDULE_MODAL.exists() and SCHEDULE_MODAL.read_text(encoding="utf-8") == expected, (
         drift(SCHEDULE_MODAL, expected)
     )
-
-
-def test_the_schedule_modal_refresh_command_prints_the_example() -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "bot.docs_examples", "schedule-modal"],
-        cwd=REPO, capture_output=True, text=True, encoding="utf-8", check=False, timeout=60,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    assert run.stdout == schedule_modal_json(), drift(SCHEDULE_MODAL, run.stdout)
-    assert "home-view schedule-modal" in (REPO / "scripts" / "docs-examples").read_text()
 
 
 def test_the_schedule_modal_example_is_an_edit_with_topics_and_a_longest_quote() -> None:

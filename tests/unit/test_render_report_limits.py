@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.book.reports import PROBLEMS
@@ -21,14 +21,9 @@ from bot.render_report import (
 )
 from bot.store import ReportRow
 from tests.limits import check_message
+from tests.unit.test_render_book_limits import SLOW
 from tests.unit.test_render_limits import fields, huge, quotes, small_texts
 
-SLOW = settings(
-    max_examples=60,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 PINGS = ("<@", "<!", "<#")
 
 
