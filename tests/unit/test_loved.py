@@ -1,4 +1,4 @@
-""""This month" of the most loved quotes starts on the 1st in the workspace's zone."""
+"""The most loved quotes of "this month" count from the 1st, in the workspace's zone."""
 
 from __future__ import annotations
 
