@@ -136,6 +136,7 @@ def home_data(count: int, seed: int) -> HomeData:
         is_approver=True,
         loved_month=[Loved(q, rng.randint(1, 40)) for q in book[6:11]],
         loved_all=[Loved(q, rng.randint(40, 400)) for q in book[11:16]],
+        open_reports=12,
     )
 
 

@@ -163,17 +163,21 @@ def saved_view(mode: Mode, text: str) -> View:
 
 
 def review_message(
-    quote: Quote, *, added_by: str, seq: int, edited: bool = False, waiting: int = 1
-) -> Message:
+    quote: Quote, *, added_by: str, seq: int, edited: bool = False, waiting: int = 1,
+    reports: int = 0,
+) -> Message:  # fmt: skip
     """A quote waiting for review, for approvers: who added it, the quote, two buttons.
 
     The buttons carry the version shown (`seq`): approving decides that text only.
-    `waiting`: how many wait in all (`/quote review` shows the oldest, and says so).
+    `waiting`: how many wait in all (`/quote review` shows the oldest, and says so);
+    `reports`: reports of a problem open, which `/quote review` shows after the quotes.
     """
     name = escape(shorten(added_by, NAME_SIZE))
     did = f"proposes a change to `#{escape(shorten(quote.id, 20))}`" if edited else "added a quote"
     value = f"{shorten(quote.id, 20)}:{seq}"
     count = f"{waiting:,} wait for review; the oldest first.\n" if waiting > 1 else ""
+    if reports:
+        count += f"Then {reports:,} report{'s' if reports != 1 else ''} of a problem.\n"
     return quote_message(
         quote,
         intro=f"{count}*{name}* {did}. "

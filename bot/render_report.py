@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.book.drafts import SOURCE_LIMIT, SPEAKER_LIMIT, TEXT_LIMIT
-from bot.book.reports import NOTE_LIMIT, PROBLEMS, changes
+from bot.book.reports import NOTE_LIMIT, PROBLEMS, changes, fingerprints, shown_in_form
 from bot.corpus import Quote
 from bot.mrkdwn import escape, escaped, shorten
 from bot.render import Block, Message, button, notice_message, quote_message
@@ -48,18 +48,18 @@ def report_form(quote: Quote) -> View:
             },
         },
     ]
-    if len(quote.text) <= TEXT_LIMIT:
+    shown = shown_in_form(quote)
+    if shown["text"] is not None:
         blocks.append(
-            text_input("text", "The quote's words", quote.text, TEXT_LIMIT, multiline=True,
+            text_input("text", "The quote's words", shown["text"], TEXT_LIMIT, multiline=True,
                        optional=False)
         )  # fmt: skip
     else:
         blocks.append(_context("The quote is too long to correct here: say in the note what "
                                "is wrong with its words."))  # fmt: skip
-    blocks.append(
-        text_input("speaker", "Who said it", quote.speaker, _room(quote.speaker, SPEAKER_LIMIT))
-    )
-    blocks.append(text_input("source", "Source", quote.source, _room(quote.source, SOURCE_LIMIT)))
+    speaker, source = shown["speaker"], shown["source"]
+    blocks.append(text_input("speaker", "Who said it", speaker, _room(speaker, SPEAKER_LIMIT)))
+    blocks.append(text_input("source", "Source", source, _room(source, SOURCE_LIMIT)))
     blocks.append(
         text_input("note", "Note for the approvers", None, NOTE_LIMIT, multiline=True,
                    hint="Where the right attribution comes from, say.")
@@ -71,16 +71,20 @@ def report_form(quote: Quote) -> View:
         "submit": {"type": "plain_text", "text": "Send report"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": blocks,
-        "private_metadata": json.dumps({"id": shorten(quote.id, 20)}),
+        # The fields as shown, by digest: what the reporter left alone is no change.
+        "private_metadata": json.dumps({"id": shorten(quote.id, 20), "f": fingerprints(quote)}),
     }
 
 
-def reported_quote(view: View) -> str:
-    """The ID of the quote a submitted form reports on ("" if it is not this form)."""
+def reported_quote(view: View) -> tuple[str, dict[str, str] | None]:
+    """The ID of the quote a submitted form reports on ("" if it is not this form), and
+    its fields' fingerprints as the form showed them (None from an older form)."""
     try:
-        return str(json.loads(view.get("private_metadata") or "{}").get("id") or "")
-    except (ValueError, AttributeError):
-        return ""
+        data = json.loads(view.get("private_metadata") or "{}")
+        shown = data.get("f")
+        return str(data.get("id") or ""), dict(shown) if isinstance(shown, dict) else None
+    except (ValueError, AttributeError, TypeError):
+        return "", None
 
 
 def thanks_view(quote_id: str) -> View:
@@ -99,23 +103,28 @@ def thanks_view(quote_id: str) -> View:
     }
 
 
-def report_card(report: ReportRow, quote: Quote, *, reporter: str, waiting: int = 1) -> Message:
-    """For approvers: who reports what, the quote as the report would make it, two buttons.
+def report_card(
+    report: ReportRow, quote: Quote | None, *, reporter: str, waiting: int = 1
+) -> Message:
+    """For approvers: who reports what, the quote as Apply would make it, two buttons.
 
     `waiting`: how many reports are open (`/quote review` shows the oldest, and says so).
+    A report on a quote no longer in the collection can only be dismissed.
     """
-    fixed = replace(
-        quote, text=report.text, speaker=report.speaker, source=report.source
-    )  # what Apply makes of it
     count = [f"{waiting:,} reports wait; the oldest first."] if waiting > 1 else []
     lines = [
         *count,
         f"*{escaped(reporter, NAME_SIZE)}* reports a problem with "
-        f"`#{escaped(quote.id, 20)}`: {PROBLEMS.get(report.problem, 'Something else')}.",
+        f"`#{escaped(report.quote_id, 20)}`: {PROBLEMS.get(report.problem, 'Something else')}.",
     ]
     lines += _change_lines(report)
     if report.note:
         lines.append(f"Note: “{escaped(report.note, NOTE_LIMIT)}”")
+    if quote is None:
+        lines.append(f"`#{escaped(report.quote_id, 20)}` is no longer in the collection.")
+        text = "\n".join(lines)
+        dismiss = {"type": "actions", "elements": [button("Dismiss", DISMISS, str(report.id))]}
+        return {"text": shorten(text, 3000), "blocks": [_section(text), dismiss]}
     if quote.origin == "file":
         lines.append(
             f"From `{escaped(quote.file, 200)}`, line {quote.line}: applying shows the "
@@ -125,8 +134,8 @@ def report_card(report: ReportRow, quote: Quote, *, reporter: str, waiting: int 
     actions = [button("Dismiss", DISMISS, value)]
     if changes(report):
         actions.insert(0, button("Apply", APPLY, value, style="primary"))
-    shown = fixed if changes(report) else quote
-    return quote_message(shown, intro="\n".join(lines), actions=actions, menu=False, loved=False)
+    fixed = replace(quote, **changes(report))  # what Apply makes of it, from the quote now
+    return quote_message(fixed, intro="\n".join(lines), actions=actions, menu=False, loved=False)
 
 
 def decided_card(report: ReportRow, quote: Quote | None, *, by: str) -> Message:

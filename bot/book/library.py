@@ -56,6 +56,15 @@ class Library:
         own = self._corpora.get(self.key(team_id))
         return own if own is not None else self._files
 
+    def as_in_file(self, team_id: str | None, quote_id: str) -> Quote | None:
+        """A file's quote as its file has it, even while shown corrected; None if none."""
+        key = self.key(team_id)
+        original = self._uncorrected.get((key, quote_id))
+        if original is not None:
+            return original
+        shown = self.corpus(team_id).get(quote_id)
+        return shown if shown is not None and shown.origin == "file" else None
+
     def catch_up(self, store: Store) -> bool:
         """Apply the changes made since the last look (by any instance); True if any."""
         with self._writing:

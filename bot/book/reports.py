@@ -10,11 +10,12 @@ reporter changed, so an edit made meanwhile to another field stands:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.book import entries
 from bot.book.drafts import SOURCE_LIMIT, SPEAKER_LIMIT, TEXT_LIMIT, Draft
@@ -23,6 +24,9 @@ from bot.corpus import Corpus, Quote
 from bot.corpus.model import legacy_id
 from bot.roles import Decision, Person, Policy, may_decide_report
 from bot.store import CorrectionRow, ReportRow, Store
+
+if TYPE_CHECKING:  # the library applies corrections with `corrected`, below
+    from bot.book.library import Library
 
 PROBLEMS: Mapping[str, str] = {
     "speaker": "Wrong speaker",
@@ -60,19 +64,49 @@ class Decided:
     duplicate_of: str | None = None
 
 
-def as_reported(quote: Quote, draft: ReportDraft) -> ReportDraft:
-    """The draft with each field the reporter left as the form showed it set back to the
-    quote's own value, so that only what they changed counts as a change.
+def shown_in_form(quote: Quote) -> dict[str, str | None]:
+    """What the report form shows in each field: the text (None when it is too long for
+    the form, which then has no text field), the speaker and the source (cut to fit)."""
+    return {
+        "text": quote.text if len(quote.text) <= TEXT_LIMIT else None,
+        "speaker": quote.speaker[:FORM_FIELD] if quote.speaker else None,
+        "source": quote.source[:FORM_FIELD] if quote.source else None,
+    }
 
-    A form shows a field tidied (one line, trimmed) and at most 3,000 characters long: a
-    file's odd spacing, or a text too long for the form (it is left out), is no change.
-    """
+
+def fingerprints(quote: Quote) -> dict[str, str]:
+    """A short digest of each field as the form shows it, tidied as a submission is: the
+    form keeps them (its private_metadata) to tell which fields the reporter changed."""
+    shown = shown_in_form(quote)
+    return {field: _digest(field, value) for field, value in shown.items() if field != "text"
+            or value is not None}  # fmt: skip
+
+
+def as_reported(
+    quote: Quote, draft: ReportDraft, shown: Mapping[str, str] | None = None
+) -> ReportDraft:
+    """The (tidied) draft with each field the reporter left as the form showed it (`shown`:
+    its `fingerprints`) set to the quote's value now, so only what they changed counts,
+    and a change made to another field since the form opened stands. A text the form
+    had no field for is the quote's own."""
+    shown = fingerprints(quote) if shown is None else shown
+
+    def kept(field: str, typed: str | None) -> bool:
+        if field == "text" and field not in shown:
+            return True
+        return shown.get(field) == _digest(field, typed)
+
     return replace(
         draft,
-        text=quote.text if _same(draft.text, quote.text, one_line=False) else draft.text,
-        speaker=quote.speaker if _same(draft.speaker, quote.speaker) else draft.speaker,
-        source=quote.source if _same(draft.source, quote.source) else draft.source,
+        text=quote.text if kept("text", draft.text) else draft.text,
+        speaker=quote.speaker if kept("speaker", draft.speaker) else draft.speaker,
+        source=quote.source if kept("source", draft.source) else draft.source,
     )
+
+
+def _digest(field: str, value: str | None) -> str:
+    tidied = (value or "").strip() if field == "text" else tidy_line(value) or ""
+    return hashlib.sha256(tidied.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def problems(quote: Quote, draft: ReportDraft) -> dict[str, str]:
@@ -114,15 +148,6 @@ def file_report(
     )  # fmt: skip
 
 
-def _same(typed: str | None, current: str | None, *, one_line: bool = True) -> bool:
-    """Whether a field holds what the form showed of `current` (tidied, cut to fit)."""
-    if current is None:
-        return typed is None
-    if one_line:
-        return typed in (current, tidy_line(current), tidy_line(current[:FORM_FIELD]))
-    return typed in (current, current.strip(), current[:FORM_FIELD].strip())
-
-
 def changes(report: ReportRow) -> dict[str, str | None]:
     """What the report changes: {"text" | "speaker" | "source": the new value}."""
     found: dict[str, str | None] = {}
@@ -136,10 +161,15 @@ def changes(report: ReportRow) -> dict[str, str | None]:
 
 
 def decide(
-    store: Store, corpus: Corpus, key: str, report_id: int, *, apply: bool, person: Person,
-    policy: Policy, now: datetime,
+    store: Store, library: Library, team: str, report_id: int, *, apply: bool,
+    person: Person, policy: Policy, now: datetime,
 ) -> Decided:  # fmt: skip
-    """Apply or dismiss an open report, once, as an approver."""
+    """Apply or dismiss an open report, once, as an approver.
+
+    Applying to a quote no longer in the collection decides nothing: "missing", and the
+    report stays open (to dismiss, say).
+    """
+    corpus, key = library.corpus(team), library.key(team)
     decision = may_decide_report(person, policy)
     if not decision.allowed:
         return Decided("refused", decision=decision)
@@ -149,22 +179,29 @@ def decide(
     if report.status != "open":
         return Decided("already", report)
     quote = corpus.get(report.quote_id)
-    status = "applied" if apply and quote is not None and changes(report) else "dismissed"
+    if apply and quote is None:
+        return Decided("missing", report)
+    status = "applied" if apply and changes(report) else "dismissed"
     decided = store.reports.decide(key, report_id, status=status, by=person.user_id, now=now)
     if decided is None:  # another approver decided it a moment before
         return Decided("already", store.reports.get(key, report_id))
     if status == "dismissed":
-        return Decided("dismissed" if quote is not None or not apply else "missing", decided)
+        return Decided("dismissed", decided)
     assert quote is not None
-    if quote.origin == "slack":
-        outcome, same = _edit(store, corpus, key, quote, decided, person, policy, now)
-        if outcome != "applied":
-            store.reports.reopen(key, report_id)  # nothing changed: it stays to decide
-            return Decided(outcome, report, duplicate_of=same)
-    else:
-        store.book.set_correction(
-            key, quote.id, partial(_correction, quote, decided, person.user_id, now)
-        )
+    try:
+        if quote.origin == "slack":
+            outcome, same = _edit(store, corpus, key, quote, decided, person, policy, now)
+            if outcome != "applied":
+                store.reports.reopen(key, report_id)  # nothing changed: it stays to decide
+                return Decided(outcome, report, duplicate_of=same)
+        else:
+            in_file = library.as_in_file(team, quote.id) or quote
+            store.book.set_correction(
+                key, quote.id, partial(_correction, in_file, decided, person.user_id, now)
+            )
+    except Exception:
+        store.reports.reopen(key, report_id)  # not applied: still to decide
+        raise
     return Decided("applied", decided)
 
 
@@ -193,32 +230,22 @@ def _edit(
 
 
 def _correction(
-    quote: Quote, report: ReportRow, by: str, now: datetime, earlier: CorrectionRow | None
+    in_file: Quote, report: ReportRow, by: str, now: datetime, earlier: CorrectionRow | None
 ) -> CorrectionRow:
-    """The file quote as the report corrects it, on top of the correction stored before
-    (read in the same transaction: two reports applied at once both count). It keeps the
-    file's own text as the first correction found it, so it holds until the file changes."""
+    """The file quote (`in_file`: as its file has it) as the report corrects it, on top
+    of the correction stored before while that still holds (read in the same transaction,
+    so two reports applied at once both count)."""
     new = changes(report)
-    if earlier is not None and not _in_force(quote, earlier):
-        earlier = None  # its file has changed since: that correction has done its work
-    text = earlier.text if earlier else quote.text
-    speaker = earlier.speaker if earlier else quote.speaker
-    source = earlier.source if earlier else quote.source
+    base = in_file
+    if earlier is not None and (fixed := corrected(in_file, earlier)) is not None:
+        base = fixed
     return CorrectionRow(
-        team_id=report.team_id, quote_id=quote.id,
-        alias=earlier.alias if earlier else quote.alias or legacy_id(quote.text),
-        was_speaker=earlier.was_speaker if earlier else quote.speaker,
-        was_source=earlier.was_source if earlier else quote.source,
-        file=quote.file, line=quote.line, text=new.get("text") or text,
-        speaker=new.get("speaker", speaker), source=new.get("source", source),
-        changed_by=by, changed_at=now,
+        team_id=report.team_id, quote_id=in_file.id,
+        alias=in_file.alias or legacy_id(in_file.text), was_speaker=in_file.speaker,
+        was_source=in_file.source, file=in_file.file, line=in_file.line,
+        text=new.get("text") or base.text, speaker=new.get("speaker", base.speaker),
+        source=new.get("source", base.source), changed_by=by, changed_at=now,
     )  # fmt: skip
-
-
-def _in_force(quote: Quote, row: CorrectionRow) -> bool:
-    """Whether `quote` (as shown, or as its file has it) is under this correction."""
-    shown = (quote.alias, quote.text, quote.speaker, quote.source)
-    return shown == (row.alias, row.text, row.speaker, row.source) or bool(corrected(quote, row))
 
 
 def corrected(quote: Quote, row: CorrectionRow) -> Quote | None:

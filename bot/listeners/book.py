@@ -241,23 +241,26 @@ async def review_list(
     decision = may_approve(person, policy)
     if not decision.allowed:  # a waiting quote may come from a private conversation
         return notice_message(refusal(decision, person))
-    waiting = await asyncio.to_thread(services.store.book.waiting, services.book_key(team))
+    key = services.book_key(team)
+    waiting = await asyncio.to_thread(services.store.book.waiting, key)
     if not waiting:  # then the reports of a problem, oldest first
         card = await report.oldest_card(services, client, team)
         return card or notice_message("Nothing is waiting for review.")
-    return await _card(services, client, team, waiting[0], waiting=len(waiting))
+    reports = await asyncio.to_thread(services.store.reports.count_open, key)
+    return await _card(services, client, team, waiting[0], waiting=len(waiting), reports=reports)
 
 
 async def _card(
-    services: Services, client: AsyncWebClient, team: str, row: BookRow, *, waiting: int = 1
-) -> dict[str, Any]:
+    services: Services, client: AsyncWebClient, team: str, row: BookRow, *, waiting: int = 1,
+    reports: int = 0,
+) -> dict[str, Any]:  # fmt: skip
     """The review message for what waits on this row: a new quote, or a change to one."""
     proposal = entries.Proposal.of(row) if row.status == "approved" else None
     author = proposal.by if proposal else row.added_by
     name = await services.directory.name(client, team_id=team, user_id=author)
     return review_message(
         entries.to_quote(row, proposed=proposal is not None), added_by=name or "Someone",
-        seq=row.seq, edited=proposal is not None, waiting=waiting,
+        seq=row.seq, edited=proposal is not None, waiting=waiting, reports=reports,
     )  # fmt: skip
 
 

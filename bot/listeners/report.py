@@ -33,6 +33,7 @@ from bot.render_report import (
     thanks_view,
 )
 from bot.services import Services
+from bot.store import ReportRow
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,12 @@ async def submit(
 ) -> None:
     view = body.get("view") or {}
     team, user = team_of(body), str((body.get("user") or {}).get("id") or "")
-    quote = services.corpus_for(team).get(reported_quote(view))
+    quote_id, shown = reported_quote(view)
+    quote = services.corpus_for(team).get(quote_id)
     if quote is None:
         await ack(response_action="errors", errors={"problem": GONE})
         return
-    draft = reports.as_reported(quote, _draft(view, quote.text))
+    draft = reports.as_reported(quote, _draft(view, quote.text), shown)
     found = reports.problems(quote, draft)
     if found:
         await ack(response_action="errors", errors=found)
@@ -86,18 +88,21 @@ async def submit(
 async def oldest_card(
     services: Services, client: AsyncWebClient, team: str
 ) -> dict[str, Any] | None:
-    """The approvers' card for the oldest open report whose quote is still shown, if any
-    (`/quote review` once no quote waits)."""
-    key, corpus = services.book_key(team), services.corpus_for(team)
-    found = await asyncio.to_thread(services.store.reports.open, key, limit=50)
-    for report in found:
-        quote = corpus.get(report.quote_id)
-        if quote is not None:
-            reporter = await services.directory.name(
-                client, team_id=team, user_id=report.reported_by
-            )
-            return report_card(report, quote, reporter=reporter or "Someone", waiting=len(found))
-    return None
+    """The approvers' card for the oldest open report, if any (`/quote review` once no
+    quote waits); one whose quote is gone meanwhile can be dismissed."""
+    key = services.book_key(team)
+
+    def oldest() -> tuple[list[ReportRow], int]:
+        store = services.store.reports
+        return store.open(key, limit=1), store.count_open(key)
+
+    found, count = await asyncio.to_thread(oldest)
+    if not found:
+        return None
+    report = found[0]
+    quote = services.corpus_for(team).get(report.quote_id)
+    by = await services.directory.name(client, team_id=team, user_id=report.reported_by)
+    return report_card(report, quote, reporter=by or "Someone", waiting=count)
 
 
 async def decide(
@@ -112,10 +117,9 @@ async def decide(
         return
     policy = services.settings.policy
     person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
-    corpus = services.corpus_for(team)
     decided = await asyncio.to_thread(
-        reports.decide, services.store, corpus, services.book_key(team), int(value),
-        apply=apply, person=person, policy=policy, now=services.clock(),
+        reports.decide, services.store, services.library, team, int(value), apply=apply,
+        person=person, policy=policy, now=services.clock(),
     )  # fmt: skip
     if decided.outcome == "refused" and decided.decision is not None:
         await tell(respond, refusal(decided.decision, person))

@@ -48,9 +48,8 @@ def report(store: Store, quote: Quote, **changes: str | None) -> int:
 def decide(store: Store, library: Library, number: int, *, apply: bool = True,
            person: Person = APPROVER) -> reports.Decided:  # fmt: skip
     decided = reports.decide(
-        store, library.corpus(""), "", number, apply=apply, person=person, policy=POLICY,
-        now=NOW,
-    )  # fmt: skip
+        store, library, "", number, apply=apply, person=person, policy=POLICY, now=NOW
+    )
     library.catch_up(store)
     return decided
 
@@ -97,9 +96,8 @@ def test_in_many_workspace_mode_a_correction_shows_only_in_its_workspace(store: 
                         source=quote.source).tidy()  # fmt: skip
     number = reports.file_report(store, "T1", quote, draft, by="U0OTTO", now=NOW).id
     decided = reports.decide(
-        store, library.corpus("T1"), "T1", number, apply=True, person=APPROVER, policy=POLICY,
-        now=NOW,
-    )  # fmt: skip
+        store, library, "T1", number, apply=True, person=APPROVER, policy=POLICY, now=NOW
+    )
     assert decided.outcome == "applied"
     library.catch_up(store)
     assert library.corpus("T1").get(quote.id).text.endswith("(sic)")
@@ -189,9 +187,8 @@ def test_two_reports_applied_at_once_on_two_instances_both_hold(store: Store, ot
     assert decide(store, here, speaker_fix).outcome == "applied"
     # `there` has not caught up: it still shows the file's speaker when it applies its own.
     decided = reports.decide(
-        other, there.corpus(""), "", source_fix, apply=True, person=APPROVER, policy=POLICY,
-        now=NOW,
-    )  # fmt: skip
+        other, there, "", source_fix, apply=True, person=APPROVER, policy=POLICY, now=NOW
+    )
     assert decided.outcome == "applied"
     for library, db in ((here, store), (there, other)):
         library.catch_up(db)
@@ -214,3 +211,68 @@ def test_a_speaker_the_form_showed_tidied_is_no_change() -> None:
     draft = reports.as_reported(quote, shown)
     assert (draft.speaker, draft.source) == (quote.speaker, quote.source)
     assert reports.problems(quote, draft) == {}, "no error on fields left as they were"
+
+
+def test_a_third_correction_applied_on_an_instance_behind_keeps_the_first_two(
+    store: Store, other: Store
+) -> None:
+    here = Library(fresh_files(), per_workspace=False)
+    there = Library(fresh_files(), per_workspace=False)
+    quote = a_file_quote(here.corpus(""))
+    decide(store, here, report(store, quote, speaker="Grace Hopper"))
+    there.catch_up(other)  # both show the first correction
+    source_fix = report(store, here.corpus("").get(quote.id), problem="source", source="Real")
+    typo_fix = report(store, there.corpus("").get(quote.id), problem="typo",
+                      text=quote.text + " (sic)")  # fmt: skip
+    assert decide(store, here, source_fix).outcome == "applied"
+    # `there` has not seen the source's correction when it applies the typo's.
+    decided = reports.decide(
+        other, there, "", typo_fix, apply=True, person=APPROVER, policy=POLICY, now=NOW
+    )
+    assert decided.outcome == "applied"
+    for library, db in ((here, store), (there, other)):
+        library.catch_up(db)
+        shown = library.corpus("").get(quote.id)
+        assert (shown.speaker, shown.source) == ("Grace Hopper", "Real")
+        assert shown.text.endswith("(sic)")
+
+
+def test_once_the_file_says_what_a_correction_said_a_new_report_corrects_the_file_as_it_is(
+    store: Store,
+) -> None:
+    library = Library(fresh_files(), per_workspace=False)
+    quote = a_file_quote(library.corpus(""))
+    decide(store, library, report(store, quote, speaker="Grace Hopper"))
+    fixed_files = fresh_files()  # someone fixed the speaker in the file, as listed
+    fixed_files.replace(replace(fixed_files.get(quote.id), speaker="Grace Hopper"))
+    library.replace_files(fixed_files)
+
+    shown = library.corpus("").get(quote.id)
+    assert decide(store, library, report(store, shown, source="The Real Source")).outcome == (
+        "applied"
+    )
+    shown = library.corpus("").get(quote.id)
+    assert (shown.speaker, shown.source) == ("Grace Hopper", "The Real Source")
+
+
+def test_applying_to_a_quote_no_longer_there_decides_nothing_and_it_can_be_dismissed(
+    store: Store,
+) -> None:
+    library = Library(fresh_files(), per_workspace=False)
+    quote = a_file_quote(library.corpus(""))
+    number = report(store, quote, speaker="Someone")
+    library.corpus("").remove(quote.id)  # its file changed: the quote is gone
+
+    missing = decide(store, library, number)
+    assert missing.outcome == "missing" and store.reports.get("", number).status == "open"
+    assert decide(store, library, number, apply=False).outcome == "dismissed"
+
+
+def test_a_field_left_as_the_form_showed_it_keeps_a_change_made_since() -> None:
+    quote = a_file_quote(fresh_files())
+    shown = reports.fingerprints(quote)  # the form opens
+    since = replace(quote, speaker="Grace Hopper")  # another report is applied meanwhile
+    typed = ReportDraft("source", quote.text, quote.speaker, "Better Source").tidy()
+
+    draft = reports.as_reported(since, typed, shown)
+    assert (draft.speaker, draft.source) == ("Grace Hopper", "Better Source")

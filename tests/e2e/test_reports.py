@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.store import Store
 from tests.e2e.test_quote_book import (
     APPROVER,
     ID,
@@ -163,3 +164,32 @@ def test_quote_review_shows_an_open_report_once_no_quote_waits(
     reviewed_bot.click(card, "report_dismiss", user_id=APPROVER, response_url=url,
                        ephemeral=False)  # fmt: skip
     assert "Dismissed" in visible_text(posted_to(people, "review-dismiss")[0])
+
+
+def test_an_approvers_home_tab_counts_the_open_reports_and_a_members_does_not(
+    reviewed_bot: BotProcess, people: SlackStandIn
+) -> None:
+    shown, quote_id = file_quote(reviewed_bot)
+    form = report_form(reviewed_bot, people, shown, quote_id)
+    send(reviewed_bot, form, {"problem": "other", "note": "Which podcast episode?"})
+    open_now = reviewed_bot_open_reports(reviewed_bot)
+
+    for user in (APPROVER, OTHER):
+        before = len(people.home_views(user))
+        assert reviewed_bot.open_home(user)[0] == 200
+        people.wait_for(
+            lambda _calls, user=user, before=before: len(people.home_views(user)) > before
+        )
+    approver, member = (visible_text(people.home_views(u)[-1]) for u in (APPROVER, OTHER))
+    noun = "report" if open_now == 1 else "reports"
+    assert f"{open_now:,} {noun} of a problem" in approver and "/quote review" in approver
+    assert "of a problem" not in member
+
+
+def reviewed_bot_open_reports(bot: BotProcess) -> int:
+    """How many reports are open in the bot's database (read as the CLI would)."""
+    store = Store(bot.env["DATABASE_URL"])
+    try:
+        return store.reports.count_open("")
+    finally:
+        store.close()

@@ -449,7 +449,7 @@ def test_the_fullest_view_stays_within_100_blocks() -> None:
         today=long, schedules=rows, schedule_page=3, may_add_schedule=True,
         recent=many[:5], pending=many, pending_seq={q.id: 1 for q in many}, is_approver=True,
         loved_month=[Loved(q, 10**6) for q in many[:5]],
-        loved_all=[Loved(q, 10**6) for q in many[:5]],
+        loved_all=[Loved(q, 10**6) for q in many[:5]], open_reports=10**6,
     )  # fmt: skip
     view = home_view(data)
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.book.reports import PROBLEMS
+from bot.book.reports import PROBLEMS, fingerprints
 from bot.render_report import (
     decided_card,
     outcome_line,
@@ -61,7 +61,7 @@ def test_the_report_form_is_a_modal_slack_opens_for_any_quote(quote, origin: str
     quote = replace(quote, origin=origin)
     view = report_form(quote)
     check_message(view, kind="modal")
-    assert reported_quote(view) == quote.id[:20]
+    assert reported_quote(view) == (quote.id[:20], fingerprints(quote))
     fields_by_block = {block.get("block_id"): block for block in view["blocks"]}
     if len(quote.text) <= 3000:
         assert fields_by_block["text"]["element"]["initial_value"] == quote.text
@@ -77,6 +77,7 @@ def test_the_approvers_card_and_the_outcome_fit_and_ping_nobody(data, quote, nam
     report = data.draw(reports_on(quote))
     for message in (
         report_card(report, quote, reporter=name),
+        report_card(report, None, reporter=name, waiting=10**6),
         decided_card(report, quote, by=name),
         decided_card(report, None, by=name),
         outcome_line(report, by=name),
