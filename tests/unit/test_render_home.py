@@ -130,8 +130,17 @@ def action_ids(view: Mapping[str, Any]) -> set[str]:
 
 
 def schedule_lines(view: Mapping[str, Any]) -> list[str]:
-    """One line a schedule: the only texts that start with a code span (its ID)."""
-    return [text for text in mrkdwn(view) if text.startswith("`")]
+    """One line a schedule: in the schedules' part of the view (from its header to the next
+    divider), the only texts that start with a code span (its ID)."""
+    blocks = list(view["blocks"])
+    start = next(
+        n for n, b in enumerate(blocks)
+        if b["type"] == "header" and b["text"]["text"] == "Quote of the day schedules"
+    )  # fmt: skip
+    end = next((n for n in range(start, len(blocks)) if blocks[n]["type"] == "divider"), None)
+    part = blocks[start:end]
+    texts = [n["text"] for n in nodes(part) if n.get("type") == "mrkdwn"]
+    return [text for text in texts if text.startswith("`")]
 
 
 def check(view: Mapping[str, Any]) -> None:
