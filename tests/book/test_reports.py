@@ -186,10 +186,7 @@ def test_two_reports_applied_at_once_on_two_instances_both_hold(store: Store, ot
 
     assert decide(store, here, speaker_fix).outcome == "applied"
     # `there` has not caught up: it still shows the file's speaker when it applies its own.
-    decided = reports.decide(
-        other, there, "", source_fix, apply=True, person=APPROVER, policy=POLICY, now=NOW
-    )
-    assert decided.outcome == "applied"
+    assert decide(other, there, source_fix).outcome == "applied"
     for library, db in ((here, store), (there, other)):
         library.catch_up(db)
         shown = library.corpus("").get(quote.id)
@@ -226,10 +223,7 @@ def test_a_third_correction_applied_on_an_instance_behind_keeps_the_first_two(
                       text=quote.text + " (sic)")  # fmt: skip
     assert decide(store, here, source_fix).outcome == "applied"
     # `there` has not seen the source's correction when it applies the typo's.
-    decided = reports.decide(
-        other, there, "", typo_fix, apply=True, person=APPROVER, policy=POLICY, now=NOW
-    )
-    assert decided.outcome == "applied"
+    assert decide(other, there, typo_fix).outcome == "applied"
     for library, db in ((here, store), (there, other)):
         library.catch_up(db)
         shown = library.corpus("").get(quote.id)
