@@ -142,6 +142,9 @@ class Library:
             quote = self._taken_out.pop((row.team_id, row.quote_id), None)
             if quote is not None and corpus.get(quote.id) is None:
                 corpus.add(quote)
+                fix = self._corrections.get(row.team_id, {}).get(quote.id)
+                if fix is not None:  # corrected while it was hidden
+                    self._correct(row.team_id, corpus, fix)
 
     def _note_correction(self, row: CorrectionRow, *, in_place: bool) -> None:
         self._corrections.setdefault(row.team_id, {})[row.quote_id] = row

@@ -270,3 +270,39 @@ def test_a_field_left_as_the_form_showed_it_keeps_a_change_made_since() -> None:
 
     draft = reports.as_reported(since, typed, shown)
     assert (draft.speaker, draft.source) == ("Grace Hopper", "Better Source")
+
+
+def test_a_quote_corrected_while_hidden_shows_corrected_once_shown_again(
+    store: Store, other: Store
+) -> None:
+    here = Library(fresh_files(), per_workspace=False)
+    there = Library(fresh_files(), per_workspace=False)
+    quote = a_file_quote(here.corpus(""))
+    number = report(store, quote, speaker="Grace Hopper")
+    entries.hide(store, "", quote, person=APPROVER, policy=POLICY, now=NOW)
+    here.catch_up(store)
+    assert here.corpus("").get(quote.id) is None, "hidden here"
+
+    # `there` has not seen the hide yet: it applies the report.
+    assert (
+        reports.decide(
+            other, there, "", number, apply=True, person=APPROVER, policy=POLICY, now=NOW
+        ).outcome
+        == "applied"
+    )
+    here.catch_up(store)
+    assert here.corpus("").get(quote.id) is None, "still hidden"
+    entries.hide(store, "", quote, person=APPROVER, policy=POLICY, now=NOW, hidden=False)
+    here.catch_up(store)
+    assert here.corpus("").get(quote.id).speaker == "Grace Hopper"
+
+
+def test_apply_on_a_hidden_quote_decides_nothing(store: Store) -> None:
+    library = Library(fresh_files(), per_workspace=False)
+    quote = a_file_quote(library.corpus(""))
+    number = report(store, quote, speaker="Grace Hopper")
+    entries.hide(store, "", quote, person=APPROVER, policy=POLICY, now=NOW)
+    library.catch_up(store)
+
+    assert decide(store, library, number).outcome == "missing"
+    assert store.reports.get("", number).status == "open"
