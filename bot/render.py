@@ -171,7 +171,7 @@ def help_message(command: str = "/quote") -> Message:
         f"• `{command} #7KQ2`: the quote with that ID (at the end of its last line)\n"
         f"• `{command} add`: add a quote to the collection · on any message: "
         "⋮ → *Save as quote*\n"
-        f"• `{command} review`: the quotes waiting for review (approvers)\n"
+        f"• `{command} review`: the quotes and reports waiting for review (approvers)\n"
         f"• `{command} top`: the quotes the most people reacted to\n"
         f"• `{command} topics`: the list of topics\n"
         f"• `{command} daily 09:00 Europe/Berlin mon-fri [topics]`: a quote of the day here\n"
