@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError as DatabaseError
 from bot.answers import answer
 from bot.book.entries import LIVE, Proposal, to_quote
 from bot.book.imports import Report, as_quotes, into_book, sort_out
-from bot.book.reports import corrected, with_corrections
+from bot.book.reports import still_to_fix, with_corrections
 from bot.corpus import Corpus, CorpusError, Quote, Topic, load_corpus, shipped_corpus
 from bot.corpus.folder import CorpusFolder
 from bot.corpus.inline import plain
@@ -396,31 +396,30 @@ def book_hidden(args: argparse.Namespace, settings: Settings) -> int:
 
 def book_corrections(args: argparse.Namespace, settings: Settings) -> int:
     """The quotes from files corrected in Slack (a report applied), with the file and line
-    to fix: once the file says it, the correction has done its work."""
+    to fix and what to change there; a field the file already says is done."""
     rows = _corrections(settings, None)
     files = _corpus(args, settings) if rows else None
     to_fix = 0
     for row in rows:
-        quote = files.get(row.quote_id) or files.get(row.alias) if files else None
-        pending = quote is not None and corrected(quote, row) is not None
-        to_fix += pending
+        quote = (files.get(row.quote_id) or files.get(row.alias)) if files else None
+        fixes = still_to_fix(quote, row) if quote is not None else {}
+        to_fix += bool(fixes)
         team = f"[{row.team_id}] " if row.team_id else ""
-        what = "; ".join(_correction_parts(row, quote)) or "as reported"
-        state = "" if pending else " (the file has changed since: nothing to do)"
-        print(f"{row.file}:{row.line}: {team}#{row.quote_id} {what} "
-              f"(corrected by {row.changed_by} on {row.changed_at:%Y-%m-%d}){state}")  # fmt: skip
+        where = f"{quote.file}:{quote.line}" if quote is not None else f"{row.file}:{row.line}"
+        what = "; ".join(_correction_parts(row, fixes)) or "nothing left to fix in the file"
+        print(f"{where}: {team}#{row.quote_id} {what} "
+              f"(corrected by {row.changed_by} on {row.changed_at:%Y-%m-%d})")  # fmt: skip
     print(f"{to_fix} to fix in the files" if rows else "No quote from the files is corrected.")
     return 0
 
 
-def _correction_parts(row: CorrectionRow, quote: Quote | None) -> list[str]:
+def _correction_parts(row: CorrectionRow, fixes: Mapping[str, str | None]) -> list[str]:
     parts = []
-    if row.speaker != row.was_speaker:
-        parts.append(f"speaker “{row.was_speaker or ''}” → “{row.speaker or ''}”")
-    if row.source != row.was_source:
-        parts.append(f"source “{row.was_source or ''}” → “{row.source or ''}”")
-    if quote is None or row.text.strip() != quote.text.strip():
-        parts.append(f"text → “{' '.join(plain(row.text).split())[:120]}”")
+    for field, was in (("speaker", row.was_speaker), ("source", row.was_source)):
+        if field in fixes:
+            parts.append(f"{field} “{was or ''}” → “{fixes[field] or ''}”")
+    if "text" in fixes:
+        parts.append(f"text → “{' '.join(plain(fixes['text'] or '').split())[:120]}”")
     return parts
 
 

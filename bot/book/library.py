@@ -21,7 +21,7 @@ import logging
 import threading
 
 from bot.book.entries import LIVE, to_quote
-from bot.book.reports import corrected
+from bot.book.reports import corrected, correction_for
 from bot.corpus import Corpus, Quote
 from bot.store import BookRow, Changes, CorrectionRow, HiddenRow, Store
 
@@ -57,13 +57,16 @@ class Library:
         return own if own is not None else self._files
 
     def as_in_file(self, team_id: str | None, quote_id: str) -> Quote | None:
-        """A file's quote as its file has it, even while shown corrected; None if none."""
-        key = self.key(team_id)
-        original = self._uncorrected.get((key, quote_id))
-        if original is not None:
-            return original
-        shown = self.corpus(team_id).get(quote_id)
-        return shown if shown is not None and shown.origin == "file" else None
+        """A file's quote as its file has it, even while shown corrected; None if none.
+
+        Taken under the write lock: while the files are being reloaded, the old
+        collection and the new one's originals would not match.
+        """
+        with self._writing:
+            shown = self.corpus(team_id).get(quote_id)
+            if shown is None or shown.origin != "file":
+                return None
+            return self._uncorrected.get((self.key(team_id), shown.id), shown)
 
     def catch_up(self, store: Store) -> bool:
         """Apply the changes made since the last look (by any instance); True if any."""
@@ -153,13 +156,14 @@ class Library:
             self._correct(row.team_id, corpus, row)
 
     def _correct(self, key: str, corpus: Corpus, row: CorrectionRow) -> None:
-        """Show a file quote corrected, if its file still says what was corrected."""
-        original = self._uncorrected.get((key, row.quote_id))
-        original = original or corpus.get(row.quote_id) or corpus.get(row.alias)
-        fixed = corrected(original, row) if original is not None else None
-        if original is not None and fixed is not None:
-            corpus.replace(fixed)
-            self._uncorrected[(key, row.quote_id)] = original
+        """Show a file quote corrected, where its file still says what was corrected."""
+        shown = corpus.get(row.quote_id) or corpus.get(row.alias)
+        if shown is None:
+            return
+        original = self._uncorrected.get((key, shown.id), shown)
+        fixed = corrected(original, row)
+        corpus.replace(fixed or original)  # a correction with nothing left: the file's
+        self._uncorrected[(key, shown.id)] = original
 
     def _take_out(self, key: str, corpus: Corpus, row: HiddenRow) -> None:
         """Take a hidden file quote out (by ID, or by its text if its ID changed)."""
@@ -194,9 +198,8 @@ class Library:
             if row is not None:
                 self._taken_out[(key, row.quote_id)] = quote
             elif quote.id not in book:
-                fix = fixes.get(quote.id) or fixes_by_alias.get(quote.alias)
-                fixed = corrected(quote, fix) if fix is not None else None
-                if fix is not None and fixed is not None:
-                    self._uncorrected[(key, fix.quote_id)] = quote
-                quotes.append(fixed or quote)
+                found = correction_for(quote, fixes, fixes_by_alias) if fixes else None
+                if found is not None:
+                    self._uncorrected[(key, quote.id)] = quote
+                quotes.append(found[1] if found else quote)
         return Corpus([*quotes, *book.values()])

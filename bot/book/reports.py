@@ -62,6 +62,9 @@ class Decided:
     report: ReportRow | None = None
     decision: Decision | None = None
     duplicate_of: str | None = None
+    # Someone whose change to the quote waited for review: applying the report took its
+    # place, as an approver's edit does, and they are to be told.
+    taken_up: str | None = None
 
 
 def shown_in_form(quote: Quote) -> dict[str, str | None]:
@@ -190,10 +193,11 @@ def decide(
     assert quote is not None
     try:
         if quote.origin == "slack":
-            outcome, same = _edit(store, corpus, key, quote, decided, person, policy, now)
+            outcome, other = _edit(store, corpus, key, quote, decided, person, policy, now)
             if outcome != "applied":
                 store.reports.reopen(key, report_id)  # nothing changed: it stays to decide
-                return Decided(outcome, report, duplicate_of=same)
+                return Decided(outcome, report, duplicate_of=other)
+            return Decided("applied", decided, taken_up=other)
         else:
             in_file = library.as_in_file(team, quote.id) or quote
             store.book.set_correction(
@@ -209,6 +213,8 @@ def _edit(
     store: Store, corpus: Corpus, key: str, quote: Quote, report: ReportRow, person: Person,
     policy: Policy, now: datetime,
 ) -> tuple[Outcome, str | None]:  # fmt: skip
+    """Edit a quote of the book as the report says: ("applied", whose waiting change it
+    took the place of), or why not ("duplicate", of which; "missing", None)."""
     row = store.book.get(key, quote.id)
     if row is None or row.status not in entries.OPEN:
         return "missing", None
@@ -223,7 +229,7 @@ def _edit(
         store, corpus, key, quote.id, draft, person=person, policy=policy, now=now
     )
     if result.outcome == "edited":
-        return "applied", None
+        return "applied", result.author
     if result.outcome == "duplicate":
         return "duplicate", result.duplicate_of
     return "missing", None
@@ -233,28 +239,49 @@ def _correction(
     in_file: Quote, report: ReportRow, by: str, now: datetime, earlier: CorrectionRow | None
 ) -> CorrectionRow:
     """The file quote (`in_file`: as its file has it) as the report corrects it, on top
-    of the correction stored before while that still holds (read in the same transaction,
+    of what the correction stored before still corrects (read in the same transaction,
     so two reports applied at once both count)."""
     new = changes(report)
-    base = in_file
-    if earlier is not None and (fixed := corrected(in_file, earlier)) is not None:
-        base = fixed
+    base = (corrected(in_file, earlier) if earlier is not None else None) or in_file
     return CorrectionRow(
         team_id=report.team_id, quote_id=in_file.id,
-        alias=in_file.alias or legacy_id(in_file.text), was_speaker=in_file.speaker,
-        was_source=in_file.source, file=in_file.file, line=in_file.line,
-        text=new.get("text") or base.text, speaker=new.get("speaker", base.speaker),
-        source=new.get("source", base.source), changed_by=by, changed_at=now,
+        alias=in_file.alias or legacy_id(in_file.text), was_text=in_file.text,
+        was_speaker=in_file.speaker, was_source=in_file.source, file=in_file.file,
+        line=in_file.line, text=new.get("text") or base.text,
+        speaker=new.get("speaker", base.speaker), source=new.get("source", base.source),
+        changed_by=by, changed_at=now,
     )  # fmt: skip
 
 
+def still_to_fix(quote: Quote, row: CorrectionRow) -> dict[str, str | None]:
+    """The fields `row` still corrects in `quote` (as its file has it): each one whose file
+    still says what was corrected there, and the correction says otherwise."""
+    if quote.origin != "file":
+        return {}
+    fields = (
+        ("text", quote.text, row.was_text, row.text),
+        ("speaker", quote.speaker, row.was_speaker, row.speaker),
+        ("source", quote.source, row.was_source, row.source),
+    )
+    return {name: new for name, now, was, new in fields if now == was and new != now}
+
+
 def corrected(quote: Quote, row: CorrectionRow) -> Quote | None:
-    """The file quote as corrected, while its file still says what was corrected; else None."""
-    if quote.origin != "file" or quote.alias != row.alias:
-        return None
-    if (quote.speaker, quote.source) != (row.was_speaker, row.was_source):
-        return None
-    return replace(quote, text=row.text, speaker=row.speaker, source=row.source)
+    """The file quote as corrected where its file still says what was corrected: the file
+    wins field by field once someone fixes it. None when nothing is left to correct."""
+    fixes = still_to_fix(quote, row)
+    return replace(quote, **fixes) if fixes else None  # type: ignore[arg-type]
+
+
+def correction_for(
+    quote: Quote, by_id: Mapping[str, CorrectionRow], by_alias: Mapping[str, CorrectionRow]
+) -> tuple[CorrectionRow, Quote] | None:
+    """The stored correction of a file quote (by its ID, else its text) and the quote as
+    corrected; None when none corrects it now."""
+    for row in (by_id.get(quote.id), by_alias.get(quote.alias)):
+        if row is not None and (fixed := corrected(quote, row)) is not None:
+            return row, fixed
+    return None
 
 
 def with_corrections(quotes: Iterable[Quote], rows: Iterable[CorrectionRow]) -> list[Quote]:
@@ -263,6 +290,6 @@ def with_corrections(quotes: Iterable[Quote], rows: Iterable[CorrectionRow]) -> 
     by_alias = {row.alias: row for row in by_id.values()}
     shown = []
     for quote in quotes:
-        row = by_id.get(quote.id) or by_alias.get(quote.alias)
-        shown.append((corrected(quote, row) if row else None) or quote)
+        found = correction_for(quote, by_id, by_alias)
+        shown.append(found[1] if found else quote)
     return shown

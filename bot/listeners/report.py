@@ -20,7 +20,7 @@ from bot.book import reports
 from bot.book.reports import ReportDraft
 from bot.listeners.answering import GONE, post, refusal, show_now, tell, tell_approvers
 from bot.listeners.payloads import team_of
-from bot.render_book import VALUE
+from bot.render_book import VALUE, taken_up_line
 from bot.render_report import (
     APPLY,
     DISMISS,
@@ -113,14 +113,19 @@ async def decide(
     await ack()
     team, user = team_of(body), str((body.get("user") or {}).get("id") or "")
     value = str((body.get("actions") or [{}])[0].get("value") or "")
-    if not (value.isascii() and value.isdigit()):
-        return
+    if not (value.isascii() and value.isdigit() and len(value) < 16):
+        return  # not a card of ours
     policy = services.settings.policy
     person = await services.directory.person(client, team_id=team, user_id=user, policy=policy)
-    decided = await asyncio.to_thread(
-        reports.decide, services.store, services.library, team, int(value), apply=apply,
-        person=person, policy=policy, now=services.clock(),
-    )  # fmt: skip
+    try:
+        decided = await asyncio.to_thread(
+            reports.decide, services.store, services.library, team, int(value), apply=apply,
+            person=person, policy=policy, now=services.clock(),
+        )  # fmt: skip
+    except Exception:
+        log.exception("report %s could not be decided", value)
+        await tell(respond, "That did not work just now: the report stays open. Try again.")
+        return
     if decided.outcome == "refused" and decided.decision is not None:
         await tell(respond, refusal(decided.decision, person))
         return
@@ -143,6 +148,8 @@ async def decide(
     await respond(replace_original=True, **decided_card(report, shown, by=by))
     if decided.outcome != "already":
         await post(client, report.reported_by, outcome_line(report, by=by))
+    if decided.taken_up:  # their waiting change gave way to the report's
+        await post(client, decided.taken_up, taken_up_line(report.quote_id, by=by))
 
 
 def _draft(view: dict[str, Any], text_now: str) -> ReportDraft:

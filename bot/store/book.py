@@ -325,9 +325,10 @@ def _hidden_row(row: Row[Any]) -> HiddenRow:
 def _correction_values(row: CorrectionRow) -> dict[str, Any]:
     return {
         "team_id": row.team_id, "quote_id": row.quote_id, "alias": row.alias,
-        "was_speaker": row.was_speaker, "was_source": row.was_source, "file": row.file,
-        "line": row.line, "text": row.text, "speaker": row.speaker, "source": row.source,
-        "changed_by": row.changed_by, "changed_at": to_db(row.changed_at),
+        "was_text": row.was_text, "was_speaker": row.was_speaker,
+        "was_source": row.was_source, "file": row.file, "line": row.line, "text": row.text,
+        "speaker": row.speaker, "source": row.source, "changed_by": row.changed_by,
+        "changed_at": to_db(row.changed_at),
     }  # fmt: skip
 
 

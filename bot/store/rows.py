@@ -123,13 +123,15 @@ class ReportRow:
 class CorrectionRow:
     """A quote from a file shown corrected in Slack, until its file is fixed.
 
-    `alias`, `was_speaker`, `was_source`: the file's quote as it was corrected. While the
-    file still says that, the correction is shown in its place.
+    `was_text`, `was_speaker`, `was_source`: the file's quote as it was corrected (`alias`:
+    its text's, to find it by). Each field shows corrected while the file still says what
+    was corrected there.
     """
 
     team_id: str
     quote_id: str
     alias: str
+    was_text: str
     was_speaker: str | None
     was_source: str | None
     file: str

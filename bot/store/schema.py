@@ -183,7 +183,8 @@ corrections = Table(
     metadata,
     Column("team_id", String(32), primary_key=True),
     Column("quote_id", String(16), primary_key=True),
-    Column("alias", String(32), nullable=False),  # the file's text, as it was corrected
+    Column("alias", String(32), nullable=False),  # to find the quote by its text
+    Column("was_text", Text, nullable=False),  # the file's text, as it was corrected
     Column("was_speaker", Text, nullable=True),
     Column("was_source", Text, nullable=True),
     Column("file", Text, nullable=False),

@@ -306,3 +306,66 @@ def test_apply_on_a_hidden_quote_decides_nothing(store: Store) -> None:
 
     assert decide(store, library, number).outcome == "missing"
     assert store.reports.get("", number).status == "open"
+
+
+def test_a_punctuation_fix_gives_way_once_the_file_has_it(store: Store) -> None:
+    library = Library(fresh_files(), per_workspace=False)
+    quote = a_file_quote(library.corpus(""))
+    fixed_text = quote.text.rstrip(".") + "!"
+    decide(store, library, report(store, quote, problem="typo", text=fixed_text))
+    assert library.corpus("").get(quote.id).text == fixed_text
+
+    files = fresh_files()  # the file now says it, word for word
+    files.replace(replace(files.get(quote.id), text=fixed_text))
+    library.replace_files(files)
+    files = fresh_files()  # then someone changes its case in the file: the file wins
+    files.replace(replace(files.get(quote.id), text=fixed_text.upper()))
+    library.replace_files(files)
+    assert library.corpus("").get(quote.id).text == fixed_text.upper()
+
+
+def test_fixing_one_field_in_the_file_keeps_the_correction_of_the_other(store: Store) -> None:
+    library = Library(fresh_files(), per_workspace=False)
+    quote = a_file_quote(library.corpus(""))
+    decide(store, library, report(store, quote, speaker="Grace Hopper", source="Real Source"))
+
+    files = fresh_files()  # only the speaker was fixed in the file
+    files.replace(replace(files.get(quote.id), speaker="Grace Hopper"))
+    library.replace_files(files)
+    shown = library.corpus("").get(quote.id)
+    assert (shown.speaker, shown.source) == ("Grace Hopper", "Real Source")
+
+
+def test_a_report_undoing_a_correction_shows_the_file_again(store: Store) -> None:
+    library = Library(fresh_files(), per_workspace=False)
+    quote = a_file_quote(library.corpus(""))
+    decide(store, library, report(store, quote, speaker="Grace Hopper"))
+    shown = library.corpus("").get(quote.id)
+    decide(store, library, report(store, shown, speaker=quote.speaker))
+    assert library.corpus("").get(quote.id).speaker == quote.speaker
+    [row] = store.book.corrections("")
+    assert reports.still_to_fix(quote, row) == {}, "nothing left for the file"
+
+
+def test_applying_a_report_over_a_change_waiting_for_review_names_its_author(
+    store: Store,
+) -> None:
+    reviewed = Policy(adding="reviewed", approvers=frozenset({"U0APP"}))
+    library = Library(fresh_files(), per_workspace=False)
+    saved = entries.save(
+        store, library.corpus(""), Draft("Ship it.", speaker="Ada"), key="", person=ADA,
+        policy=POLICY, now=NOW, rng=random.Random(2),
+    )  # fmt: skip
+    library.catch_up(store)
+    quote = library.corpus("").get(saved.quote_id)
+    waiting = entries.edit(
+        store, library.corpus(""), "", quote.id, Draft("Ship it now.", speaker="Ada"),
+        person=ADA, policy=reviewed, now=NOW,
+    )  # fmt: skip
+    assert waiting.outcome == "proposed", "Ada's change waits for an approver"
+    number = report(store, quote, speaker="Ada Lovelace")
+
+    decided = reports.decide(
+        store, library, "", number, apply=True, person=APPROVER, policy=reviewed, now=NOW
+    )
+    assert decided.outcome == "applied" and decided.taken_up == ADA.user_id
