@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
@@ -47,7 +48,7 @@ from bot.settings import ENVIRONMENT, Settings, SettingsError, load_settings
 from bot.store import BookRow, CorrectionRow, Store, StoreError
 
 log = logging.getLogger("quotebot")
-
+T = TypeVar("T")
 MANIFEST = "config/manifest.yaml"
 
 
@@ -381,10 +382,7 @@ def _write_pages(folder: Path, quotes: Sequence[Quote]) -> list[Path]:
 
 def book_hidden(args: argparse.Namespace, settings: Settings) -> int:
     """The quotes from files hidden in Slack, with the file and line to change."""
-    store = _existing_store(settings)
-    rows = store.book.hidden() if store else []
-    if store:
-        store.close()
+    rows = _read_store(settings, lambda store: store.book.hidden())
     for row in rows:
         team = f"[{row.team_id}] " if row.team_id else ""
         start = " ".join(plain(row.text).split())[:80]
@@ -424,13 +422,7 @@ def _correction_parts(row: CorrectionRow, fixes: Mapping[str, str | None]) -> li
 
 
 def _corrections(settings: Settings, team: str | None) -> list[CorrectionRow]:
-    store = _existing_store(settings)
-    if store is None:
-        return []
-    try:
-        return store.book.corrections(team)
-    finally:
-        store.close()
+    return _read_store(settings, lambda store: store.book.corrections(team))
 
 
 def book_show(args: argparse.Namespace, settings: Settings) -> int:
@@ -462,10 +454,7 @@ def book_show(args: argparse.Namespace, settings: Settings) -> int:
 
 def book_pending(args: argparse.Namespace, settings: Settings) -> int:
     """What waits for review, oldest first: quotes saved in Slack, and changes to quotes."""
-    store = _existing_store(settings)
-    rows = store.book.waiting(None) if store else []
-    if store:
-        store.close()
+    rows = _read_store(settings, lambda store: store.book.waiting(None))
     for row in rows:
         team = f"[{row.team_id}] " if row.team_id else ""
         proposal = Proposal.of(row) if row.status == "approved" else None
@@ -486,11 +475,16 @@ def _existing_store(settings: Settings) -> Store | None:
 
 
 def _book_rows(settings: Settings, *, statuses: Sequence[str]) -> list[BookRow]:
+    return _read_store(settings, lambda store: store.book.quotes(statuses=statuses))
+
+
+def _read_store(settings: Settings, read: Callable[[Store], list[T]]) -> list[T]:
+    """What `read` finds in the bot's database; nothing when there is no database yet."""
     store = _existing_store(settings)
     if store is None:
         return []
     try:
-        return store.book.quotes(statuses=statuses)
+        return read(store)
     finally:
         store.close()
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.book.drafts import SOURCE_LIMIT, SPEAKER_LIMIT, TEXT_LIMIT
-from bot.book.reports import NOTE_LIMIT, PROBLEMS, changes, fingerprints, shown_in_form
+from bot.book.reports import FORM_FIELD, NOTE_LIMIT, PROBLEMS, changes, fingerprints, shown_in_form
 from bot.corpus import Quote
 from bot.mrkdwn import escape, escaped, shorten
 from bot.render import Block, Message, button, notice_message, quote_message
@@ -24,7 +24,6 @@ DISMISS = "report_dismiss"
 TITLE = "Report a problem"
 NAME_SIZE = 80
 VALUE_SIZE = 200  # a speaker or a source in the card's lines
-INPUT_MAX = 3000  # a plain_text_input holds at most 3,000 characters
 View = dict[str, Any]
 
 
@@ -184,7 +183,7 @@ def _quoted_start(report: ReportRow) -> str:
 
 def _room(value: str | None, limit: int) -> int:
     """A field's length limit, enough to hold what it holds now (up to Slack's 3,000)."""
-    return min(INPUT_MAX, max(limit, len(value or "")))
+    return min(FORM_FIELD, max(limit, len(value or "")))
 
 
 def _option(label: str, value: str) -> Block:

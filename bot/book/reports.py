@@ -51,9 +51,11 @@ class ReportDraft:
     note: str | None = None
 
     def tidy(self) -> ReportDraft:
-        draft = Draft(self.text, self.speaker, self.source).tidy()
-        note = (self.note or "").strip() or None
-        return replace(self, text=draft.text, speaker=draft.speaker, source=draft.source, note=note)
+        """Blank fields as None, spaces trimmed, the speaker and source on one line."""
+        return replace(
+            self, text=(self.text or "").strip(), speaker=tidy_line(self.speaker),
+            source=tidy_line(self.source), note=(self.note or "").strip() or None,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,11 @@ def fresh_files() -> Corpus:
     return load_corpus(shipped_corpus(), log_problems=False).corpus
 
 
+def two_instances() -> tuple[Library, Library]:
+    """Two running bots' collections of the one workspace, on the same files."""
+    return Library(fresh_files(), per_workspace=False), Library(fresh_files(), per_workspace=False)
+
+
 def a_file_quote(corpus: Corpus) -> Quote:
     return next(q for q in corpus if q.speaker and q.source)
 
@@ -57,8 +62,7 @@ def decide(store: Store, library: Library, number: int, *, apply: bool = True,
 def test_an_applied_speaker_correction_of_a_file_quote_shows_on_every_instance(
     store: Store, other: Store
 ) -> None:
-    here = Library(fresh_files(), per_workspace=False)
-    there = Library(fresh_files(), per_workspace=False)
+    here, there = two_instances()
     quote = a_file_quote(here.corpus(""))
     number = report(store, quote, speaker="Grace Hopper")
     assert here.corpus("").get(quote.id).speaker == quote.speaker, "not before it is applied"
@@ -178,8 +182,7 @@ def test_a_reports_row_survives_a_restart_with_what_came_of_it(store_url: str, a
 
 
 def test_two_reports_applied_at_once_on_two_instances_both_hold(store: Store, other: Store) -> None:
-    here = Library(fresh_files(), per_workspace=False)
-    there = Library(fresh_files(), per_workspace=False)
+    here, there = two_instances()
     quote = a_file_quote(here.corpus(""))
     speaker_fix = report(store, quote, speaker="Grace Hopper")
     source_fix = report(store, quote, problem="source", source="The Real Source")
@@ -213,8 +216,7 @@ def test_a_speaker_the_form_showed_tidied_is_no_change() -> None:
 def test_a_third_correction_applied_on_an_instance_behind_keeps_the_first_two(
     store: Store, other: Store
 ) -> None:
-    here = Library(fresh_files(), per_workspace=False)
-    there = Library(fresh_files(), per_workspace=False)
+    here, there = two_instances()
     quote = a_file_quote(here.corpus(""))
     decide(store, here, report(store, quote, speaker="Grace Hopper"))
     there.catch_up(other)  # both show the first correction
@@ -275,8 +277,7 @@ def test_a_field_left_as_the_form_showed_it_keeps_a_change_made_since() -> None:
 def test_a_quote_corrected_while_hidden_shows_corrected_once_shown_again(
     store: Store, other: Store
 ) -> None:
-    here = Library(fresh_files(), per_workspace=False)
-    there = Library(fresh_files(), per_workspace=False)
+    here, there = two_instances()
     quote = a_file_quote(here.corpus(""))
     number = report(store, quote, speaker="Grace Hopper")
     entries.hide(store, "", quote, person=APPROVER, policy=POLICY, now=NOW)

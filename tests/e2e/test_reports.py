@@ -51,6 +51,13 @@ def file_quote(bot: BotProcess) -> tuple[dict[str, Any], str]:
     return shown, ID.search(context_text(shown)).group(1)
 
 
+def report_on_a_file_quote(bot: BotProcess, slack: SlackStandIn, answers: dict[str, Any]) -> str:
+    """Someone reports a problem with a quote from the files, as `answers` say; its ID."""
+    shown, quote_id = file_quote(bot)
+    send(bot, report_form(bot, slack, shown, quote_id), answers)
+    return quote_id
+
+
 def send(bot: BotProcess, form: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
     status, body = bot.submit(form, answers)
     assert status == 200, f"{status} {body}\n{bot.log()}"
@@ -154,9 +161,9 @@ def test_only_an_approver_may_apply_and_a_dismissal_leaves_the_quote_and_is_told
 def test_quote_review_shows_an_open_report_once_no_quote_waits(
     reviewed_bot: BotProcess, people: SlackStandIn
 ) -> None:
-    shown, quote_id = file_quote(reviewed_bot)
-    form = report_form(reviewed_bot, people, shown, quote_id)
-    send(reviewed_bot, form, {"problem": "other", "note": "Is this from 2019 or 2020?"})
+    report_on_a_file_quote(
+        reviewed_bot, people, {"problem": "other", "note": "Is this from 2019 or 2020?"}
+    )
 
     card = review(reviewed_bot, people, user_id=APPROVER)
     assert "reports a problem" in visible_text(card) and "2019 or 2020" in visible_text(card)
@@ -169,9 +176,9 @@ def test_quote_review_shows_an_open_report_once_no_quote_waits(
 def test_an_approvers_home_tab_counts_the_open_reports_and_a_members_does_not(
     reviewed_bot: BotProcess, people: SlackStandIn
 ) -> None:
-    shown, quote_id = file_quote(reviewed_bot)
-    form = report_form(reviewed_bot, people, shown, quote_id)
-    send(reviewed_bot, form, {"problem": "other", "note": "Which podcast episode?"})
+    report_on_a_file_quote(
+        reviewed_bot, people, {"problem": "other", "note": "Which podcast episode?"}
+    )
     open_now = reviewed_bot_open_reports(reviewed_bot)
 
     for user in (APPROVER, OTHER):
